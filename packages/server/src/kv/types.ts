@@ -1,0 +1,25 @@
+/**
+ * The small key-value surface the service needs from Redis. Two adapters: `redis.ts` (ioredis, shared by
+ * all instances) and `memory.ts` (in-process, for the embedded default). Keys are given without the
+ * prefix; each adapter prepends `${prefix}:` itself. Both must pass `kv.contract.test.ts`.
+ */
+export interface Kv {
+  readonly kind: 'redis' | 'memory'
+  get(key: string): Promise<string | null>
+  /** Sets `key`; with `nx` only when absent (returns false when it existed). `ttlMs` sets an expiry. */
+  set(key: string, value: string, opts?: { ttlMs?: number; nx?: boolean }): Promise<boolean>
+  /** Deletes keys; returns how many existed. */
+  del(...keys: string[]): Promise<number>
+  /** Deletes `key` only while it still holds `value` (safe lock release). */
+  delIfEquals(key: string, value: string): Promise<boolean>
+  /** Remaining time to live in ms: -2 when the key is missing, -1 when it has no expiry. */
+  pttl(key: string): Promise<number>
+  /** Adds a member to a set; `ttlMs`, when given, (re)sets the whole set's expiry. */
+  sadd(key: string, member: string, ttlMs?: number): Promise<void>
+  smembers(key: string): Promise<string[]>
+  srem(key: string, ...members: string[]): Promise<number>
+  /** Atomic increment; `ttlMs` is applied when the key is created by this call. */
+  incr(key: string, ttlMs?: number): Promise<number>
+  ping(): Promise<void>
+  close(): Promise<void>
+}

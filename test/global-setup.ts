@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto'
+import type { TestProject } from 'vitest/node'
+import { createConnection } from 'mysql2/promise'
+import { Redis } from 'ioredis'
+import { testMysqlUrl, testRedisUrl } from './env'
+
+/**
+ * Every `vitest run` gets its own id: databases are named `<runId>_<n>` and Redis keys start with
+ * `<runId>:`, so parallel runs on one machine never meet, and teardown removes exactly what it made.
+ */
+export default async function setup(project: TestProject) {
+  const runId = `vct_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`
+  project.provide('testRunId', runId)
+  return async () => {
+    const conn = await createConnection(testMysqlUrl())
+    try {
+      const [rows] = await conn.query('SHOW DATABASES LIKE ?', [`${runId}%`])
+      for (const row of rows as Record<string, string>[]) {
+        const name = Object.values(row)[0]
+        if (name) await conn.query(`DROP DATABASE IF EXISTS \`${name}\``)
+      }
+    } finally {
+      await conn.end()
+    }
+    const redis = new Redis(testRedisUrl(), { lazyConnect: true, maxRetriesPerRequest: 1 })
+    try {
+      await redis.connect()
+      let cursor = '0'
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${runId}*`, 'COUNT', 500)
+        if (keys.length) await redis.del(...keys)
+        cursor = next
+      } while (cursor !== '0')
+    } finally {
+      redis.disconnect()
+    }
+  }
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    testRunId: string
+  }
+}
