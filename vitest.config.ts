@@ -12,6 +12,7 @@ export default defineConfig({
             'packages/{server,coze-sim,client}/{src,test}/**/*.test.ts',
             'examples/*/src/**/*.test.ts',
             'test/**/*.test.ts',
+            'scripts/**/*.test.ts',
           ],
           // Contract suites run only through the adapters' test files that import them.
           exclude: ['**/node_modules/**', '**/*.contract.test.ts'],

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest'
+import { answerFor, chunkText, hashText } from './answers'
+import { templates } from './templates'
+
+const codePoints = (s: string) => Array.from(s).length
+
+describe('answerFor', () => {
+  it('should be deterministic and quote the question', () => {
+    const a = answerFor('如何重置密码？')
+    expect(answerFor('如何重置密码？')).toEqual(a)
+    expect(a.text).toContain('如何重置密码？')
+    expect(a.text).toMatch(/^#{1,3} /)
+    expect(a.text).toMatch(/\*\*[^*]+\*\*/)
+    expect(a.followUps).toHaveLength(3)
+  })
+
+  it('should cut the answer into 1–4 character chunks that join to the text', () => {
+    for (const q of ['你好', '如何开发票？', 'hello world', '😀 emoji 问题']) {
+      const a = answerFor(q)
+      expect(a.chunks.join('')).toBe(a.text)
+      expect(a.reasoningChunks.join('')).toBe(a.reasoning)
+      for (const c of [...a.chunks, ...a.reasoningChunks]) expect(codePoints(c)).toBeGreaterThanOrEqual(1)
+      for (const c of [...a.chunks, ...a.reasoningChunks]) expect(codePoints(c)).toBeLessThanOrEqual(4)
+    }
+  })
+
+  it('should never echo markers, and honour them', () => {
+    const plain = answerFor('你好')
+    const marked = answerFor('你好 [[sim:drop-after=3]]')
+    expect(marked).toEqual(plain)
+    expect(marked.text).not.toContain('[[sim')
+  })
+
+  it('should produce exactly n chunks for tokens=n, long answers included', () => {
+    expect(answerFor('短 [[sim:tokens=5]]').chunks).toHaveLength(5)
+    const long = answerFor('长 [[sim:tokens=5000]]')
+    expect(long.chunks).toHaveLength(5000)
+    expect(long.text).toContain('第 1 段')
+    expect(answerFor('零 [[sim:tokens=0]]').text).toBe('')
+  })
+
+  it('should add reasoning when asked, and for some templates on its own', () => {
+    const asked = answerFor('解释一下 [[sim:reasoning]]')
+    expect(asked.reasoning).toContain('解释一下')
+    expect(asked.reasoningChunks.length).toBeGreaterThan(0)
+    const questions = Array.from({ length: 40 }, (_, i) => `问题 ${i}`)
+    const withReasoning = questions.filter((q) => answerFor(q).reasoning !== '')
+    expect(withReasoning.length).toBeGreaterThan(0)
+    expect(withReasoning.length).toBeLessThan(questions.length)
+  })
+
+  it('should use every template, one of them with a fenced code block', () => {
+    const used = new Set(Array.from({ length: 60 }, (_, i) => hashText(`问题 ${i}`) % templates.length))
+    expect(used.size).toBe(templates.length)
+    const texts = Array.from({ length: 60 }, (_, i) => answerFor(`问题 ${i}`).text)
+    expect(texts.some((t) => /^```ts$/m.test(t))).toBe(true)
+  })
+
+  it('should fill the xss template with hostile content inside Chinese Markdown', () => {
+    const { text } = answerFor('测试 [[sim:xss]]')
+    expect(text).toContain('<img src=x onerror="window.__xss=1">')
+    expect(text).toContain('<script>window.__xss=1</script>')
+    expect(text).toContain('[这个链接](javascript:window.__xss=1)')
+    expect(text).toContain('```js" onmouseover="window.__xss=1')
+    expect(text).toContain('<div onclick=')
+    expect(text).toContain('测试')
+  })
+
+  it('should report plausible, consistent usage', () => {
+    const a = answerFor('用量 [[sim:reasoning]]')
+    expect(a.usage.output_count).toBe(a.chunks.length + a.reasoningChunks.length)
+    expect(a.usage.token_count).toBe(a.usage.input_count + a.usage.output_count)
+    expect(a.usage.input_count).toBeGreaterThan(400)
+  })
+})
+
+describe('chunkText', () => {
+  it('should never split a surrogate pair', () => {
+    const chunks = chunkText('😀😁😂🤣😃😄😅😆', 7)
+    expect(chunks.join('')).toBe('😀😁😂🤣😃😄😅😆')
+    for (const c of chunks) expect(c).not.toMatch(/^[\uDC00-\uDFFF]|[\uD800-\uDBFF]$/)
+  })
+})

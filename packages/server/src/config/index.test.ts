@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from './index'
+
+const base = {
+  COZE_BOT_ID: '7379462189365198898',
+  COZE_PAT: 'pat_x',
+  S2S_KEYS: 'site-a:0123456789abcdef0123',
+}
+
+const problemsOf = (env: Record<string, string>) => {
+  try {
+    loadConfig(env)
+    return []
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError)
+    return (err as ConfigError).problems
+  }
+}
+
+describe('loadConfig', () => {
+  it('should apply SPEC defaults', () => {
+    const c = loadConfig(base)
+    expect(c.port).toBe(8081)
+    expect(c.coze.apiBase).toBe('https://api.coze.cn')
+    expect(c.coze.wsBase).toBe('wss://ws.coze.cn')
+    expect(c.coze.userIdMode).toBe('pseudonym')
+    expect(c.databaseUrl).toBeUndefined()
+    expect(c.redisUrl).toBeUndefined()
+    expect(c.s2s.keys).toEqual([{ id: 'site-a', secret: '0123456789abcdef0123' }])
+  })
+
+  it('should list every problem, one line each', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      DATABASE_URL: 'postgres://x',
+      REDIS_URL: 'http://x',
+      COZE_PAT: 'p',
+    })
+    expect(problems.some((p) => p.startsWith('PORT:'))).toBe(true)
+    expect(problems.some((p) => p.startsWith('DATABASE_URL:'))).toBe(true)
+    expect(problems.some((p) => p.startsWith('REDIS_URL:'))).toBe(true)
+    expect(problems.some((p) => p.startsWith('COZE_BOT_ID:'))).toBe(true)
+    expect(problems.some((p) => p.startsWith('S2S_KEYS:'))).toBe(true)
+  })
+
+  it('should catch semantic problems after the shape is right', () => {
+    const problems = problemsOf({
+      ...base,
+      S2S_KEYS: 'a:short,b:0123456789abcdef,b:0123456789abcdef',
+      S2S_IP_ALLOWLIST: '10.0.0.0/8,nope',
+      COZE_OAUTH_APP_ID: 'only-this',
+      CORS_ORIGINS: 'https://a.example,not an origin',
+    })
+    expect(problems).toEqual([
+      'S2S_KEYS: secret of key "a" must be at least 16 characters',
+      'S2S_KEYS: key id "b" appears twice',
+      'S2S_IP_ALLOWLIST: "nope" is not an IP address or CIDR',
+      'COZE_OAUTH_*: set all of COZE_OAUTH_APP_ID, COZE_OAUTH_KEY_ID and COZE_OAUTH_PRIVATE_KEY(_FILE), or none',
+      'CORS_ORIGINS: "not an origin" is not an origin',
+    ])
+  })
+
+  it('should require some Coze credential and, in production, a user-id secret', () => {
+    const { COZE_PAT: _, ...noPat } = base
+    expect(problemsOf({ ...noPat, NODE_ENV: 'production' })).toEqual([
+      'COZE_PAT / COZE_OAUTH_*: configure OAuth JWT, a PAT, or both',
+      'USER_ID_SECRET: is required in production (keys the user pseudonyms)',
+    ])
+  })
+
+  it('should read a private key with escaped newlines', () => {
+    const c = loadConfig({
+      ...base,
+      COZE_OAUTH_APP_ID: 'app',
+      COZE_OAUTH_KEY_ID: 'kid',
+      COZE_OAUTH_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\\nabc\\n-----END PRIVATE KEY-----',
+    })
+    expect(c.coze.oauth?.privateKeyPem).toContain('\nabc\n')
+  })
+})

@@ -1,0 +1,203 @@
+/**
+ * Configuration from the environment (SPEC §5), validated once at boot. Every problem is reported on its
+ * own line and start-up stops; nothing else in the service reads `process.env`.
+ */
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { z } from 'zod'
+import { parseCidrList } from '../http/cidr'
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .optional()
+
+const intFrom = (def: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(def)
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (s) => {
+        try {
+          return protocols.includes(new URL(s).protocol)
+        } catch {
+          return false
+        }
+      },
+      `must be a URL starting with ${protocols.map((p) => p + '//').join(' or ')}`,
+    )
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: intFrom(8081, 0, 65535),
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .refine((s) => /^(mysql:\/\/.+|sqlite:.+)$/.test(s), 'must be mysql://… or sqlite:<path>')
+      .optional(),
+  ),
+  SQLITE_PATH: z.string().default('.data/volcano-chat.sqlite'),
+  REDIS_URL: optionalString.pipe(url(['redis:', 'rediss:']).optional()),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'must be 1–64 of [A-Za-z0-9:_-]')
+    .default('vc'),
+  COZE_API_BASE: url(['https:', 'http:']).default('https://api.coze.cn'),
+  COZE_WS_BASE: url(['wss:', 'ws:']).default('wss://ws.coze.cn'),
+  COZE_BOT_ID: z.string().trim().min(1, 'is required (the bot the assistant talks to)'),
+  COZE_OAUTH_APP_ID: optionalString,
+  COZE_OAUTH_KEY_ID: optionalString,
+  COZE_OAUTH_PRIVATE_KEY: optionalString,
+  COZE_OAUTH_PRIVATE_KEY_FILE: optionalString,
+  COZE_OAUTH_TOKEN_TTL_SECONDS: intFrom(900, 60, 86_399),
+  COZE_PAT: optionalString,
+  COZE_USER_ID_MODE: z.enum(['pseudonym', 'phone']).default('pseudonym'),
+  USER_ID_SECRET: optionalString,
+  S2S_KEYS: z.string().trim().min(1, 'is required: keyId:secret[,keyId2:secret2]'),
+  S2S_IP_ALLOWLIST: z.string().default(''),
+  TRUST_PROXY: z.string().default(''),
+  CORS_ORIGINS: z.string().default(''),
+  SESSION_TTL_SECONDS: intFrom(7200, 60, 86_400),
+  UPSTREAM_IDLE_TIMEOUT_MS: intFrom(120_000, 1_000, 600_000),
+  SSE_HEARTBEAT_MS: intFrom(15_000, 100, 120_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WIDGET_DIR: optionalString,
+})
+
+export interface S2sKey {
+  id: string
+  secret: string
+}
+
+export type Config = ReturnType<typeof finish>
+
+/** Thrown with every problem found; `main.ts` prints one line each and exits non-zero. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+/** The widget package's build output in this repository. */
+const DEFAULT_WIDGET_DIR = fileURLToPath(new URL('../../../widget/dist', import.meta.url))
+
+const DEV_USER_ID_SECRET = 'volcano-chat-dev-only-user-id-secret'
+
+/**
+ * @example const config = loadConfig(process.env) // throws ConfigError listing each bad variable
+ */
+export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env)
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`),
+    )
+  }
+  const problems: string[] = []
+  const config = finish(parsed.data, problems)
+  if (problems.length) throw new ConfigError(problems)
+  return config
+}
+
+function finish(e: z.infer<typeof envSchema>, problems: string[]) {
+  const s2sKeys = parseS2sKeys(e.S2S_KEYS, problems)
+  const allowlist = parseCidrList(e.S2S_IP_ALLOWLIST, 'S2S_IP_ALLOWLIST', problems)
+  const trustedProxies = parseCidrList(e.TRUST_PROXY, 'TRUST_PROXY', problems)
+  const privateKey = readPrivateKey(e, problems)
+  const oauthParts = [e.COZE_OAUTH_APP_ID, e.COZE_OAUTH_KEY_ID, privateKey]
+  let oauth: { appId: string; keyId: string; privateKeyPem: string } | undefined
+  if (oauthParts.every(Boolean)) {
+    oauth = { appId: e.COZE_OAUTH_APP_ID!, keyId: e.COZE_OAUTH_KEY_ID!, privateKeyPem: privateKey! }
+  } else if (oauthParts.some(Boolean)) {
+    problems.push(
+      'COZE_OAUTH_*: set all of COZE_OAUTH_APP_ID, COZE_OAUTH_KEY_ID and COZE_OAUTH_PRIVATE_KEY(_FILE), or none',
+    )
+  }
+  if (!oauth && !e.COZE_PAT && !oauthParts.some(Boolean)) {
+    problems.push('COZE_PAT / COZE_OAUTH_*: configure OAuth JWT, a PAT, or both')
+  }
+  if (!e.USER_ID_SECRET && e.NODE_ENV === 'production') {
+    problems.push('USER_ID_SECRET: is required in production (keys the user pseudonyms)')
+  }
+  const corsOrigins = splitList(e.CORS_ORIGINS)
+  for (const o of corsOrigins)
+    if (!/^https?:\/\/[^/]+$/.test(o)) problems.push(`CORS_ORIGINS: "${o}" is not an origin`)
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    sqlitePath: e.SQLITE_PATH,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    coze: {
+      apiBase: e.COZE_API_BASE.replace(/\/+$/, ''),
+      wsBase: e.COZE_WS_BASE.replace(/\/+$/, ''),
+      botId: e.COZE_BOT_ID,
+      oauth,
+      oauthTokenTtlSeconds: e.COZE_OAUTH_TOKEN_TTL_SECONDS,
+      pat: e.COZE_PAT,
+      userIdMode: e.COZE_USER_ID_MODE,
+      idleTimeoutMs: e.UPSTREAM_IDLE_TIMEOUT_MS,
+    },
+    userIdSecret: e.USER_ID_SECRET ?? DEV_USER_ID_SECRET,
+    userIdSecretIsDefault: !e.USER_ID_SECRET,
+    s2s: { keys: s2sKeys, allowlist, trustedProxies },
+    corsOrigins,
+    sessionTtlSeconds: e.SESSION_TTL_SECONDS,
+    sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
+    logLevel: e.LOG_LEVEL,
+    widgetDir: e.WIDGET_DIR ?? DEFAULT_WIDGET_DIR,
+  }
+}
+
+const splitList = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)
+
+function parseS2sKeys(raw: string, problems: string[]): S2sKey[] {
+  const keys: S2sKey[] = []
+  for (const item of splitList(raw)) {
+    const at = item.indexOf(':')
+    const id = at > 0 ? item.slice(0, at) : ''
+    const secret = at > 0 ? item.slice(at + 1) : ''
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(id))
+      problems.push(`S2S_KEYS: "${id || item.slice(0, 8)}…" needs keyId:secret`)
+    else if (secret.length < 16)
+      problems.push(`S2S_KEYS: secret of key "${id}" must be at least 16 characters`)
+    else if (keys.some((k) => k.id === id)) problems.push(`S2S_KEYS: key id "${id}" appears twice`)
+    else keys.push({ id, secret })
+  }
+  return keys
+}
+
+function readPrivateKey(e: z.infer<typeof envSchema>, problems: string[]): string | undefined {
+  if (e.COZE_OAUTH_PRIVATE_KEY && e.COZE_OAUTH_PRIVATE_KEY_FILE) {
+    problems.push('COZE_OAUTH_PRIVATE_KEY and COZE_OAUTH_PRIVATE_KEY_FILE: set only one')
+    return undefined
+  }
+  let pem = e.COZE_OAUTH_PRIVATE_KEY?.replace(/\\n/g, '\n')
+  if (e.COZE_OAUTH_PRIVATE_KEY_FILE) {
+    try {
+      pem = readFileSync(e.COZE_OAUTH_PRIVATE_KEY_FILE, 'utf8')
+    } catch (err) {
+      problems.push(
+        `COZE_OAUTH_PRIVATE_KEY_FILE: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      )
+      return undefined
+    }
+  }
+  if (pem && !pem.includes('PRIVATE KEY-----')) {
+    problems.push('COZE_OAUTH_PRIVATE_KEY: is not a PEM private key')
+    return undefined
+  }
+  return pem
+}

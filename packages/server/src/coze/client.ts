@@ -1,0 +1,216 @@
+/**
+ * A thin Coze OpenAPI client on undici (coze-protocol.md). Every call takes a credential from `auth`;
+ * an auth failure drops it, refreshes once and retries once — for streams, before any byte was relayed.
+ */
+import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici'
+import { VcError } from '../errors'
+import type { CozeAuth, CozeCredential } from './auth'
+import { parseCozeEvent, type CozeChat, type CozeEvent, type CozeMessage } from './events'
+import { readSse } from './sse'
+
+export interface CozeClientOptions {
+  apiBase: string
+  botId: string
+  auth: CozeAuth
+  /** No byte from Coze for this long → the call fails (SPEC §2.2: 120 s). */
+  idleTimeoutMs: number
+  dispatcher?: Dispatcher
+  onMalformedEvent?: (name: string) => void
+}
+
+/** Coze answered with an error body or status. `auth` marks credential problems (protocol §4.3). */
+export class CozeApiError extends Error {
+  constructor(
+    readonly httpStatus: number,
+    readonly code: number,
+    message: string,
+    readonly logid?: string,
+  ) {
+    super(message)
+    this.name = 'CozeApiError'
+  }
+  get auth() {
+    return this.httpStatus === 401 || [4100, 4101, 700012006].includes(this.code)
+  }
+}
+
+export interface ChatStream {
+  events: AsyncGenerator<CozeEvent>
+  abort(): void
+}
+
+export function createCozeClient(o: CozeClientOptions) {
+  const dispatcher =
+    o.dispatcher ??
+    new Agent({
+      keepAliveTimeout: 30_000,
+      connections: 512,
+      headersTimeout: o.idleTimeoutMs,
+      bodyTimeout: o.idleTimeoutMs,
+    })
+
+  async function send(
+    cred: CozeCredential,
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+  ) {
+    try {
+      return await request(o.apiBase + path, {
+        method,
+        dispatcher,
+        signal,
+        headers: {
+          authorization: `Bearer ${cred.token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        headersTimeout: o.idleTimeoutMs,
+        bodyTimeout: o.idleTimeoutMs,
+      })
+    } catch (err) {
+      throw upstreamFailure(err)
+    }
+  }
+
+  /** Reads a JSON reply; `{code≠0}` and non-2xx become CozeApiError (protocol §1.4). */
+  async function json<T>(res: Dispatcher.ResponseData): Promise<T> {
+    const logid = headerOf(res, 'x-tt-logid')
+    const text = await res.body.text().catch((err) => {
+      throw upstreamFailure(err)
+    })
+    let body: { code?: number; msg?: string; data?: T } | undefined
+    try {
+      body = JSON.parse(text)
+    } catch {
+      throw new CozeApiError(res.statusCode, -1, `Coze sent non-JSON (HTTP ${res.statusCode})`, logid)
+    }
+    if (res.statusCode >= 400 || (body?.code !== undefined && body.code !== 0)) {
+      throw new CozeApiError(res.statusCode, Number(body?.code ?? -1), String(body?.msg ?? 'error'), logid)
+    }
+    return body?.data as T
+  }
+
+  function accepted<T>(result: T): T {
+    o.auth.report('accepted')
+    return result
+  }
+
+  /** Runs `call` with a credential; on an auth error refreshes once and runs it again. */
+  async function withAuth<T>(call: (cred: CozeCredential) => Promise<T>): Promise<T> {
+    const cred = await o.auth.getCredential()
+    try {
+      return accepted(await call(cred))
+    } catch (err) {
+      if (!(err instanceof CozeApiError && err.auth)) throw err
+      await o.auth.invalidate(cred)
+      const second = await o.auth.getCredential()
+      try {
+        return accepted(await call(second))
+      } catch (err2) {
+        if (err2 instanceof CozeApiError && err2.auth) {
+          o.auth.report('refused')
+          throw new VcError('VC_ERR_UPSTREAM_UNAVAILABLE', 'Coze refused the service credentials')
+        }
+        throw err2
+      }
+    }
+  }
+
+  return {
+    createConversation: () =>
+      withAuth(async (cred) => json<{ id: string }>(await send(cred, 'POST', '/v1/conversation/create', {}))),
+
+    /** Opens the streamed chat; resolves once Coze accepted it (an SSE response), before any event. */
+    streamChat(input: { conversationId: string; userId: string; question: string }): Promise<ChatStream> {
+      return withAuth(async (cred) => {
+        const ac = new AbortController()
+        const res = await send(
+          cred,
+          'POST',
+          `/v3/chat?conversation_id=${encodeURIComponent(input.conversationId)}`,
+          {
+            bot_id: o.botId,
+            user_id: input.userId,
+            stream: true,
+            auto_save_history: true,
+            additional_messages: [
+              { role: 'user', type: 'question', content: input.question, content_type: 'text' },
+            ],
+          },
+          ac.signal,
+        )
+        // Stream-open errors arrive as plain JSON, not SSE (protocol §7.1).
+        if (res.statusCode !== 200 || !String(res.headers['content-type'] ?? '').includes('event-stream')) {
+          await json(res)
+          throw new CozeApiError(
+            res.statusCode,
+            -1,
+            'Coze did not open a stream',
+            headerOf(res, 'x-tt-logid'),
+          )
+        }
+        return { events: parseStream(res.body), abort: () => ac.abort() }
+      })
+    },
+
+    cancelChat: (conversationId: string, chatId: string) =>
+      withAuth(async (cred) =>
+        json<CozeChat>(
+          await send(cred, 'POST', '/v3/chat/cancel', { conversation_id: conversationId, chat_id: chatId }),
+        ),
+      ),
+
+    retrieveChat: (conversationId: string, chatId: string) =>
+      withAuth(async (cred) =>
+        json<CozeChat>(await send(cred, 'GET', `/v3/chat/retrieve?${ids(conversationId, chatId)}`)),
+      ),
+
+    listChatMessages: (conversationId: string, chatId: string) =>
+      withAuth(async (cred) =>
+        json<CozeMessage[]>(await send(cred, 'GET', `/v3/chat/message/list?${ids(conversationId, chatId)}`)),
+      ),
+
+    close: () => dispatcher.close(),
+  }
+
+  async function* parseStream(body: AsyncIterable<Uint8Array>): AsyncGenerator<CozeEvent> {
+    try {
+      for await (const m of readSse(body)) {
+        const e = parseCozeEvent(m.event, m.data)
+        if (e) yield e
+        else o.onMalformedEvent?.(m.event)
+      }
+    } catch (err) {
+      throw upstreamFailure(err)
+    }
+  }
+}
+
+export type CozeClient = ReturnType<typeof createCozeClient>
+
+const ids = (conversationId: string, chatId: string) =>
+  `conversation_id=${encodeURIComponent(conversationId)}&chat_id=${encodeURIComponent(chatId)}`
+
+const headerOf = (res: Dispatcher.ResponseData, name: string) => {
+  const v = res.headers[name]
+  return Array.isArray(v) ? v[0] : v
+}
+
+/** Network-level failures as catalogue errors: timeouts → 504, anything else → 503/502. */
+export function upstreamFailure(err: unknown): Error {
+  if (err instanceof VcError || err instanceof CozeApiError) return err
+  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+    return new VcError('VC_ERR_UPSTREAM_TIMEOUT')
+  }
+  const code = (err as { code?: string }).code
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new VcError('VC_ERR_UPSTREAM_UNAVAILABLE')
+  }
+  if ((err as Error).name === 'AbortError') return err as Error
+  return new VcError(
+    'VC_ERR_UPSTREAM_INTERRUPTED',
+    `Coze connection failed: ${(err as Error).message}`.slice(0, 300),
+  )
+}

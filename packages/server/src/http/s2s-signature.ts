@@ -1,0 +1,73 @@
+/**
+ * Verifies request signing v1 (SPEC §2.1) for website A's server-to-server calls. The order matters:
+ * key → timestamp window → signature (constant time) → nonce, so a forged request cannot burn a nonce.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import { VcError } from '../errors'
+import type { Kv } from '../kv/types'
+
+export const TIMESTAMP_WINDOW_SECONDS = 300
+export const NONCE_TTL_SECONDS = 600
+const NONCE_PATTERN = /^[A-Za-z0-9_-]{16,64}$/
+const SIGNATURE_PATTERN = /^v1=[0-9a-f]{64}$/
+
+export interface SignedRequest {
+  method: string
+  /** Path with query exactly as received (the raw request URL). */
+  url: string
+  headers: Record<string, string | string[] | undefined>
+  body: Buffer
+}
+
+const header = (h: SignedRequest['headers'], name: string) => {
+  const v = h[name]
+  return Array.isArray(v) ? undefined : v // a repeated signing header is ambiguous: treat as missing
+}
+
+export function canonical(method: string, url: string, timestamp: string, nonce: string, body: Buffer) {
+  const bodyHash = createHash('sha256').update(body).digest('hex')
+  return ['v1', method.toUpperCase(), url, timestamp, nonce, bodyHash].join('\n')
+}
+
+/**
+ * @returns the id of the key that signed the request
+ * @throws VcError UNKNOWN_KEY | TIMESTAMP_OUT_OF_WINDOW | SIGNATURE_INVALID | NONCE_REPLAYED
+ */
+export async function verifySignedRequest(
+  req: SignedRequest,
+  deps: { keys: ReadonlyMap<string, string>; kv: Kv; nowMs: number },
+): Promise<string> {
+  const keyId = header(req.headers, 'x-vc-key-id')
+  const timestamp = header(req.headers, 'x-vc-timestamp')
+  const nonce = header(req.headers, 'x-vc-nonce')
+  const sig = header(req.headers, 'x-vc-signature')
+  if (!keyId || !timestamp || !nonce || !sig) {
+    throw new VcError(
+      'VC_ERR_SIGNATURE_INVALID',
+      'Missing X-VC-Key-Id, X-VC-Timestamp, X-VC-Nonce or X-VC-Signature',
+    )
+  }
+  const secret = deps.keys.get(keyId)
+  if (secret === undefined) throw new VcError('VC_ERR_UNKNOWN_KEY')
+  if (
+    !/^\d{1,12}$/.test(timestamp) ||
+    Math.abs(deps.nowMs / 1000 - Number(timestamp)) > TIMESTAMP_WINDOW_SECONDS
+  ) {
+    throw new VcError('VC_ERR_TIMESTAMP_OUT_OF_WINDOW')
+  }
+  if (!NONCE_PATTERN.test(nonce))
+    throw new VcError('VC_ERR_SIGNATURE_INVALID', 'X-VC-Nonce must be 16–64 of [A-Za-z0-9_-]')
+  if (!SIGNATURE_PATTERN.test(sig))
+    throw new VcError('VC_ERR_SIGNATURE_INVALID', 'X-VC-Signature must be v1=<64 hex>')
+  const expected = createHmac('sha256', secret)
+    .update(canonical(req.method, req.url, timestamp, nonce, req.body))
+    .digest()
+  if (!timingSafeEqual(expected, Buffer.from(sig.slice(3), 'hex')))
+    throw new VcError('VC_ERR_SIGNATURE_INVALID')
+  const fresh = await deps.kv.set(`s2s-nonce:${keyId}:${nonce}`, '1', {
+    nx: true,
+    ttlMs: NONCE_TTL_SECONDS * 1000,
+  })
+  if (!fresh) throw new VcError('VC_ERR_NONCE_REPLAYED')
+  return keyId
+}

@@ -1,0 +1,5 @@
+export { buildApp } from './app'
+export { loadConfig, ConfigError } from './config'
+export type { Config } from './config'
+export { openServices } from './services'
+export type { Services } from './services'

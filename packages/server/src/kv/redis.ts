@@ -1,0 +1,132 @@
+/** Redis adapter of `Kv` (shared by all instances, SPEC §6) on ioredis. */
+import { Redis, type ChainableCommander } from 'ioredis'
+import { checkTtl } from './ttl'
+import type { Kv } from './types'
+
+/** A `Kv` on Redis that also hands out the raw client for features `Kv` does not cover. */
+export interface RedisKv extends Kv {
+  readonly kind: 'redis'
+  /** The raw client. Keys given to it are used as-is: build them with `key()`. */
+  readonly redis: Redis
+  /** The full Redis key for `key`: `${prefix}:${key}`. */
+  key(key: string): string
+}
+
+// Atomic compare-and-delete: a lock released late must not delete the next holder's lock.
+const DEL_IF_EQUALS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`
+
+interface Scripts {
+  vcDelIfEquals(key: string, value: string): Promise<number>
+}
+
+/**
+ * Connects to Redis at `url` and resolves once it is ready; rejects (and stops retrying) when it is not
+ * reachable. Keys are stored as `${prefix}:${key}` so SCAN-based tools see the names the code uses.
+ *
+ * @example
+ * const kv = await openRedisKv({ url: 'redis://127.0.0.1:6379', prefix: 'vc' })
+ * await kv.set('lock:conv:42', 'msg_1', { ttlMs: 30_000, nx: true })
+ */
+export async function openRedisKv(opts: {
+  url: string
+  prefix: string
+  /** Connection errors after start-up (ioredis reconnects by itself); unset, ioredis prints them. */
+  onError?: (error: Error) => void
+}): Promise<RedisKv> {
+  // One retry per command: with Redis down a request fails within a reconnect or two instead of hanging.
+  const redis = new Redis(opts.url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5_000 })
+  redis.defineCommand('vcDelIfEquals', { numberOfKeys: 1, lua: DEL_IF_EQUALS })
+  // A start-up failure reaches the caller as the rejection below; the event would only repeat it.
+  const duringConnect = () => undefined
+  redis.on('error', duringConnect)
+  try {
+    await redis.connect()
+  } catch (error) {
+    redis.disconnect()
+    throw error
+  } finally {
+    redis.off('error', duringConnect)
+  }
+  if (opts.onError) redis.on('error', opts.onError)
+  const scripts = redis as unknown as Scripts
+  const key = (k: string) => `${opts.prefix}:${k}`
+  let closed = false
+
+  return {
+    kind: 'redis',
+    redis,
+    key,
+
+    async get(k) {
+      return redis.get(key(k))
+    },
+
+    async set(k, value, { ttlMs, nx } = {}) {
+      const full = key(k)
+      if (nx) {
+        const reply =
+          ttlMs === undefined
+            ? await redis.set(full, value, 'NX')
+            : await redis.set(full, value, 'PX', checkTtl(ttlMs), 'NX')
+        return reply === 'OK'
+      }
+      if (ttlMs === undefined) await redis.set(full, value)
+      else await redis.set(full, value, 'PX', checkTtl(ttlMs))
+      return true
+    },
+
+    async del(...keys) {
+      return keys.length === 0 ? 0 : redis.del(...keys.map(key))
+    },
+
+    async delIfEquals(k, value) {
+      return (await scripts.vcDelIfEquals(key(k), value)) === 1
+    },
+
+    async pttl(k) {
+      return redis.pttl(key(k))
+    },
+
+    async sadd(k, member, ttlMs) {
+      if (ttlMs === undefined) await redis.sadd(key(k), member)
+      else await exec(redis.multi().sadd(key(k), member).pexpire(key(k), checkTtl(ttlMs)))
+    },
+
+    async smembers(k) {
+      return redis.smembers(key(k))
+    },
+
+    async srem(k, ...members) {
+      return members.length === 0 ? 0 : redis.srem(key(k), ...members)
+    },
+
+    async incr(k, ttlMs) {
+      if (ttlMs === undefined) return redis.incr(key(k))
+      // SET NX creates the key with its TTL only when absent; INCR keeps an existing TTL.
+      const replies = await exec(redis.multi().set(key(k), '0', 'PX', checkTtl(ttlMs), 'NX').incr(key(k)))
+      return replies[1] as number
+    },
+
+    async ping() {
+      await redis.ping()
+    },
+
+    async close() {
+      if (closed) return
+      closed = true
+      // QUIT needs a live connection; one that is down or reconnecting is just dropped.
+      if (redis.status === 'ready') await redis.quit()
+      else redis.disconnect()
+    },
+  }
+}
+
+/** Runs a MULTI block; throws the first command error instead of returning it in the reply list. */
+async function exec(multi: ChainableCommander): Promise<unknown[]> {
+  const replies = await multi.exec()
+  if (!replies) throw new Error('Redis transaction was aborted')
+  return replies.map(([error, reply]) => {
+    if (error) throw error
+    return reply
+  })
+}

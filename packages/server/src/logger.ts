@@ -1,0 +1,39 @@
+/**
+ * pino options for the service: JSON lines, secrets and PII redacted at the source. Tokens, signatures,
+ * Coze credentials and phone numbers never reach a log line; query strings are dropped from URLs.
+ */
+import type { FastifyRequest } from 'fastify'
+import type { LoggerOptions } from 'pino'
+
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-vc-signature"]',
+  'token',
+  'accessToken',
+  'access_token',
+  'phone',
+  'secret',
+  '*.token',
+  '*.accessToken',
+  '*.access_token',
+  '*.phone',
+  '*.secret',
+  '*.privateKeyPem',
+  '*.pat',
+]
+
+export function loggerOptions(level: string): LoggerOptions {
+  return {
+    level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: {
+      req: (req: FastifyRequest) => ({
+        method: req.method,
+        url: (req.url ?? '').split('?')[0],
+        remoteAddress: req.ip,
+        requestId: req.id,
+      }),
+    },
+  }
+}

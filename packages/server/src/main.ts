@@ -1,0 +1,33 @@
+/** `npm run service`: the Chat Service configured only by the environment (SPEC §5, §7). */
+import { buildApp } from './app'
+import { ConfigError, loadConfig } from './config'
+import { openServices } from './services'
+
+async function main() {
+  let config
+  try {
+    config = loadConfig(process.env)
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    for (const p of err.problems) console.error(`config: ${p}`)
+    process.exit(2)
+  }
+  const services = await openServices(config)
+  let draining = false
+  const app = await buildApp({ ...services, isDraining: () => draining })
+  await app.listen({ port: config.port, host: config.host })
+  const stop = async (signal: string) => {
+    draining = true
+    services.log.info({ signal }, 'shutting down')
+    await app.close()
+    await services.close()
+    process.exit(0)
+  }
+  process.once('SIGTERM', () => void stop('SIGTERM'))
+  process.once('SIGINT', () => void stop('SIGINT'))
+}
+
+main().catch((err) => {
+  console.error(`fatal: ${(err as Error).stack ?? err}`)
+  process.exit(1)
+})

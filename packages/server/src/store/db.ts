@@ -1,0 +1,58 @@
+/**
+ * Kysely table types for the archive (SPEC §4): snake_case columns, times as BIGINT epoch ms, ids as
+ * service-generated varchar keys. Only `store/` sees these; everything else uses the rows in `types.ts`.
+ */
+import type { MessageStatus } from './types'
+
+export interface ChatSessionTable {
+  id: string
+  user_id: string
+  phone_masked: string
+  external_user_id: string | null
+  display_name: string | null
+  key_id: string
+  client_ip: string | null
+  created_at: number
+  expires_at: number
+  revoked_at: number | null
+}
+
+export interface ChatConversationTable {
+  id: string
+  user_id: string
+  title: string | null
+  created_at: number
+  updated_at: number
+}
+
+export interface ChatMessageTable {
+  id: string
+  user_id: string
+  conversation_id: string
+  session_id: string
+  client_message_id: string | null
+  coze_chat_id: string | null
+  question: string
+  answer: string
+  reasoning: string | null
+  status: MessageStatus
+  error_code: string | null
+  error_message: string | null
+  input_tokens: number | null
+  output_tokens: number | null
+  client_ip: string | null
+  user_agent: string | null
+  asked_at: number
+  first_token_at: number | null
+  finished_at: number | null
+  updated_at: number
+}
+
+export interface Database {
+  chat_session: ChatSessionTable
+  chat_conversation: ChatConversationTable
+  chat_message: ChatMessageTable
+}
+
+/** Which SQL family a store speaks; migrations pick column types by it. */
+export type SqlDialect = 'mysql' | 'sqlite'

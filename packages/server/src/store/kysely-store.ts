@@ -1,0 +1,147 @@
+/**
+ * The one query codebase behind both `Store` adapters (STYLE §4: repositories hold queries). Every read
+ * of user data filters by `user_id`; updates never rely on RETURNING (MySQL lacks it).
+ */
+import { Migrator, sql, type Kysely } from 'kysely'
+import type { Database, SqlDialect } from './db'
+import { createMigrationProvider } from './migrations'
+import {
+  toConversationRow,
+  toConversationTable,
+  toFinishTable,
+  toMessageRow,
+  toQuestionTable,
+  toSessionTable,
+} from './rows'
+import type { Store } from './types'
+
+/**
+ * Wraps a Kysely instance (already configured for its dialect) as a `Store`. `close()` destroys it.
+ *
+ * @example
+ * const store = createKyselyStore(new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), 'sqlite')
+ * await store.migrate()
+ */
+export function createKyselyStore(db: Kysely<Database>, dialect: SqlDialect): Store {
+  return {
+    dialect,
+
+    async migrate() {
+      const migrator = new Migrator({ db, provider: createMigrationProvider(dialect) })
+      const { error } = await migrator.migrateToLatest()
+      if (error) throw error instanceof Error ? error : new Error(`migration failed: ${String(error)}`)
+    },
+
+    async insertSession(row) {
+      await db.insertInto('chat_session').values(toSessionTable(row)).execute()
+    },
+
+    async revokeSessions(filter, at) {
+      const active = db.updateTable('chat_session').set({ revoked_at: at }).where('revoked_at', 'is', null)
+      const scoped =
+        'id' in filter ? active.where('id', '=', filter.id) : active.where('user_id', '=', filter.userId)
+      const result = await scoped.executeTakeFirst()
+      return Number(result.numUpdatedRows)
+    },
+
+    async insertConversation(row) {
+      await db.insertInto('chat_conversation').values(toConversationTable(row)).execute()
+    },
+
+    async getConversation(userId, id) {
+      const row = await db
+        .selectFrom('chat_conversation')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('id', '=', id)
+        .executeTakeFirst()
+      return row && toConversationRow(row)
+    },
+
+    async listConversations(userId, limit) {
+      const rows = await db
+        .selectFrom('chat_conversation')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .orderBy('updated_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute()
+      return rows.map(toConversationRow)
+    },
+
+    async touchConversation(userId, id, at) {
+      // Never move backwards: two answers finishing out of order must not undo the later time.
+      await db
+        .updateTable('chat_conversation')
+        .set({ updated_at: at })
+        .where('user_id', '=', userId)
+        .where('id', '=', id)
+        .where('updated_at', '<', at)
+        .execute()
+    },
+
+    async insertQuestion(row) {
+      await db.insertInto('chat_message').values(toQuestionTable(row)).execute()
+    },
+
+    async setCozeChatId(id, cozeChatId) {
+      await db.updateTable('chat_message').set({ coze_chat_id: cozeChatId }).where('id', '=', id).execute()
+    },
+
+    async finishMessage(id, finish) {
+      const result = await db
+        .updateTable('chat_message')
+        .set(toFinishTable(finish))
+        .where('id', '=', id)
+        .where('status', '=', 'in_progress')
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) > 0
+    },
+
+    async getMessage(userId, id) {
+      const row = await db
+        .selectFrom('chat_message')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('id', '=', id)
+        .executeTakeFirst()
+      return row && toMessageRow(row)
+    },
+
+    async listMessages(userId, conversationId, page) {
+      let query = db
+        .selectFrom('chat_message')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('conversation_id', '=', conversationId)
+      if (page.beforeId !== undefined) {
+        const cursor = await db
+          .selectFrom('chat_message')
+          .select(['asked_at', 'id'])
+          .where('user_id', '=', userId)
+          .where('conversation_id', '=', conversationId)
+          .where('id', '=', page.beforeId)
+          .executeTakeFirst()
+        if (!cursor) return []
+        // Spelled out rather than a row-value comparison so MySQL can use the (user, conversation, asked_at) index.
+        query = query.where((eb) =>
+          eb.or([
+            eb('asked_at', '<', cursor.asked_at),
+            eb.and([eb('asked_at', '=', cursor.asked_at), eb('id', '<', cursor.id)]),
+          ]),
+        )
+      }
+      const rows = await query.orderBy('asked_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute()
+      return rows.map(toMessageRow)
+    },
+
+    async ping() {
+      await sql`select 1`.execute(db)
+    },
+
+    async close() {
+      await db.destroy()
+    },
+  }
+}

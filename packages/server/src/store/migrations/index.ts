@@ -1,0 +1,24 @@
+/**
+ * Every migration, in order, for Kysely's `Migrator`. Listed in code rather than read from a folder so
+ * bundling and `tsx` both work and each migration can be told the dialect.
+ */
+import type { Migration, MigrationProvider } from 'kysely'
+import type { SqlDialect } from '../db'
+import * as m0001 from './0001_create_chat_tables'
+
+/** The migrations for one dialect, keyed by name (names sort in run order). */
+export function listMigrations(dialect: SqlDialect): Record<string, Migration> {
+  return {
+    '0001_create_chat_tables': { up: (db) => m0001.up(db, dialect), down: (db) => m0001.down(db) },
+  }
+}
+
+/**
+ * A `MigrationProvider` for `new Migrator({ db, provider })`.
+ *
+ * @example
+ * const { error } = await new Migrator({ db, provider: createMigrationProvider('sqlite') }).migrateToLatest()
+ */
+export function createMigrationProvider(dialect: SqlDialect): MigrationProvider {
+  return { getMigrations: async () => listMigrations(dialect) }
+}

@@ -1,0 +1,95 @@
+/**
+ * Row ↔ table mapping for `kysely-store.ts`. No number conversion here: both drivers are configured to
+ * return BIGINT as JS numbers (see `mysql.ts`), and the contract suite checks that they do.
+ */
+import type { Insertable, Selectable, Updateable } from 'kysely'
+import type { ChatConversationTable, ChatMessageTable, ChatSessionTable } from './db'
+import type { ConversationRow, MessageFinish, MessageRow, QuestionInsert, SessionRow } from './types'
+
+export const toSessionTable = (row: SessionRow): Insertable<ChatSessionTable> => ({
+  id: row.id,
+  user_id: row.userId,
+  phone_masked: row.phoneMasked,
+  external_user_id: row.externalUserId,
+  display_name: row.displayName,
+  key_id: row.keyId,
+  client_ip: row.clientIp,
+  created_at: row.createdAt,
+  expires_at: row.expiresAt,
+  revoked_at: row.revokedAt,
+})
+
+export const toConversationTable = (row: ConversationRow): Insertable<ChatConversationTable> => ({
+  id: row.id,
+  user_id: row.userId,
+  title: row.title,
+  created_at: row.createdAt,
+  updated_at: row.updatedAt,
+})
+
+export const toConversationRow = (row: Selectable<ChatConversationTable>): ConversationRow => ({
+  id: row.id,
+  userId: row.user_id,
+  title: row.title,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+})
+
+/** T1: the answer starts empty (text columns carry no default: TiDB rejects one). */
+export const toQuestionTable = (row: QuestionInsert): Insertable<ChatMessageTable> => ({
+  id: row.id,
+  user_id: row.userId,
+  conversation_id: row.conversationId,
+  session_id: row.sessionId,
+  client_message_id: row.clientMessageId,
+  coze_chat_id: null,
+  question: row.question,
+  answer: '',
+  reasoning: null,
+  status: 'in_progress',
+  error_code: null,
+  error_message: null,
+  input_tokens: null,
+  output_tokens: null,
+  client_ip: row.clientIp,
+  user_agent: row.userAgent,
+  asked_at: row.askedAt,
+  first_token_at: null,
+  finished_at: null,
+  updated_at: row.askedAt,
+})
+
+export const toFinishTable = (finish: MessageFinish): Updateable<ChatMessageTable> => ({
+  status: finish.status,
+  answer: finish.answer,
+  reasoning: finish.reasoning,
+  error_code: finish.errorCode,
+  error_message: finish.errorMessage,
+  input_tokens: finish.inputTokens,
+  output_tokens: finish.outputTokens,
+  first_token_at: finish.firstTokenAt,
+  finished_at: finish.finishedAt,
+  updated_at: finish.finishedAt,
+})
+
+export const toMessageRow = (row: Selectable<ChatMessageTable>): MessageRow => ({
+  id: row.id,
+  userId: row.user_id,
+  conversationId: row.conversation_id,
+  sessionId: row.session_id,
+  clientMessageId: row.client_message_id,
+  cozeChatId: row.coze_chat_id,
+  question: row.question,
+  answer: row.answer,
+  reasoning: row.reasoning,
+  status: row.status,
+  errorCode: row.error_code,
+  errorMessage: row.error_message,
+  inputTokens: row.input_tokens,
+  outputTokens: row.output_tokens,
+  clientIp: row.client_ip,
+  userAgent: row.user_agent,
+  askedAt: row.asked_at,
+  firstTokenAt: row.first_token_at,
+  finishedAt: row.finished_at,
+})
