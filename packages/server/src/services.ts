@@ -4,6 +4,7 @@
  */
 import pino, { type Logger } from 'pino'
 import { createRelay } from './chat/relay'
+import { combineObservers, type ChatObserver } from './chat/observer'
 import type { Config } from './config'
 import { createCozeAuth } from './coze/auth'
 import { createCozeClient } from './coze/client'
@@ -15,6 +16,8 @@ import type { Store } from './store/types'
 
 export interface ServiceOverrides {
   log?: Logger
+  /** Extra observers of the chat flow (metrics and audit register theirs in openServices). */
+  observers?: ChatObserver[]
   /** Wraps the opened store (tests use it to delay or fail writes). */
   wrapStore?: (s: Store) => Store
 }
@@ -48,7 +51,8 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
     cozeUserIdMode: config.coze.userIdMode,
     defaultTtlSeconds: config.sessionTtlSeconds,
   })
-  const relay = createRelay({ store, kv, coze, log })
+  const observer = combineObservers(o.observers ?? [], (err) => log.warn({ err }, 'chat observer failed'))
+  const relay = createRelay({ store, kv, coze, log, observer })
   if (config.userIdSecretIsDefault) log.warn('USER_ID_SECRET is not set: using the development default')
   if (!config.redisUrl) log.info('REDIS_URL not set: in-process store (single instance only)')
   return {

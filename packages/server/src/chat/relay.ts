@@ -13,6 +13,7 @@ import type { Kv } from '../kv/types'
 import type { MessageFinish, MessageRow, Store } from '../store/types'
 import type { SendBody, StreamEvent } from '../wire'
 import { newAnswerState, normalise, type AnswerState } from './normalise'
+import { combineObservers, type ChatContext, type ChatObserver } from './observer'
 
 export interface EventSink {
   /** Upstream accepted the chat: the HTTP layer may now commit to a 200 stream. */
@@ -29,13 +30,13 @@ export interface RelayDeps {
   now?: () => number
   /** How long a conversation stays locked by one answer at most (crash safety). */
   busyTtlMs?: number
-  onFirstToken?: (ms: number) => void
-  onUpstreamError?: (code: string) => void
+  observer?: ChatObserver
 }
 
 export interface SendContext {
   clientIp: string | null
   userAgent: string | null
+  requestId?: string
 }
 
 const IDEMPOTENCY_TTL_MS = 24 * 3600_000
@@ -43,6 +44,9 @@ const IDEMPOTENCY_TTL_MS = 24 * 3600_000
 export function createRelay(d: RelayDeps) {
   const now = d.now ?? Date.now
   const busyTtlMs = d.busyTtlMs ?? 15 * 60_000
+  const observe = combineObservers(d.observer ? [d.observer] : [], (err) =>
+    d.log.warn({ err }, 'observer failed'),
+  )
 
   async function send(user: SessionUser, body: SendBody, ctx: SendContext, sink: EventSink): Promise<void> {
     if (body.conversationId) {
@@ -90,6 +94,14 @@ export function createRelay(d: RelayDeps) {
     ids: { messageId: string; conversationId: string },
   ) {
     const askedAt = now()
+    const chat: ChatContext = {
+      user,
+      ...ids,
+      requestId: ctx.requestId,
+      clientIp: ctx.clientIp,
+      userAgent: ctx.userAgent,
+    }
+    observe.chatStarted(chat)
     // T1 runs beside the Coze call (SPEC §1 step 8); T3 waits for it.
     const t1 = d.store
       .insertQuestion({
@@ -120,15 +132,19 @@ export function createRelay(d: RelayDeps) {
       })
     } catch (err) {
       const vc = toUpstreamVcError(err)
-      d.onUpstreamError?.(vc.code)
+      observe.upstreamError(vc.code)
       state.outcome = { status: 'failed', code: vc.code, message: vc.message }
-      await archive(t1, ids.messageId, state, null)
+      const status = await archive(t1, ids.messageId, state, null)
+      observe.chatEnded(chat, { status, errorCode: vc.code, durationMs: now() - askedAt })
       throw vc
     }
     t1.then((ok) => ok || stream.abort())
 
     let seq = 0
-    const emit = (e: StreamEvent) => sink.event(`${ids.messageId}:${seq++}`, e)
+    const emit = (e: StreamEvent) => {
+      observe.eventRelayed(e.event)
+      sink.event(`${ids.messageId}:${seq++}`, e)
+    }
     sink.open()
     emit({ event: 'meta', data: ids })
     let firstTokenAt: number | null = null
@@ -142,7 +158,7 @@ export function createRelay(d: RelayDeps) {
           else {
             if (firstTokenAt === null && out.event === 'delta') {
               firstTokenAt = now()
-              d.onFirstToken?.(firstTokenAt - askedAt)
+              observe.firstToken(chat, firstTokenAt - askedAt)
             }
             emit(out)
           }
@@ -153,7 +169,7 @@ export function createRelay(d: RelayDeps) {
       const reason = (await t1)
         ? toUpstreamVcError(err)
         : new VcError('VC_ERR_INTERNAL', 'The question could not be archived')
-      d.onUpstreamError?.(reason.code)
+      observe.upstreamError(reason.code)
       state.outcome = { status: 'failed', code: reason.code, message: reason.message }
       terminal = { event: 'error', data: { code: reason.code, message: reason.message } }
     } finally {
@@ -165,7 +181,9 @@ export function createRelay(d: RelayDeps) {
       terminal = { event: 'error', data: e }
     }
     await chatIdSaved
-    await archive(t1, ids.messageId, state, firstTokenAt)
+    const status = await archive(t1, ids.messageId, state, firstTokenAt)
+    const errorCode = state.outcome?.status === 'failed' ? state.outcome.code : null
+    observe.chatEnded(chat, { status, errorCode, durationMs: now() - askedAt })
     await d.store
       .touchConversation(user.userId, ids.conversationId, now())
       .catch((err: unknown) => d.log.warn({ err }, 'could not touch the conversation'))
@@ -186,11 +204,12 @@ export function createRelay(d: RelayDeps) {
     messageId: string,
     s: AnswerState,
     firstTokenAt: number | null,
-  ) {
-    if (!(await t1)) return
+  ): Promise<MessageFinish['status']> {
     const o = s.outcome ?? { status: 'failed', code: 'UPSTREAM_INTERRUPTED', message: 'No outcome' }
+    const status = o.status === 'completed' ? 'completed' : o.code === 'CANCELLED' ? 'cancelled' : 'failed'
+    if (!(await t1)) return status
     const finish: MessageFinish = {
-      status: o.status === 'completed' ? 'completed' : o.code === 'CANCELLED' ? 'cancelled' : 'failed',
+      status,
       answer: s.answer,
       reasoning: s.reasoning || null,
       errorCode: o.status === 'completed' ? null : o.code,
@@ -205,6 +224,7 @@ export function createRelay(d: RelayDeps) {
     } catch (err) {
       d.log.error({ err, messageId }, 'T3 update failed')
     }
+    return status
   }
 
   /** A repeated clientMessageId: the first message's outcome, never a second Coze call. */

@@ -19,7 +19,11 @@ export async function chatRoutes(app: FastifyInstance, o: ChatRoutesOptions) {
 
   app.post('/send', async (request, reply) => {
     const body = sendBody.parse(request.body)
-    const ctx = { clientIp: request.ip, userAgent: request.headers['user-agent'] ?? null }
+    const ctx = {
+      clientIp: request.ip,
+      userAgent: request.headers['user-agent'] ?? null,
+      requestId: request.id,
+    }
     await o.relay.send(userOf(request), body, ctx, sseSink(request, reply, o.heartbeatMs))
   })
 

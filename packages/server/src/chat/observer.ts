@@ -1,0 +1,57 @@
+/**
+ * What the chat flow tells the rest of the service (metrics, audit) without knowing about them.
+ * Every method is optional and must not throw; observers are combined with `combineObservers`.
+ */
+import type { SessionUser } from '../identity/sessions'
+import type { MessageStatus } from '../store/types'
+
+export interface ChatContext {
+  user: SessionUser
+  messageId: string
+  conversationId: string
+  requestId?: string
+  clientIp: string | null
+  userAgent: string | null
+}
+
+export interface ChatObserver {
+  chatStarted?(c: ChatContext): void
+  firstToken?(c: ChatContext, msSinceAsked: number): void
+  eventRelayed?(event: string): void
+  chatEnded?(
+    c: ChatContext,
+    outcome: { status: Exclude<MessageStatus, 'in_progress'>; errorCode: string | null; durationMs: number },
+  ): void
+  chatCancelled?(c: Omit<ChatContext, 'conversationId'> & { conversationId?: string }): void
+  upstreamError?(code: string): void
+  streamResumed?(c: { user: SessionUser; messageId: string; fromSeq: number }): void
+  sweeperRepaired?(c: { messageId: string; status: MessageStatus }): void
+}
+
+/** Fans each call out to every observer; one observer failing never breaks the chat. */
+export function combineObservers(
+  observers: ChatObserver[],
+  onError: (err: unknown) => void,
+): Required<ChatObserver> {
+  const call =
+    <K extends keyof ChatObserver>(name: K) =>
+    (...args: Parameters<Required<ChatObserver>[K]>) => {
+      for (const o of observers) {
+        try {
+          ;(o[name] as ((...a: unknown[]) => void) | undefined)?.(...args)
+        } catch (err) {
+          onError(err)
+        }
+      }
+    }
+  return {
+    chatStarted: call('chatStarted'),
+    firstToken: call('firstToken'),
+    eventRelayed: call('eventRelayed'),
+    chatEnded: call('chatEnded'),
+    chatCancelled: call('chatCancelled'),
+    upstreamError: call('upstreamError'),
+    streamResumed: call('streamResumed'),
+    sweeperRepaired: call('sweeperRepaired'),
+  }
+}
