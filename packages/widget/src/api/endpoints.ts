@@ -1,0 +1,57 @@
+/**
+ * Pure request builders for the widget endpoints (SPEC §2.2–2.4). No fetch, no token: `http.ts` adds
+ * `Authorization` and sends them, so these stay trivially testable.
+ */
+export interface Req {
+  url: string
+  init: RequestInit & { headers: Record<string, string> }
+}
+
+export interface SendBody {
+  message: string
+  conversationId?: string
+  clientMessageId?: string
+}
+
+export interface HistoryQuery {
+  conversationId: string
+  before?: string
+  limit?: number
+}
+
+const json = { 'Content-Type': 'application/json' }
+const eventStream = { Accept: 'text/event-stream' }
+
+const trimBase = (base: string) => base.replace(/\/+$/, '')
+
+/** @example send('https://chat.example', { message: '你好' }).url // 'https://chat.example/api/chat/send' */
+export const send = (base: string, body: SendBody): Req => ({
+  url: `${trimBase(base)}/api/chat/send`,
+  init: { method: 'POST', headers: { ...json, ...eventStream }, body: JSON.stringify(body) },
+})
+
+/** Resume (SPEC §2.3): replays every event after `lastEventId`, then follows the live stream. */
+export const resume = (base: string, messageId: string, lastEventId?: string): Req => ({
+  url: `${trimBase(base)}/api/chat/stream/${encodeURIComponent(messageId)}`,
+  init: {
+    method: 'GET',
+    headers: lastEventId ? { ...eventStream, 'Last-Event-ID': lastEventId } : { ...eventStream },
+  },
+})
+
+export const cancel = (base: string, messageId: string): Req => ({
+  url: `${trimBase(base)}/api/chat/cancel`,
+  init: { method: 'POST', headers: { ...json }, body: JSON.stringify({ messageId }) },
+})
+
+export const history = (base: string, q: HistoryQuery): Req => {
+  const params = new URLSearchParams({ conversationId: q.conversationId })
+  if (q.before) params.set('before', q.before)
+  if (q.limit !== undefined) params.set('limit', String(q.limit))
+  return { url: `${trimBase(base)}/api/chat/history?${params}`, init: { method: 'GET', headers: {} } }
+}
+
+export const conversations = (base: string): Req => ({
+  url: `${trimBase(base)}/api/chat/conversations`,
+  init: { method: 'GET', headers: {} },
+})

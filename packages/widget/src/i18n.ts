@@ -1,0 +1,91 @@
+/**
+ * UI strings. `zh-CN` is the default (SPEC: a Chinese business site); `en` the other one.
+ * Keys are the same in both tables: the `satisfies` below fails the build when one is missing.
+ */
+import { inject, provide, type ComputedRef, type InjectionKey } from 'vue'
+import type { Locale } from './settings'
+
+const zh = {
+  title: '智能助手',
+  open: '打开聊天',
+  close: '关闭聊天',
+  newConversation: '新对话',
+  placeholder: '输入问题，Enter 发送，Shift+Enter 换行',
+  send: '发送',
+  stop: '停止生成',
+  retry: '重试',
+  copy: '复制',
+  copied: '已复制',
+  thinking: '正在思考…',
+  reasoning: '思考过程',
+  suggestions: '推荐问题',
+  loadOlder: '加载更早的消息',
+  loading: '加载中…',
+  empty: '你好！有什么可以帮你？',
+  you: '你',
+  assistant: '助手',
+  offline: '网络已断开，恢复后可继续。',
+  busy: '服务繁忙，请稍后再试。',
+  rateLimited: '请求过于频繁，请 {s} 秒后再试。',
+  rateLimitedSoon: '请求过于频繁，请稍后再试。',
+  auth: '登录状态已失效，请刷新页面后重试。',
+  cancelled: '已停止生成。',
+  interrupted: '回答被中断。',
+  streamDropped: '连接中断，未能恢复。',
+  failed: '回答失败：{m}',
+  unknown: '出错了，请重试。',
+} as const
+
+type Messages = Record<keyof typeof zh, string>
+
+const en = {
+  title: 'Assistant',
+  open: 'Open chat',
+  close: 'Close chat',
+  newConversation: 'New conversation',
+  placeholder: 'Ask a question. Enter sends, Shift+Enter adds a line',
+  send: 'Send',
+  stop: 'Stop',
+  retry: 'Retry',
+  copy: 'Copy',
+  copied: 'Copied',
+  thinking: 'Thinking…',
+  reasoning: 'Reasoning',
+  suggestions: 'Suggested questions',
+  loadOlder: 'Load earlier messages',
+  loading: 'Loading…',
+  empty: 'Hello! How can I help?',
+  you: 'You',
+  assistant: 'Assistant',
+  offline: 'You are offline. The chat continues when the connection is back.',
+  busy: 'The service is busy. Please try again later.',
+  rateLimited: 'Too many requests. Try again in {s} s.',
+  rateLimitedSoon: 'Too many requests. Try again shortly.',
+  auth: 'Your session has expired. Reload the page and try again.',
+  cancelled: 'Stopped.',
+  interrupted: 'The answer was interrupted.',
+  streamDropped: 'The connection dropped and could not be resumed.',
+  failed: 'The answer failed: {m}',
+  unknown: 'Something went wrong. Please try again.',
+} satisfies Messages
+
+const tables: Record<Locale, Messages> = { 'zh-CN': zh, en }
+
+export type MessageKey = keyof Messages
+export type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string
+
+/** @example createTranslator('en')('rateLimited', { s: 30 }) // 'Too many requests. Try again in 30 s.' */
+export function createTranslator(locale: Locale): Translate {
+  const table = tables[locale]
+  return (key, vars) => table[key].replace(/\{(\w+)\}/g, (_, k: string) => String(vars?.[k] ?? ''))
+}
+
+const KEY: InjectionKey<ComputedRef<Translate>> = Symbol('vc-i18n')
+
+export const provideI18n = (t: ComputedRef<Translate>) => provide(KEY, t)
+
+export function useI18n(): ComputedRef<Translate> {
+  const t = inject(KEY)
+  if (!t) throw new Error('useI18n() needs provideI18n() in <volcano-chat>')
+  return t
+}

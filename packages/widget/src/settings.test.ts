@@ -1,0 +1,85 @@
+// @vitest-environment node
+import { describe, expect, it } from 'vitest'
+import { parseApiBase, parseBoolean, parseLocale, parseSettings, parseTheme, textOn } from './settings'
+
+describe('parseSettings', () => {
+  it('should give the defaults for nothing', () => {
+    const s = parseSettings({})
+    expect(s).toMatchObject({
+      apiBase: '',
+      token: '',
+      title: '',
+      locale: 'zh-CN',
+      position: 'bottom-right',
+      open: false,
+    })
+    expect(s.theme).toEqual({})
+    expect([...s.features]).toEqual([])
+  })
+
+  it('should take the element value, else the registration default', () => {
+    const s = parseSettings(
+      { title: '', locale: 'en', open: undefined },
+      { title: 'Help', locale: 'zh-CN', open: '', apiBase: 'https://chat.example/' },
+    )
+    expect(s).toMatchObject({ title: 'Help', locale: 'en', open: true, apiBase: 'https://chat.example' })
+  })
+
+  it('should parse features from a list and drop unknown ones', () => {
+    expect([...parseSettings({ features: 'cancel, voice  bogus' }).features]).toEqual(['cancel'])
+  })
+
+  it('should fall back to bottom-right for an unknown position', () => {
+    expect(parseSettings({ position: 'top' }).position).toBe('bottom-right')
+    expect(parseSettings({ position: 'bottom-left' }).position).toBe('bottom-left')
+  })
+})
+
+describe('parseBoolean', () => {
+  it('should read attribute strings as Vue casts them', () => {
+    expect(parseBoolean(true)).toBe(true)
+    expect(parseBoolean('')).toBe(true)
+    expect(parseBoolean('open')).toBe(true)
+    expect(parseBoolean('false')).toBe(false)
+    expect(parseBoolean('0')).toBe(false)
+    expect(parseBoolean(undefined)).toBe(false)
+  })
+})
+
+describe('parseLocale', () => {
+  it('should default to zh-CN and accept en variants', () => {
+    expect(parseLocale(undefined)).toBe('zh-CN')
+    expect(parseLocale('fr')).toBe('zh-CN')
+    expect(parseLocale('EN-us')).toBe('en')
+  })
+})
+
+describe('parseApiBase', () => {
+  it('should keep http(s) URLs without a trailing slash', () => {
+    expect(parseApiBase('https://chat.example/base/')).toBe('https://chat.example/base')
+  })
+  it('should refuse other schemes and relative strings', () => {
+    expect(parseApiBase('javascript:alert(1)')).toBe('')
+    expect(parseApiBase('/relative')).toBe('')
+  })
+})
+
+describe('parseTheme', () => {
+  it('should set custom properties for valid colours only', () => {
+    expect(parseTheme({ primaryColor: '#ffffff', accentColor: 'rgb(1, 2, 3)' })).toEqual({
+      '--vc-primary': '#ffffff',
+      '--vc-on-primary': '#111',
+      '--vc-accent': 'rgb(1, 2, 3)',
+    })
+    expect(parseTheme({ primaryColor: 'red;background:url(//x)', accentColor: 'url(x)' })).toEqual({})
+  })
+})
+
+describe('textOn', () => {
+  it('should pick the text colour with more contrast', () => {
+    expect(textOn('#1d4ed8')).toBe('#fff')
+    expect(textOn('#fde047')).toBe('#111')
+    expect(textOn('#000')).toBe('#fff')
+    expect(textOn('teal')).toBe('#fff')
+  })
+})

@@ -1,0 +1,133 @@
+/**
+ * The public settings: primitive props that also work as attributes (`api-base`, `open` …), parsed
+ * with their defaults in one place. Anything a page author can type lands here as a string.
+ */
+import type { InjectionKey } from 'vue'
+
+export type Locale = 'zh-CN' | 'en'
+export type Position = 'bottom-right' | 'bottom-left'
+export type Feature = 'cancel'
+
+/** The primitive settings, also the `data-*` names `embed.ts` reads from its script tag. */
+export const SETTING_KEYS = [
+  'apiBase',
+  'token',
+  'title',
+  'locale',
+  'primaryColor',
+  'accentColor',
+  'position',
+  'open',
+  'features',
+] as const
+export type SettingKey = (typeof SETTING_KEYS)[number]
+
+/** Per registration (`register(tag, { defaults })`): used where the element's own value is absent. */
+export type WidgetDefaults = Partial<Record<SettingKey, string>>
+
+export const DEFAULTS_KEY: InjectionKey<WidgetDefaults> = Symbol('vc-defaults')
+
+export type RawSettings = Partial<Record<SettingKey, unknown>>
+
+export interface Settings {
+  /** '' means the page's own origin. */
+  apiBase: string
+  token: string
+  /** '' means the locale's default title. */
+  title: string
+  locale: Locale
+  /** `--vc-*` custom properties for the colours given; the rest keep the stylesheet's defaults. */
+  theme: Record<string, string>
+  position: Position
+  open: boolean
+  features: ReadonlySet<Feature>
+}
+
+const FEATURES: readonly Feature[] = ['cancel']
+
+const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '')
+
+/** Hex, rgb()/hsl() or a named colour: enough for theming, nothing that could load a URL. */
+const COLOR = /^(#[0-9a-f]{3,8}|(rgb|rgba|hsl|hsla)\([\d\s.,%/]+\)|[a-z]{3,20})$/i
+
+/**
+ * The element's own value wins; an absent one (undefined, or '' from an empty attribute) takes the
+ * registration default, then the built-in default.
+ * @example parseSettings({ locale: 'en', open: true }, { title: 'Help' }).title // 'Help'
+ */
+export function parseSettings(props: RawSettings, defaults: WidgetDefaults = {}): Settings {
+  const raw: RawSettings = {}
+  for (const key of SETTING_KEYS) {
+    const own = props[key]
+    raw[key] = own === undefined || own === null || own === '' ? defaults[key] : own
+  }
+  return {
+    apiBase: parseApiBase(str(raw.apiBase)),
+    token: str(raw.token),
+    title: str(raw.title),
+    locale: parseLocale(raw.locale),
+    theme: parseTheme(raw),
+    position: str(raw.position) === 'bottom-left' ? 'bottom-left' : 'bottom-right',
+    open: parseBoolean(raw.open),
+    features: new Set(
+      str(raw.features)
+        .split(/[\s,]+/)
+        .filter((f): f is Feature => (FEATURES as readonly string[]).includes(f)),
+    ),
+  }
+}
+
+export function parseLocale(v: unknown): Locale {
+  const s = str(v).toLowerCase()
+  return s === 'en' || s.startsWith('en-') ? 'en' : 'zh-CN'
+}
+
+/** Vue casts a bare attribute to true; `open="false"` and `open="0"` mean closed. */
+export function parseBoolean(v: unknown): boolean {
+  if (typeof v === 'boolean') return v
+  if (typeof v !== 'string') return false
+  return !['false', '0', 'no', 'off'].includes(v.trim().toLowerCase())
+}
+
+export function parseColor(v: unknown): string | undefined {
+  const s = str(v)
+  return COLOR.test(s) ? s : undefined
+}
+
+/** Text on the primary colour is black or white, whichever contrasts more with it. */
+export function parseTheme(raw: Pick<RawSettings, 'primaryColor' | 'accentColor'>): Record<string, string> {
+  const theme: Record<string, string> = {}
+  const primary = parseColor(raw.primaryColor)
+  const accent = parseColor(raw.accentColor)
+  if (primary) {
+    theme['--vc-primary'] = primary
+    theme['--vc-on-primary'] = textOn(primary)
+  }
+  if (accent) theme['--vc-accent'] = accent
+  return theme
+}
+
+/** Only http(s) bases; a trailing slash is dropped. */
+export function parseApiBase(v: string): string {
+  if (!v) return ''
+  try {
+    const url = new URL(v)
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href.replace(/\/+$/, '') : ''
+  } catch {
+    return '' // not an absolute URL: fall back to the page's origin
+  }
+}
+
+/** '#fff' on dark colours, '#111' on light ones (WCAG 2.x relative luminance); non-hex get white. */
+export function textOn(color: string): string {
+  const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(color)?.[1]
+  if (!hex) return '#fff'
+  const full = hex.length === 3 ? [...hex].map((c) => c + c).join('') : hex
+  const [r, g, b] = [0, 2, 4].map((i) => {
+    const c = parseInt(full.slice(i, i + 2), 16) / 255
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4
+  }) as [number, number, number]
+  const lum = 0.2126 * r + 0.7152 * g + 0.0722 * b
+  // Contrast with white (1.05 / (L+0.05)) against black ((L+0.05) / 0.05): pick the larger.
+  return 1.05 / (lum + 0.05) >= (lum + 0.05) / 0.05 ? '#fff' : '#111'
+}

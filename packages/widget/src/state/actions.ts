@@ -1,0 +1,245 @@
+/**
+ * What the panel can do: send, retry, cancel, load history. Talks to the service only through
+ * `api/`, changes state only through `applyEvent`, and turns every failure into a message error,
+ * a notice, and an `onError` call (→ `vc-error`): nothing is swallowed.
+ */
+import { shallowRef } from 'vue'
+import * as endpoints from '../api/endpoints'
+import { request, requestJson, VcApiError } from '../api/http'
+import { followStream } from '../api/stream'
+import {
+  applyEvent,
+  historyId,
+  initialState,
+  isFinalEvent,
+  parseWireEvent,
+  type ChatEvent,
+  type ChatMessage,
+  type HistoryItem,
+} from './chat'
+import { noticeFor, toChatError, type ChatError, type Notice } from './errors'
+
+export interface ChatDeps {
+  apiBase: () => string
+  token: () => string
+  /** Gets a fresh token from the host (and remembers it); rejects when the host has none. */
+  refreshToken: () => Promise<string>
+  fetch?: typeof fetch
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>
+  uuid?: () => string
+  onError?: (e: ChatError) => void
+  onMessage?: (
+    m: Pick<ChatMessage, 'messageId' | 'question' | 'answer' | 'status'> & { conversationId: string | null },
+  ) => void
+}
+
+const HISTORY_PAGE = 20
+
+const abortableSleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const t = setTimeout(resolve, ms)
+    signal.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true })
+  })
+
+export function createChat(deps: ChatDeps) {
+  const state = shallowRef(initialState())
+  const notice = shallowRef<Notice | null>(null)
+  const loadingHistory = shallowRef(false)
+  const uuid = deps.uuid ?? (() => crypto.randomUUID())
+  let historyLoaded = false
+  let current: AbortController | null = null
+
+  const dispatch = (ev: ChatEvent) => (state.value = applyEvent(state.value, ev))
+  const find = (localId: string) => state.value.messages.find((m) => m.localId === localId)
+  const isBusy = () => state.value.messages.some((m) => m.status === 'pending' || m.status === 'streaming')
+
+  /** Runs `call` with the token; on `401 TOKEN_INVALID` gets a fresh one and tries exactly once more. */
+  async function authed<T>(call: (token: string) => Promise<T>): Promise<T> {
+    const token = deps.token() || (await deps.refreshToken())
+    try {
+      return await call(token)
+    } catch (err) {
+      if (!(err instanceof VcApiError && err.status === 401)) throw err
+      return call(await deps.refreshToken())
+    }
+  }
+
+  function report(err: unknown): ChatError {
+    const e = toChatError(err)
+    notice.value = noticeFor(err, e) ?? notice.value
+    deps.onError?.(e)
+    return e
+  }
+
+  /** Reads one answer into message `localId`, resuming by itself when the stream drops (SPEC §2.3). */
+  async function follow(localId: string, open: (token: string, signal: AbortSignal) => Promise<Response>) {
+    current?.abort()
+    const ac = (current = new AbortController())
+    const opts = { fetch: deps.fetch, signal: ac.signal }
+    try {
+      const events = followStream({
+        open: () => authed((token) => open(token, ac.signal)),
+        resume: (messageId, lastEventId) =>
+          authed((token) =>
+            request(endpoints.resume(deps.apiBase(), messageId, lastEventId), { ...opts, token }),
+          ),
+        isFinal: isFinalEvent,
+        isRetryable: (err) => err instanceof VcApiError && (err.status === 0 || err.status >= 500),
+        sleep: (ms) => (deps.sleep ?? abortableSleep)(ms, ac.signal),
+      })
+      for await (const ev of events) {
+        const wire = parseWireEvent(ev)
+        if (wire) dispatch({ type: 'stream', localId, id: ev.id, wire })
+        notice.value = null // an answer is arriving: whatever stood in the way is gone
+      }
+      const m = find(localId)
+      if (m) deps.onMessage?.({ ...pick(m), conversationId: state.value.conversationId })
+    } catch (err) {
+      if (ac.signal.aborted) return // replaced by a new conversation, or the element went away
+      const e = report(err)
+      dispatch({ type: 'failed', localId, code: e.code, message: e.message })
+    } finally {
+      if (current === ac) current = null
+    }
+  }
+
+  function post(localId: string) {
+    const m = find(localId)!
+    const body: endpoints.SendBody = {
+      message: m.question,
+      clientMessageId: m.clientMessageId ?? undefined,
+      conversationId: state.value.conversationId ?? undefined,
+    }
+    return follow(localId, (token, signal) =>
+      request(endpoints.send(deps.apiBase(), body), { fetch: deps.fetch, signal, token }),
+    )
+  }
+
+  async function loadPage(conversationId: string, before?: string) {
+    loadingHistory.value = true
+    try {
+      const page = await authed((token) =>
+        requestJson<{ items: HistoryItem[]; nextBefore?: string | null }>(
+          endpoints.history(deps.apiBase(), { conversationId, before, limit: HISTORY_PAGE }),
+          { fetch: deps.fetch, token },
+        ),
+      )
+      dispatch({ type: 'history', conversationId, items: page.items, nextBefore: page.nextBefore ?? null })
+    } finally {
+      loadingHistory.value = false
+    }
+  }
+
+  return {
+    state,
+    notice,
+    loadingHistory,
+    isBusy,
+
+    /** Sends `text` as a new question; false when there is nothing to send or an answer is running. */
+    send(text: string): boolean {
+      const question = text.trim()
+      if (!question || isBusy()) return false
+      const localId = uuid()
+      dispatch({ type: 'asked', localId, question, clientMessageId: uuid() })
+      void post(localId)
+      return true
+    },
+
+    /**
+     * Sends a failed question again. After a lost connection the same `clientMessageId` goes out, so the
+     * service re-attaches to the answer if it got the first try (SPEC §2.2); after an `error` event the
+     * service has closed that answer, so a new id asks afresh.
+     */
+    retry(localId: string): void {
+      const m = find(localId)
+      if (!m || isBusy()) return
+      const reuse = m.status === 'failed' && !m.error?.fromStream && m.clientMessageId
+      dispatch({ type: 'resent', localId, clientMessageId: reuse ? m.clientMessageId! : uuid() })
+      void post(localId)
+    },
+
+    /** `POST /api/chat/cancel`; the stream then ends with its `error` event. */
+    async cancel(): Promise<void> {
+      const m = state.value.messages.find((x) => x.status === 'pending' || x.status === 'streaming')
+      if (!m?.messageId) return
+      try {
+        await authed((token) =>
+          request(endpoints.cancel(deps.apiBase(), m.messageId!), { fetch: deps.fetch, token }),
+        )
+      } catch (err) {
+        report(err)
+      }
+    },
+
+    /** On first open: the latest conversation's newest page, re-attaching to an answer still running. */
+    async loadLatest(): Promise<void> {
+      if (historyLoaded || loadingHistory.value) return
+      try {
+        loadingHistory.value = true
+        const { items } = await authed((token) =>
+          requestJson<{ items: { conversationId: string; updatedAt: string }[] }>(
+            endpoints.conversations(deps.apiBase()),
+            { fetch: deps.fetch, token },
+          ),
+        )
+        const latest = items.reduce<(typeof items)[number] | undefined>(
+          (a, b) => (!a || b.updatedAt > a.updatedAt ? b : a),
+          undefined,
+        )
+        if (latest) await loadPage(latest.conversationId)
+        historyLoaded = true
+        // Only the newest history item, and only when nothing was sent meanwhile.
+        const running = state.value.messages.at(-1)
+        if (
+          running?.status === 'pending' &&
+          running.messageId &&
+          running.localId === historyId(running.messageId)
+        ) {
+          dispatch({ type: 'attached', localId: running.localId })
+          const id = running.messageId
+          void follow(running.localId, (token, signal) =>
+            request(endpoints.resume(deps.apiBase(), id), { fetch: deps.fetch, signal, token }),
+          )
+        }
+      } catch (err) {
+        report(err)
+      } finally {
+        loadingHistory.value = false
+      }
+    },
+
+    /** Scroll-back paging. */
+    async loadOlder(): Promise<void> {
+      const { conversationId, olderCursor } = state.value
+      if (!conversationId || !olderCursor || loadingHistory.value) return
+      try {
+        await loadPage(conversationId, olderCursor)
+      } catch (err) {
+        report(err)
+      }
+    },
+
+    newConversation(): void {
+      current?.abort()
+      historyLoaded = true
+      dispatch({ type: 'reset' })
+    },
+
+    setOnline(online: boolean): void {
+      if (!online) notice.value = { kind: 'offline' }
+      else if (notice.value?.kind === 'offline') notice.value = null
+    },
+
+    dispose(): void {
+      current?.abort()
+    },
+  }
+}
+
+const pick = (m: ChatMessage) => ({
+  messageId: m.messageId,
+  question: m.question,
+  answer: m.answer,
+  status: m.status,
+})

@@ -1,0 +1,93 @@
+/**
+ * `npm start`: the whole demo on a bare machine — coze-sim, the Chat Service on the embedded default
+ * (SQLite file + in-process store) and demo website A — then prints the URL to open.
+ * Real deployments run `npm run service` with the environment of SPEC §5 instead.
+ */
+import { execFileSync } from 'node:child_process'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { startCozeSim } from '@volcano-chat/coze-sim'
+import { buildApp, loadConfig, openServices } from '@volcano-chat/server'
+import { startWebsiteA } from '@volcano-chat/website-a'
+
+const root = new URL('..', import.meta.url).pathname
+const dataDir = join(root, '.data')
+const env = (name: string, def: string) => process.env[name] ?? def
+
+/** Demo secrets are made once and kept in .data/ (git-ignored), so sessions survive a restart. */
+function demoSecrets() {
+  mkdirSync(dataDir, { recursive: true })
+  const file = join(dataDir, 'demo-secrets.json')
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  const secrets = {
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    s2sSecret: randomBytes(24).toString('base64url'),
+    userIdSecret: randomBytes(24).toString('base64url'),
+  }
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 })
+  return secrets
+}
+
+function ensureWidgetBuilt() {
+  if (existsSync(join(root, 'packages/widget/dist/volcano-chat.js'))) return
+  console.log('building the widget (first run)…')
+  execFileSync('npm', ['run', 'build', '-w', '@volcano-chat/widget'], { cwd: root, stdio: 'inherit' })
+}
+
+async function main() {
+  ensureWidgetBuilt()
+  const secrets = demoSecrets()
+  const host = env('DEMO_HOST', '127.0.0.1')
+  const sim = await startCozeSim({
+    host,
+    port: Number(env('COZE_SIM_PORT', '9100')),
+    oauthApps: [{ appId: 'demo-app', keyId: 'demo-key', publicKeyPem: secrets.publicKeyPem! }],
+    firstTokenDelayMs: 300,
+    tokensPerSecond: 30,
+  })
+  const sitePort = Number(env('WEBSITE_A_PORT', '3000'))
+  const config = loadConfig({
+    PORT: env('PORT', '8081'),
+    HOST: host,
+    SQLITE_PATH: join(dataDir, 'volcano-chat.sqlite'),
+    COZE_API_BASE: sim.url,
+    COZE_BOT_ID: '7379462189365198898',
+    COZE_OAUTH_APP_ID: 'demo-app',
+    COZE_OAUTH_KEY_ID: 'demo-key',
+    COZE_OAUTH_PRIVATE_KEY: secrets.privateKeyPem,
+    S2S_KEYS: `website-a:${secrets.s2sSecret}`,
+    USER_ID_SECRET: secrets.userIdSecret,
+    CORS_ORIGINS: `http://${host}:${sitePort},http://localhost:${sitePort}`,
+    LOG_LEVEL: env('LOG_LEVEL', 'warn'),
+  })
+  const services = await openServices(config)
+  const app = await buildApp(services)
+  const serviceUrl = await app.listen({ host, port: config.port })
+  const site = await startWebsiteA({
+    host,
+    port: sitePort,
+    chatServiceUrl: serviceUrl,
+    keyId: 'website-a',
+    secret: secrets.s2sSecret!,
+  })
+  console.log(`coze-sim      ${sim.url}`)
+  console.log(`Chat Service  ${serviceUrl}  (SQLite ${config.sqlitePath}, in-process store)`)
+  console.log(`\nOpen demo website A:  ${site.url}\n`)
+  const stop = async () => {
+    await site.close()
+    await app.close()
+    await services.close()
+    await sim.close()
+    process.exit(0)
+  }
+  process.once('SIGINT', () => void stop())
+  process.once('SIGTERM', () => void stop())
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})
