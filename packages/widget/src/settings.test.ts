@@ -14,7 +14,7 @@ describe('parseSettings', () => {
       open: false,
     })
     expect(s.theme).toEqual({})
-    expect([...s.features]).toEqual([])
+    expect([...s.features]).toEqual(['cancel'])
   })
 
   it('should take the element value, else the registration default', () => {
@@ -23,6 +23,10 @@ describe('parseSettings', () => {
       { title: 'Help', locale: 'zh-CN', open: '', apiBase: 'https://chat.example/' },
     )
     expect(s).toMatchObject({ title: 'Help', locale: 'en', open: true, apiBase: 'https://chat.example' })
+  })
+
+  it('should hide the optional parts with features="none"', () => {
+    expect([...parseSettings({ features: 'none' }).features]).toEqual([])
   })
 
   it('should parse features from a list and drop unknown ones', () => {

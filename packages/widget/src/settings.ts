@@ -69,8 +69,9 @@ export function parseSettings(props: RawSettings, defaults: WidgetDefaults = {})
     theme: parseTheme(raw),
     position: str(raw.position) === 'bottom-left' ? 'bottom-left' : 'bottom-right',
     open: parseBoolean(raw.open),
+    // The stop button is on unless the host lists features without it (e.g. features="none").
     features: new Set(
-      str(raw.features)
+      str(raw.features ?? 'cancel')
         .split(/[\s,]+/)
         .filter((f): f is Feature => (FEATURES as readonly string[]).includes(f)),
     ),

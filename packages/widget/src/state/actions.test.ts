@@ -186,3 +186,52 @@ it('should map only 401 to a token refresh', async () => {
   expect(t.message().error).toMatchObject({ code: 'FORBIDDEN' })
   expect(new VcApiError({ status: 403, code: 'FORBIDDEN', message: '' }).status).toBe(403)
 })
+
+describe('busy conversation', () => {
+  it('should follow the answer already running when the service says 409 CONVERSATION_BUSY', async () => {
+    let sends = 0
+    const t = setup((url) => {
+      if (url.pathname === '/api/chat/send') {
+        return ++sends === 1
+          ? streamOf(sse(META, DONE(1)))
+          : new Response(
+              JSON.stringify({
+                error: { code: 'CONVERSATION_BUSY', message: 'busy', requestId: 'r', messageId: 'm9' },
+              }),
+              { status: 409 },
+            )
+      }
+      if (url.pathname === '/api/chat/history') {
+        const items = [
+          {
+            messageId: 'm9',
+            conversationId: 'c1',
+            question: '另一个标签页的问题',
+            answer: '',
+            status: 'in_progress',
+          },
+        ]
+        return new Response(JSON.stringify({ items, nextBefore: null }))
+      }
+      if (url.pathname === '/api/chat/stream/m9') {
+        return streamOf(
+          `id: m9:0\nevent: meta\ndata: {"messageId":"m9","conversationId":"c1"}\n\n` +
+            `id: m9:1\nevent: delta\ndata: {"text":"正在生成的回答"}\n\n` +
+            `id: m9:2\nevent: done\ndata: {"status":"completed"}\n\n`,
+        )
+      }
+      return apiError(404, 'NOT_FOUND')
+    })
+    t.chat.send('first')
+    await t.settled()
+    t.chat.send('second')
+    await waitFor(() => {
+      const running = t.chat.state.value.messages.find((m) => m.messageId === 'm9')
+      expect(running).toMatchObject({
+        question: '另一个标签页的问题',
+        answer: '正在生成的回答',
+        status: 'completed',
+      })
+    })
+  })
+})

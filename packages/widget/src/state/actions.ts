@@ -110,8 +110,36 @@ export function createChat(deps: ChatDeps) {
       clientMessageId: m.clientMessageId ?? undefined,
       conversationId: state.value.conversationId ?? undefined,
     }
-    return follow(localId, (token, signal) =>
-      request(endpoints.send(deps.apiBase(), body), { fetch: deps.fetch, signal, token }),
+    return follow(localId, async (token, signal) => {
+      try {
+        return await request(endpoints.send(deps.apiBase(), body), { fetch: deps.fetch, signal, token })
+      } catch (err) {
+        // Another answer is still running in this conversation (another tab, a reload): show that one.
+        if (err instanceof VcApiError && err.code === 'CONVERSATION_BUSY' && body.conversationId) {
+          void reattach(body.conversationId)
+        }
+        throw err
+      }
+    })
+  }
+
+  /** Reloads the newest page and follows its last answer if it is still being generated. */
+  async function reattach(conversationId: string) {
+    try {
+      await loadPage(conversationId)
+      attachRunning()
+    } catch (err) {
+      report(err)
+    }
+  }
+
+  function attachRunning() {
+    const running = state.value.messages.findLast((m) => m.localId === historyId(m.messageId ?? ''))
+    if (running?.status !== 'pending' || !running.messageId) return
+    dispatch({ type: 'attached', localId: running.localId })
+    const id = running.messageId
+    void follow(running.localId, (token, signal) =>
+      request(endpoints.resume(deps.apiBase(), id), { fetch: deps.fetch, signal, token }),
     )
   }
 
@@ -189,19 +217,8 @@ export function createChat(deps: ChatDeps) {
         )
         if (latest) await loadPage(latest.conversationId)
         historyLoaded = true
-        // Only the newest history item, and only when nothing was sent meanwhile.
-        const running = state.value.messages.at(-1)
-        if (
-          running?.status === 'pending' &&
-          running.messageId &&
-          running.localId === historyId(running.messageId)
-        ) {
-          dispatch({ type: 'attached', localId: running.localId })
-          const id = running.messageId
-          void follow(running.localId, (token, signal) =>
-            request(endpoints.resume(deps.apiBase(), id), { fetch: deps.fetch, signal, token }),
-          )
-        }
+        // Only when nothing was sent meanwhile: a reload mid-answer picks the answer up again.
+        if (state.value.messages.at(-1)?.localId.startsWith(historyId(''))) attachRunning()
       } catch (err) {
         report(err)
       } finally {

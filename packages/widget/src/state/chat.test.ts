@@ -74,6 +74,18 @@ describe('applyEvent', () => {
     expect(s.messages[0]).toMatchObject({ answer: '', reasoning: 'think', suggestions: ['next?'] })
   })
 
+  it('should start the answer over on a later meta (recovery, archive replay)', () => {
+    const restart = wire(100_005, { event: 'meta', data: { messageId: 'm1', conversationId: 'c1' } })
+    const s = run([
+      asked,
+      meta,
+      delta(1, '半'),
+      restart,
+      wire(100_006, { event: 'delta', data: { text: '完整回答' } }),
+    ])
+    expect(s.messages[0]!.answer).toBe('完整回答')
+  })
+
   it('should ignore events replayed after a resume (seq not above the last)', () => {
     const s = run([asked, meta, delta(1, 'a'), delta(2, 'b'), delta(1, 'a'), delta(2, 'b'), delta(3, 'c')])
     expect(s.messages[0]!.answer).toBe('abc')

@@ -182,7 +182,8 @@ function applyWire(m: ChatMessage, id: string, wire: WireEvent): ChatMessage {
   const next: ChatMessage = { ...m, lastSeq: seq ?? m.lastSeq, lastEventId: id || m.lastEventId }
   switch (wire.event) {
     case 'meta':
-      return { ...next, messageId: wire.data.messageId }
+      // `meta` starts the answer; a later one (recovery, archive replay) restarts it from scratch.
+      return { ...next, messageId: wire.data.messageId, answer: '', reasoning: '', suggestions: [] }
     case 'delta':
       return { ...next, answer: m.answer + wire.data.text, status: 'streaming' }
     case 'reasoning':

@@ -1,0 +1,60 @@
+/**
+ * The whole demo for one test file: coze-sim, the Chat Service on real MariaDB + Redis (the server's
+ * integration harness), the built widget served by that service at `/widget/`, and demo website A
+ * pointed at it, as a browser would meet them.
+ */
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { startWebsiteA, type WebsiteA } from '@volcano-chat/website-a'
+import { S2S_KEY, startStack, type Stack, type StackOptions } from '../../packages/server/test/harness'
+import { ensureBuild } from '../../packages/widget/e2e/ensure-build'
+
+export interface Demo {
+  stack: Stack
+  site: WebsiteA
+  close(): Promise<void>
+}
+
+/** A port nobody listens on right now (the kernel's pick), for a server that must know it in advance. */
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+export async function startDemo(opts: Partial<StackOptions> = {}): Promise<Demo> {
+  // The service serves packages/widget/dist; build it when missing or older than the sources.
+  ensureBuild(fileURLToPath(new URL('../../packages/widget', import.meta.url)))
+  // The widget calls the service cross-origin, so the service must know website A's origin before it
+  // starts (CORS_ORIGINS), and website A needs the service's URL: the site's port is chosen first.
+  const sitePort = await freePort()
+  const stack = await startStack({
+    backend: 'mysql',
+    ...opts,
+    env: { CORS_ORIGINS: `http://127.0.0.1:${sitePort}`, ...opts.env },
+  })
+  let site: WebsiteA
+  try {
+    site = await startWebsiteA({
+      host: '127.0.0.1',
+      port: sitePort,
+      chatServiceUrl: stack.url,
+      keyId: S2S_KEY.id,
+      secret: S2S_KEY.secret,
+    })
+  } catch (err) {
+    await stack.close()
+    throw err
+  }
+  return {
+    stack,
+    site,
+    async close() {
+      await site.close()
+      await stack.close()
+    },
+  }
+}

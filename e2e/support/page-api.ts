@@ -1,0 +1,64 @@
+/**
+ * The shape of the code that runs inside the page (`page-scripts.ts`), in plain types: the Node side
+ * is type-checked by the root program (no DOM types), the page side by `e2e/tsconfig.json` (DOM types),
+ * and both against this interface.
+ */
+
+/** `vc-message` detail (the widget's public event). */
+export interface VcMessage {
+  messageId: string | null
+  conversationId: string | null
+  question: string
+  answer: string
+  status: string
+}
+
+/** What the in-page recorder collects. */
+export interface Recorded {
+  messages: VcMessage[]
+  errors: { code: string; message: string; status?: number }[]
+  /** Every distinct text of the newest answer, in the order the DOM showed them, with its aria-busy. */
+  answerTexts: { text: string; busy: boolean }[]
+  typingSeen: boolean
+}
+
+/** Computed style (every property, plus `box`) per selector. */
+export type StyleProbe = Record<string, Record<string, string>>
+
+export interface XssReport {
+  /** `window.__xss`, which every payload of the sim would set. */
+  flag: unknown
+  /** `outerHTML` of script-capable elements in the shadow root. */
+  scriptCapable: string[]
+  /** `on*` attributes. */
+  handlers: string[]
+  /** Attributes whose value is a `javascript:`, `vbscript:` or `data:` URL. */
+  badUrls: string[]
+  /** Elements with a `style` attribute inside rendered Markdown. */
+  styled: number
+  /** `class` of every `<code>` inside rendered Markdown. */
+  codeClasses: (string | null)[]
+  /** The shadow root's serialised markup. */
+  markup: string
+}
+
+export interface PageScripts {
+  /** Listens to the widget's events and records every text the newest answer shows. */
+  installRecorder: () => void
+  recorded: () => Recorded
+  /** Tag name of the focused element inside the shadow root. */
+  focusedTag: () => string | undefined
+  /** Text of the answer at `index` (negative: from the end) without code blocks' toolbars. */
+  answerText: (index: number) => string
+  /** Text content of an HTML fragment, parsed by the page (a parsed document runs nothing). */
+  htmlText: (html: string) => string
+  /** Every computed property and the border box of the first match of each selector in the shadow root. */
+  probeStyles: (selectors: string[]) => StyleProbe
+  /** Adds a `<style>` carrying the page's own CSP nonce, as the site itself serving it would. */
+  addPageStyle: (css: string) => void
+  /** Colour and font size of an element of the host page. */
+  pageTextStyle: (selector: string) => { color: string; fontSize: string }
+  /** Hovers, focuses, clicks every element of the conversation (links out and buttons that send excepted). */
+  pokeConversation: () => void
+  xssReport: () => XssReport
+}
