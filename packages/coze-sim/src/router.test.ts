@@ -38,13 +38,13 @@ describe('createRouter', () => {
     expect(written[0]).toMatch(/^HTTP\/1\.1 404 Not Found\r\n[\s\S]*x-tt-logid: LOG\r\n[\s\S]*"logid":"LOG"/)
   })
 
-  it('should answer a WebSocket upgrade on the sim with 404 until audio routes exist', async () => {
+  it('should answer an upgrade on a path without a WebSocket route with 404', async () => {
     const sim = await startTestSim()
     try {
       const reply = await new Promise<string>((resolve) => {
         const socket = connect(sim.port, '127.0.0.1', () => {
           socket.write(
-            'GET /v1/audio/speech HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+            'GET /v1/chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
               'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
           )
         })

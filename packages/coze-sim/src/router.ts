@@ -1,7 +1,7 @@
 /**
  * Routes by exact path. HTTP routes are declarative (auth, counter, arrival event) so the dispatcher in
  * server.ts applies the common rules once. WebSocket upgrades (`/v1/audio/speech`,
- * `/v1/audio/transcriptions`) will plug in through `addUpgrade`; unknown upgrades get a 404.
+ * `/v1/audio/transcriptions`) plug in through `addUpgrade`; unknown upgrades get a 404.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
@@ -12,6 +12,8 @@ export interface Ctx {
   res: ServerResponse
   url: URL
   logid: string
+  /** The raw request body. */
+  body: Buffer
   /** The parsed JSON body (undefined when empty); throws code 4000 on bad JSON. */
   json(): unknown
 }

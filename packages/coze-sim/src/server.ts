@@ -8,6 +8,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { answerFor } from './answers'
+import { audioRoutes } from './audio-rest'
+import { speechFor } from './audio-speech'
+import type { SimAudioSession } from './audio-types'
+import { createAudioWs, type AudioSettings } from './audio-ws'
 import { createAuthenticator } from './auth'
 import { chatRoutes } from './chat-routes'
 import type { ChatRun } from './chat-run'
@@ -40,6 +44,8 @@ const noFaults = () => ({ rejectNext: 0, oauthDown: false, latencyMs: 0 })
  */
 export async function startCozeSim(options: CozeSimOptions = {}): Promise<CozeSim> {
   const timing = checkTiming(options)
+  const audio = audioSettings(options)
+  const audioSessions: SimAudioSession[] = []
   const nextId = createIdGenerator()
   const store = createStore(nextId)
   const tokens = createTokenStore()
@@ -72,7 +78,23 @@ export async function startCozeSim(options: CozeSimOptions = {}): Promise<CozeSi
     }),
     ...chatRoutes({ store, nextId, timing: () => timing, runs }),
     ...conversationRoutes(store),
+    ...audioRoutes({ settings: () => audio, sessions: audioSessions }),
   )
+  const audioWs = createAudioWs({
+    authenticate,
+    settings: () => audio,
+    sessions: audioSessions,
+    onUpgrade: (req) =>
+      requests.push({
+        seq: ++seq,
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        at: Date.now(),
+        ...(req.headers.authorization === undefined ? {} : { authorization: req.headers.authorization }),
+      }),
+  })
+  router.addUpgrade('/v1/audio/speech', audioWs.speech)
+  router.addUpgrade('/v1/audio/transcriptions', audioWs.transcriptions)
 
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const logid = newLogId()
@@ -97,7 +119,7 @@ export async function startCozeSim(options: CozeSimOptions = {}): Promise<CozeSi
       if (faults.latencyMs > 0) await sleep(faults.latencyMs)
       if (!route) throw new ApiError(4200, `coze-sim: no route for ${entry.method} ${url.pathname}`, 404)
       if (route.auth) authenticate(req)
-      await route.handle({ req, res, url, logid, json: () => parseJson(raw) })
+      await route.handle({ req, res, url, logid, body: raw, json: () => parseJson(raw) })
     } catch (e) {
       replyWithError(res, logid, e)
     }
@@ -128,6 +150,9 @@ export async function startCozeSim(options: CozeSimOptions = {}): Promise<CozeSi
     on: (event: SimEventName, listener: SimListener) => void emitter.on(event, listener),
     off: (event: SimEventName, listener: SimListener) => void emitter.off(event, listener),
     answerFor,
+    speechFor: (text) => speechFor(text, audio),
+    transcript: audio.transcript,
+    audioSessions,
     chat(chatId) {
       const chat = store.chat(chatId)
       return chat && simChatOf(chat)
@@ -137,10 +162,13 @@ export async function startCozeSim(options: CozeSimOptions = {}): Promise<CozeSi
       expireAllTokens: () => tokens.expireAll(),
       oauthDown: (on) => void (faults.oauthDown = on),
       latencyMs: (ms) => void (faults.latencyMs = ms),
+      ...audioWs.faults,
     },
     reset() {
       Object.assign(stats, zeroStats())
       Object.assign(faults, noFaults())
+      audioWs.resetFaults()
+      audioSessions.length = 0
       requests.length = 0
       seq = 0
     },
@@ -148,6 +176,7 @@ export async function startCozeSim(options: CozeSimOptions = {}): Promise<CozeSi
       closing ??= new Promise<void>((resolve) => {
         for (const run of runs) run.stop()
         runs.clear()
+        audioWs.close()
         server.close(() => resolve())
         for (const socket of sockets) socket.destroy()
       })
@@ -163,6 +192,20 @@ function checkTiming(options: CozeSimOptions) {
     throw new TypeError('coze-sim: firstTokenDelayMs and tokensPerSecond must be ≥ 0')
   }
   return { ttftMs, tokensPerSecond }
+}
+
+function audioSettings(options: CozeSimOptions): AudioSettings {
+  const a = options.audio ?? {}
+  const s = {
+    bytesPerSecond: a.bytesPerSecond ?? 480_000,
+    chunkBytes: a.chunkBytes ?? 9600,
+    bytesPerCharacter: a.bytesPerCharacter ?? 12_000,
+    transcript: a.transcript ?? '今天天气不错。',
+  }
+  if (!(s.bytesPerSecond >= 0) || !(s.chunkBytes >= 2) || !(s.bytesPerCharacter >= 2) || !s.transcript) {
+    throw new TypeError('coze-sim: audio.bytesPerSecond must be ≥ 0, chunk sizes ≥ 2, transcript non-empty')
+  }
+  return s
 }
 
 /** A host for the URL: the bound address, or loopback when bound to all interfaces. */

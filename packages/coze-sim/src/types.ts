@@ -2,6 +2,7 @@
  * Public types of the simulator. Wire shapes (Chat, Message, Usage) keep Coze's snake_case field names
  * (coze-protocol.md §2.2–2.3) so tests can compare them with what they read off the wire.
  */
+import type { AudioFaults, AudioOptions, SimAudioSession } from './audio-types'
 
 export interface OAuthApp {
   appId: string
@@ -25,6 +26,8 @@ export interface CozeSimOptions {
   tokensPerSecond?: number
   /** Coze sends no SSE comments or heartbeats, so neither does the sim. */
   heartbeat?: never
+  /** The audio endpoints' pacing and script (audio-types.ts). */
+  audio?: AudioOptions
 }
 
 export interface SimRequest {
@@ -98,7 +101,7 @@ export interface SimChat {
   usage: Usage
 }
 
-export interface SimFaults {
+export interface SimFaults extends AudioFaults {
   /** The next n calls to authenticated endpoints (not the token endpoint) → HTTP 401, code 4100. */
   rejectNextAuth(n: number): void
   /** Every OAuth access token issued so far becomes invalid (HTTP 401, code 4100). */
@@ -123,6 +126,12 @@ export interface CozeSim {
   answerFor(question: string): ScriptedAnswer
   /** A snapshot of a chat's state, or undefined for an unknown id. */
   chat(chatId: string): SimChat | undefined
+  /** The exact audio bytes TTS (WebSocket and REST) produces for `text`; deterministic. */
+  speechFor(text: string): Buffer
+  /** What ASR returns for any audio. */
+  readonly transcript: string
+  /** Every audio call (WebSocket sessions live), in arrival order. */
+  readonly audioSessions: ReadonlyArray<SimAudioSession>
   readonly faults: SimFaults
   /** Stats, requests and faults back to zero; conversations, chats and tokens are kept. */
   reset(): void

@@ -4,19 +4,32 @@
 import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
+import type { Audit } from './audit/audit'
+import type { Canceller } from './chat/cancel'
+import type { ChatObserver } from './chat/observer'
 import { chatRoutes } from './chat/routes'
 import type { Relay } from './chat/relay'
+import { streamRoutes } from './chat/stream-routes'
+import type { Sweeper } from './chat/sweeper'
 import type { Config } from './config'
 import type { CozeAuth } from './coze/auth'
 import { installJsonBody } from './http/body'
 import { clientIp } from './http/client-ip'
 import { installCors } from './http/cors'
 import { installErrorHandler } from './http/error-handler'
+import { installGuards } from './http/guards'
 import { healthRoutes } from './health/routes'
 import { sessionRoutes } from './identity/routes'
 import type { Sessions } from './identity/sessions'
 import type { Kv } from './kv/types'
+import type { Limits } from './limits/limits'
+import type { Metrics } from './metrics/metrics'
+import { metricsRoutes } from './metrics/routes'
+import { installOpenApi } from './openapi/plugin'
 import type { Store } from './store/types'
+import type { StreamLog } from './streams'
+import type { Voice } from './voice/service'
+import { voiceRoutes } from './voice/routes'
 import { widgetRoutes } from './widget/routes'
 
 export interface AppDeps {
@@ -27,6 +40,14 @@ export interface AppDeps {
   cozeAuth: CozeAuth
   sessions: Sessions
   relay: Relay
+  streams: StreamLog
+  sweeper: Sweeper
+  canceller: Canceller
+  observer: Required<ChatObserver>
+  audit: Audit
+  limits: Limits
+  metrics: Metrics
+  voice: Voice
   isDraining?: () => boolean
 }
 
@@ -43,6 +64,8 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID()
     },
     trustProxy: (address: string) => config.s2s.trustedProxies.has(address),
+    // After a drain, whatever is still open (resume followers) is cut so shutdown finishes.
+    forceCloseConnections: true,
   })
   // request.ip follows SPEC §2.1's proxy rule rather than fastify's own.
   app.decorateRequest('user', null)
@@ -59,19 +82,25 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   installErrorHandler(app)
   installJsonBody(app)
   installCors(app, config.corsOrigins)
+  installGuards(app, d)
+  await installOpenApi(app)
 
   await app.register(healthRoutes, {
     store: d.store,
     kv: d.kv,
     cozeAuth: d.cozeAuth,
     isDraining: d.isDraining,
+    extraChecks: { rateLimits: () => d.limits.readiness() },
   })
+  await app.register(metricsRoutes, { metrics: d.metrics, allowlist: config.metricsAllowlist })
   await app.register(sessionRoutes, {
     prefix: '/api/internal/session',
     sessions: d.sessions,
     kv: d.kv,
     keys: new Map(config.s2s.keys.map((k) => [k.id, k.secret])),
     allowlist: config.s2s.allowlist,
+    audit: d.audit,
+    limit: d.limits.s2sGuard,
   })
   await app.register(chatRoutes, {
     prefix: '/api/chat',
@@ -79,6 +108,25 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     sessions: d.sessions,
     store: d.store,
     heartbeatMs: config.sseHeartbeatMs,
+    guard: d.limits.chatGuard,
+  })
+  await app.register(streamRoutes, {
+    prefix: '/api/chat',
+    sessions: d.sessions,
+    store: d.store,
+    streams: d.streams,
+    canceller: d.canceller,
+    recoverIfOrphaned: d.sweeper.recoverIfOrphaned,
+    heartbeatMs: config.sseHeartbeatMs,
+    guard: d.limits.chatGuard,
+    onResume: d.observer.streamResumed,
+  })
+  await app.register(voiceRoutes, {
+    prefix: '/api/voice',
+    voice: d.voice,
+    sessions: d.sessions,
+    config,
+    ticketGuard: d.limits.consumeMessage,
   })
   await app.register(widgetRoutes, { dir: config.widgetDir })
   return app

@@ -30,6 +30,22 @@ export const codes = {
   // Stream-only codes: sent as SSE `error` events after the 200 response has started.
   VC_ERR_UPSTREAM_INTERRUPTED: { status: 502, message: 'The answer stream from Coze broke off' },
   VC_ERR_CANCELLED: { status: 499, message: 'The answer was cancelled' },
+  VC_ERR_INTERRUPTED: {
+    status: 503,
+    message: 'The instance answering shut down or died before the answer ended',
+  },
+  // Voice (issue 7): refusals at the ticket or the WebSocket upgrade; the last three only as `error` frames.
+  VC_ERR_TICKET_INVALID: {
+    status: 401,
+    message: 'Voice ticket is missing, unknown, used, expired, or not for this connection',
+  },
+  VC_ERR_ORIGIN_NOT_ALLOWED: { status: 403, message: 'The page origin is not allowed' },
+  VC_ERR_EVENT_NOT_ALLOWED: { status: 400, message: 'This event is not accepted on this voice connection' },
+  VC_ERR_VOICE_IDLE_TIMEOUT: {
+    status: 408,
+    message: 'Nothing was sent on the voice connection for too long',
+  },
+  VC_ERR_VOICE_TIME_LIMIT: { status: 408, message: 'The voice connection reached its maximum duration' },
 } as const satisfies Record<`VC_ERR_${string}`, { status: number; message: string }>
 
 export type ErrorKey = keyof typeof codes

@@ -13,12 +13,15 @@ async function main() {
     process.exit(2)
   }
   const services = await openServices(config)
-  let draining = false
-  const app = await buildApp({ ...services, isDraining: () => draining })
+  const app = await buildApp(services)
   await app.listen({ port: config.port, host: config.host })
+  services.sweeper.start() // also reconciles what a previous crash left behind
+  let stopping = false
   const stop = async (signal: string) => {
-    draining = true
-    services.log.info({ signal }, 'shutting down')
+    if (stopping) return
+    stopping = true
+    services.log.info({ signal, running: services.running.size }, 'draining')
+    await services.drain() // /readyz is 503 from here; open answers finish or end `interrupted`
     await app.close()
     await services.close()
     process.exit(0)

@@ -3,15 +3,29 @@
  * `main.ts` and the test harness both start the service through here.
  */
 import pino, { type Logger } from 'pino'
+import { createAudit } from './audit/audit'
+import { chainKeyFrom } from './audit/chain'
+import { auditObserver } from './audit/observer'
+import { auditVoiceObserver } from './audit/voice-observer'
+import { scheduleRetention } from './audit/retention'
+import { createCanceller } from './chat/cancel'
+import { createRecovery } from './chat/recovery'
 import { createRelay } from './chat/relay'
+import { createRunning } from './chat/running'
+import { createSweeper } from './chat/sweeper'
 import { combineObservers, type ChatObserver } from './chat/observer'
 import type { Config } from './config'
 import { createCozeAuth } from './coze/auth'
 import { createCozeClient } from './coze/client'
 import { createSessions } from './identity/sessions'
 import { openKv } from './kv'
+import { createLimits } from './limits/limits'
 import { loggerOptions } from './logger'
+import { createMetrics } from './metrics/metrics'
 import { openStore } from './store'
+import { openStreamLog } from './streams'
+import type { VoiceObserver } from './voice/observer'
+import { createVoice } from './voice/service'
 import type { Store } from './store/types'
 
 export interface ServiceOverrides {
@@ -20,6 +34,8 @@ export interface ServiceOverrides {
   observers?: ChatObserver[]
   /** Wraps the opened store (tests use it to delay or fail writes). */
   wrapStore?: (s: Store) => Store
+  /** Extra observers of voice tickets and connections (tests, audit). */
+  voiceObservers?: VoiceObserver[]
 }
 
 export async function openServices(config: Config, o: ServiceOverrides = {}) {
@@ -28,6 +44,21 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
   await opened.migrate()
   const store = o.wrapStore ? o.wrapStore(opened) : opened
   const kv = await openKv({ url: config.redisUrl, prefix: config.redisPrefix })
+  // Guards of issue 6: metrics first (the Coze credentials report into them), then audit and limits.
+  const metrics = createMetrics()
+  const audit = createAudit({
+    store,
+    chainKey: chainKeyFrom(config.userIdSecret),
+    log,
+    onWritten: (e, ok) => metrics.audited(e.action, ok),
+  })
+  const limits = createLimits({
+    config: config.limits,
+    kv,
+    onReject: metrics.rateLimited,
+    onStoreError: (err) => log.warn({ err }, 'rate-limit store failed: falling back'),
+  })
+  const retention = scheduleRetention({ store, audit, kv, log, days: config.retentionDays })
   const cozeAuth = createCozeAuth({
     apiBase: config.coze.apiBase,
     oauth: config.coze.oauth,
@@ -36,6 +67,8 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
     pat: config.coze.pat,
     kv,
     log,
+    onExchange: metrics.tokenExchange,
+    onPatFallback: metrics.patFallback,
   })
   const coze = createCozeClient({
     apiBase: config.coze.apiBase,
@@ -44,6 +77,14 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
     idleTimeoutMs: config.coze.idleTimeoutMs,
     onMalformedEvent: (name) => log.warn({ event: name }, 'Coze sent an event that could not be parsed'),
   })
+  const voice = createVoice({
+    config: config.voice,
+    coze: config.coze,
+    kv,
+    cozeAuth,
+    log,
+    observers: [auditVoiceObserver(audit), ...(o.voiceObservers ?? [])],
+  })
   const sessions = createSessions({
     kv,
     store,
@@ -51,8 +92,45 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
     cozeUserIdMode: config.coze.userIdMode,
     defaultTtlSeconds: config.sessionTtlSeconds,
   })
-  const observer = combineObservers(o.observers ?? [], (err) => log.warn({ err }, 'chat observer failed'))
-  const relay = createRelay({ store, kv, coze, log, observer })
+  const observer = combineObservers([metrics.observer, auditObserver(audit), ...(o.observers ?? [])], (err) =>
+    log.warn({ err }, 'chat observer failed'),
+  )
+  const streams = await openStreamLog(
+    kv,
+    {
+      retentionMs: config.streams.retentionMs,
+      openTtlMs: config.streams.maxAnswerMs + config.streams.retentionMs,
+    },
+    (err) => log.warn({ err }, 'stream log write failed'),
+  )
+  const running = createRunning({
+    kv,
+    log,
+    heartbeatMs: config.streams.heartbeatMs,
+    maxAnswerMs: config.streams.maxAnswerMs,
+  })
+  await running.start()
+  const recovery = createRecovery({
+    store,
+    kv,
+    coze,
+    streams,
+    log,
+    observer,
+    maxAnswerMs: config.streams.maxAnswerMs,
+    pollMs: config.streams.recoveryPollMs,
+  })
+  const sweeper = createSweeper({
+    store,
+    running,
+    recovery,
+    log,
+    intervalMs: config.streams.sweepIntervalMs,
+    minAgeMs: config.streams.heartbeatMs * 3,
+  })
+  let draining = false
+  const relay = createRelay({ store, kv, coze, streams, running, log, observer, isDraining: () => draining })
+  const canceller = createCanceller({ store, running, recovery, coze, log, observer })
   if (config.userIdSecretIsDefault) log.warn('USER_ID_SECRET is not set: using the development default')
   if (!config.redisUrl) log.info('REDIS_URL not set: in-process store (single instance only)')
   return {
@@ -64,8 +142,30 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
     coze,
     sessions,
     relay,
+    observer,
+    streams,
+    running,
+    recovery,
+    sweeper,
+    canceller,
+    metrics,
+    audit,
+    limits,
+    voice,
+    isDraining: () => draining,
+    /** Graceful shutdown (SPEC §6): refuse new answers, let open ones finish within the grace period. */
+    async drain() {
+      draining = true
+      await running.drain(config.streams.shutdownGraceMs)
+    },
     async close() {
+      sweeper.stop()
+      await running.stop()
+      await streams.close()
       await coze.close()
+      await voice.close()
+      retention.stop()
+      await audit.flush()
       await kv.close()
       await store.close()
     },

@@ -64,3 +64,51 @@ export type StreamEvent =
   | { event: 'error'; data: { code: string; message: string } }
 
 export const isTerminal = (e: StreamEvent) => e.event === 'done' || e.event === 'error'
+
+// Response shapes, for the OpenAPI document (`openapi/`); the routes build these objects directly.
+const isoTime = z.string().meta({ format: 'date-time' })
+
+export const errorEnvelope = z.object({
+  error: z.looseObject({
+    code: z.string().meta({ description: 'UPPER_SNAKE wire code (README "Error codes")' }),
+    message: z.string(),
+    requestId: z.string(),
+    messageId: z.string().optional().meta({ description: 'CONVERSATION_BUSY: the answer still running' }),
+    limit: z.string().optional().meta({ description: 'RATE_LIMITED: which limit was hit' }),
+  }),
+})
+
+export const sessionCreateResponse = z.object({
+  token: z.string().meta({ description: 'Opaque bearer token (256 random bits); hand it to the widget' }),
+  expiresAt: isoTime,
+  sessionId: z.string(),
+})
+
+export const sessionRevokeResponse = z.object({ revoked: z.number().int().min(0) })
+
+export const historyResponse = z.object({
+  items: z.array(
+    z.object({
+      messageId: z.string(),
+      conversationId: z.string(),
+      question: z.string(),
+      answer: z.string(),
+      status: z.enum(['in_progress', 'completed', 'failed', 'cancelled', 'interrupted']),
+      errorCode: z.string().nullable(),
+      askedAt: isoTime,
+      finishedAt: isoTime.nullable(),
+    }),
+  ),
+  nextBefore: z.string().nullable().meta({ description: 'Pass as `before` for the next (older) page' }),
+})
+
+export const conversationsResponse = z.object({
+  items: z.array(
+    z.object({
+      conversationId: z.string(),
+      title: z.string().nullable(),
+      createdAt: isoTime,
+      updatedAt: isoTime,
+    }),
+  ),
+})

@@ -44,6 +44,22 @@ export interface StackOptions {
   pat?: 'ok' | 'broken' | 'none'
   env?: Record<string, string>
   wrapStore?: (s: Store) => Store
+  /** Another instance of the same deployment (mysql): shares its database and Redis prefix, not its coze-sim. */
+  sharedWith?: { config: { databaseUrl?: string; redisPrefix: string } }
+}
+
+/**
+ * Limits far above what any test sends, so only tests about limits meet them (they set their own).
+ * Keep in step with the RATE_LIMIT_* variables in config/index.ts.
+ */
+const GENEROUS_LIMITS = {
+  RATE_LIMIT_IP_REQUESTS_PER_MINUTE: '100000',
+  RATE_LIMIT_USER_MESSAGES_PER_MINUTE: '100000',
+  RATE_LIMIT_USER_MESSAGES_PER_DAY: '100000',
+  RATE_LIMIT_IP_MESSAGES_PER_MINUTE: '100000',
+  RATE_LIMIT_IP_MESSAGES_PER_DAY: '100000',
+  RATE_LIMIT_S2S_KEY_PER_MINUTE: '100000',
+  RATE_LIMIT_USER_STREAMS: '1000',
 }
 
 export async function startStack(o: StackOptions) {
@@ -55,7 +71,8 @@ export async function startStack(o: StackOptions) {
     tokensPerSecond: 0,
     ...o.sim,
   })
-  const db = o.backend === 'mysql' ? await createTestDatabase() : undefined
+  const shared = o.sharedWith
+  const db = shared ? undefined : o.backend === 'mysql' ? await createTestDatabase() : undefined
   const oauth = o.oauth ?? 'ok'
   const pat = o.pat ?? 'none'
   const logLines: string[] = []
@@ -67,11 +84,12 @@ export async function startStack(o: StackOptions) {
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
     PORT: '0',
-    DATABASE_URL: db?.url,
+    DATABASE_URL: shared ? shared.config.databaseUrl : db?.url,
     SQLITE_PATH: join(mkdtempSync(join(tmpdir(), 'vc-sqlite-')), 'chat.sqlite'),
     REDIS_URL: o.backend === 'mysql' ? testRedisUrl() : undefined,
-    REDIS_PREFIX: createTestRedisPrefix(),
+    REDIS_PREFIX: shared ? shared.config.redisPrefix : createTestRedisPrefix(),
     COZE_API_BASE: sim.url,
+    COZE_WS_BASE: sim.url.replace(/^http/, 'ws'),
     COZE_BOT_ID: BOT_ID,
     ...(oauth !== 'none' && {
       COZE_OAUTH_APP_ID: oauth === 'ok' ? OAUTH_APP.appId : 'unknown-app',
@@ -81,6 +99,7 @@ export async function startStack(o: StackOptions) {
     ...(pat !== 'none' && { COZE_PAT: pat === 'ok' ? PAT : 'pat_revoked_long_ago' }),
     S2S_KEYS: `${S2S_KEY.id}:${S2S_KEY.secret}`,
     USER_ID_SECRET: 'test-user-id-secret',
+    ...GENEROUS_LIMITS,
     ...o.env,
   })
   const services = await openServices(config, { log, wrapStore: o.wrapStore })
@@ -98,6 +117,7 @@ export async function startStack(o: StackOptions) {
 
   return {
     url,
+    app,
     sim,
     services,
     store: services.store,

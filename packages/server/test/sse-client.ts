@@ -68,3 +68,13 @@ export const answerOf = (events: ReceivedEvent[]) =>
     .filter((e) => e.event === 'delta')
     .map((e) => (e.data as { text: string }).text)
     .join('')
+
+/** What a widget shows: deltas since the last `meta` (a later `meta` restarts the answer). */
+export function visibleAnswerOf(events: ReceivedEvent[]) {
+  let text = ''
+  for (const e of events) {
+    if (e.event === 'meta') text = ''
+    else if (e.event === 'delta') text += (e.data as { text: string }).text
+  }
+  return text
+}

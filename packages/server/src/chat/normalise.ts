@@ -64,6 +64,10 @@ export function normalise(s: AnswerState, e: CozeEvent): StreamEvent[] {
     }
     case 'chat': {
       s.chatId ??= e.chat.id
+      // Coze keeps streaming after a cancel and may close with a `completed` event carrying `canceled`.
+      if (e.name === 'conversation.chat.canceled' || e.chat.status === 'canceled') {
+        return fail(s, 'CANCELLED', 'The answer was cancelled')
+      }
       if (e.name === 'conversation.chat.completed') {
         const u = e.chat.usage
         s.usage = { inputTokens: u?.input_count ?? 0, outputTokens: u?.output_count ?? 0 }
@@ -79,7 +83,6 @@ export function normalise(s: AnswerState, e: CozeEvent): StreamEvent[] {
       if (e.name === 'conversation.chat.requires_action') {
         return fail(s, 'UPSTREAM_ERROR', 'The bot asked for a tool call, which this service does not run')
       }
-      if (e.name === 'conversation.chat.canceled') return fail(s, 'CANCELLED', 'The answer was cancelled')
       return []
     }
     case 'error':

@@ -1,23 +1,29 @@
 /**
  * The chat rules (SPEC §1 phase 2–3, §2.2): ownership, one answer per conversation at a time,
  * idempotent `clientMessageId`, T1 beside the Coze call, relay as events arrive, T3 whatever happens.
- * No fastify, no SQL here: the HTTP layer gives an EventSink, the store and Coze client do the I/O.
+ * Every event also goes to the stream log so any instance can resume it (issue 5). No fastify, no SQL
+ * here: the HTTP layer gives an EventSink, the store, log and Coze client do the I/O.
  */
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
-import { CozeApiError, upstreamFailure, type ChatStream, type CozeClient } from '../coze/client'
-import { VcError, type ErrorKey } from '../errors'
-import { streamErrorOf } from '../http/error-handler'
+import { type ChatStream, type CozeClient } from '../coze/client'
+import { VcError } from '../errors'
 import type { SessionUser } from '../identity/sessions'
 import type { Kv } from '../kv/types'
-import type { MessageFinish, MessageRow, Store } from '../store/types'
+import type { Store } from '../store/types'
+import type { StreamLog } from '../streams'
 import type { SendBody, StreamEvent } from '../wire'
-import { newAnswerState, normalise, type AnswerState } from './normalise'
+import { archiveAnswer, toUpstreamVcError } from './archive'
+import { attachToMessage } from './attach'
+import { newAnswerState, normalise } from './normalise'
 import { combineObservers, type ChatContext, type ChatObserver } from './observer'
+import type { AbortReason, Running } from './running'
 
 export interface EventSink {
   /** Upstream accepted the chat: the HTTP layer may now commit to a 200 stream. */
   open(): void
+  /** Whether `open()` was called. */
+  readonly opened: boolean
   event(id: string, e: StreamEvent): void
   close(): void
 }
@@ -26,20 +32,31 @@ export interface RelayDeps {
   store: Store
   kv: Kv
   coze: CozeClient
+  streams: StreamLog
+  running: Running
   log: Logger
   now?: () => number
   /** How long a conversation stays locked by one answer at most (crash safety). */
   busyTtlMs?: number
   observer?: ChatObserver
+  isDraining?: () => boolean
 }
 
 export interface SendContext {
   clientIp: string | null
   userAgent: string | null
   requestId?: string
+  /** Aborts when the widget's connection closes (attached streams stop; the answer goes on). */
+  signal?: AbortSignal
 }
 
 const IDEMPOTENCY_TTL_MS = 24 * 3600_000
+
+/** What an abort turns into: the event the widget gets and the archived status. */
+const ABORTS: Record<AbortReason, { code: 'CANCELLED' | 'INTERRUPTED'; message: string }> = {
+  cancel: { code: 'CANCELLED', message: 'The answer was cancelled' },
+  shutdown: { code: 'INTERRUPTED', message: 'The service instance shut down; ask again to continue' },
+}
 
 export function createRelay(d: RelayDeps) {
   const now = d.now ?? Date.now
@@ -49,32 +66,44 @@ export function createRelay(d: RelayDeps) {
   )
 
   async function send(user: SessionUser, body: SendBody, ctx: SendContext, sink: EventSink): Promise<void> {
+    if (d.isDraining?.()) throw new VcError('VC_ERR_NOT_READY', 'This instance is shutting down; try again')
     if (body.conversationId) {
       const own = await d.store.getConversation(user.userId, body.conversationId)
-      if (!own) throw new VcError('VC_ERR_CONVERSATION_NOT_FOUND') // never proxied: ids are not guessable proof
+      if (!own) throw new VcError('VC_ERR_CONVERSATION_NOT_FOUND') // never proxied: ids are not proof
     }
     const messageId = randomUUID()
-    if (body.clientMessageId) {
-      const key = `client-msg:${user.userId}:${body.clientMessageId}`
-      if (!(await d.kv.set(key, messageId, { nx: true, ttlMs: IDEMPOTENCY_TTL_MS }))) {
-        return replayDuplicate(user, (await d.kv.get(key)) ?? '', sink)
-      }
+    const reservation = body.clientMessageId && `client-msg:${user.userId}:${body.clientMessageId}`
+    if (reservation && !(await d.kv.set(reservation, messageId, { nx: true, ttlMs: IDEMPOTENCY_TTL_MS }))) {
+      const first = (await d.kv.get(reservation)) ?? ''
+      return attachToMessage(d, user, first, { afterSeq: -1, signal: ctx.signal, waitForRowMs: 3000 }, sink)
     }
-    const conversationId = body.conversationId ?? (await startConversation(user, body.message))
-    const busyKey = `conv-busy:${conversationId}`
-    if (!(await d.kv.set(busyKey, messageId, { nx: true, ttlMs: busyTtlMs }))) {
-      const running = await d.kv.get(busyKey)
-      throw new VcError('VC_ERR_CONVERSATION_BUSY', undefined, { messageId: running })
-    }
+    let busyKey: string | undefined
     try {
-      await answer(user, body, ctx, sink, { messageId, conversationId })
+      const conversationId = body.conversationId ?? (await startConversation(user, body.message))
+      busyKey = `conv-busy:${conversationId}`
+      if (!(await d.kv.set(busyKey, messageId, { nx: true, ttlMs: busyTtlMs }))) {
+        const running = await d.kv.get(busyKey)
+        busyKey = undefined
+        throw new VcError('VC_ERR_CONVERSATION_BUSY', undefined, { messageId: running })
+      }
+      try {
+        await answer(user, body, ctx, sink, { messageId, conversationId })
+      } finally {
+        await d.running.release(messageId) // after the response ended: a drain waits for this
+      }
+    } catch (err) {
+      // Refused before any answer existed: the same clientMessageId may try again.
+      if (reservation && !sink.opened) await d.kv.delIfEquals(reservation, messageId)
+      throw err
     } finally {
-      await d.kv.delIfEquals(busyKey, messageId)
+      if (busyKey) await d.kv.delIfEquals(busyKey, messageId)
     }
   }
 
   async function startConversation(user: SessionUser, question: string): Promise<string> {
-    const { id } = await d.coze.createConversation().catch(rethrowUpstream)
+    const { id } = await d.coze.createConversation().catch((err: unknown) => {
+      throw toUpstreamVcError(err)
+    })
     const at = now()
     await d.store.insertConversation({
       id,
@@ -101,6 +130,13 @@ export function createRelay(d: RelayDeps) {
       clientIp: ctx.clientIp,
       userAgent: ctx.userAgent,
     }
+    const state = newAnswerState()
+    let stream: ChatStream | undefined
+    let aborted: AbortReason | undefined
+    await d.running.claim(ids.messageId, (reason) => {
+      aborted ??= reason
+      stream?.abort()
+    })
     observe.chatStarted(chat)
     // T1 runs beside the Coze call (SPEC §1 step 8); T3 waits for it.
     const t1 = d.store
@@ -122,8 +158,14 @@ export function createRelay(d: RelayDeps) {
           return false
         },
       )
-    const state = newAnswerState()
-    let stream: ChatStream
+    const finish = async (terminal: StreamEvent | undefined, firstTokenAt: number | null) => {
+      const status = await archiveAnswer(d, t1, ids.messageId, state, firstTokenAt)
+      const errorCode = state.outcome?.status === 'failed' ? state.outcome.code : null
+      observe.chatEnded(chat, { status, errorCode, durationMs: now() - askedAt })
+      if (terminal) emit(terminal)
+      await d.streams.flush().catch((err: unknown) => d.log.warn({ err }, 'stream log flush failed'))
+    }
+
     try {
       stream = await d.coze.streamChat({
         conversationId: ids.conversationId,
@@ -134,16 +176,18 @@ export function createRelay(d: RelayDeps) {
       const vc = toUpstreamVcError(err)
       observe.upstreamError(vc.code)
       state.outcome = { status: 'failed', code: vc.code, message: vc.message }
-      const status = await archive(t1, ids.messageId, state, null)
-      observe.chatEnded(chat, { status, errorCode: vc.code, durationMs: now() - askedAt })
+      await finish(undefined, null)
       throw vc
     }
-    t1.then((ok) => ok || stream.abort())
+    if (aborted) stream.abort()
+    void t1.then((ok) => ok || stream.abort())
 
     let seq = 0
-    const emit = (e: StreamEvent) => {
+    function emit(e: StreamEvent) {
+      const s = seq++
       observe.eventRelayed(e.event)
-      sink.event(`${ids.messageId}:${seq++}`, e)
+      d.streams.append(ids.messageId, { ...e, seq: s } as never)
+      sink.event(`${ids.messageId}:${s}`, e)
     }
     sink.open()
     emit({ event: 'meta', data: ids })
@@ -166,29 +210,36 @@ export function createRelay(d: RelayDeps) {
         if (terminal) break
       }
     } catch (err) {
-      const reason = (await t1)
-        ? toUpstreamVcError(err)
-        : new VcError('VC_ERR_INTERNAL', 'The question could not be archived')
-      observe.upstreamError(reason.code)
-      state.outcome = { status: 'failed', code: reason.code, message: reason.message }
-      terminal = { event: 'error', data: { code: reason.code, message: reason.message } }
+      terminal = await failure(err, aborted, t1)
     } finally {
       stream.abort() // Coze keeps streaming after the terminal event otherwise
     }
-    if (!terminal) {
-      const e = streamErrorOf('VC_ERR_UPSTREAM_INTERRUPTED', 'Coze ended the stream without an answer')
-      state.outcome = { status: 'failed', ...e }
-      terminal = { event: 'error', data: e }
+    if (aborted && terminal?.event !== 'done') terminal = await failure(undefined, aborted, t1)
+    if (aborted === 'cancel' && state.chatId) {
+      await d.coze.cancelChat(ids.conversationId, state.chatId).catch((err: unknown) => {
+        d.log.warn({ err, messageId: ids.messageId }, 'Coze cancel failed')
+      })
     }
+    terminal ??= outcomeEvent('UPSTREAM_INTERRUPTED', 'Coze ended the stream without an answer')
+    if (terminal.event === 'error') state.outcome = { status: 'failed', ...terminal.data }
     await chatIdSaved
-    const status = await archive(t1, ids.messageId, state, firstTokenAt)
-    const errorCode = state.outcome?.status === 'failed' ? state.outcome.code : null
-    observe.chatEnded(chat, { status, errorCode, durationMs: now() - askedAt })
+    await finish(terminal, firstTokenAt)
     await d.store
       .touchConversation(user.userId, ids.conversationId, now())
       .catch((err: unknown) => d.log.warn({ err }, 'could not touch the conversation'))
-    emit(terminal)
     sink.close()
+  }
+
+  async function failure(
+    err: unknown,
+    aborted: AbortReason | undefined,
+    t1: Promise<boolean>,
+  ): Promise<StreamEvent> {
+    if (aborted) return outcomeEvent(ABORTS[aborted].code, ABORTS[aborted].message)
+    if (!(await t1)) return outcomeEvent('INTERNAL', 'The question could not be archived')
+    const vc = toUpstreamVcError(err)
+    observe.upstreamError(vc.code)
+    return outcomeEvent(vc.code, vc.message)
   }
 
   /** Kept off the token path: recorded once T1 is in, for recovery of an orphaned answer. */
@@ -198,88 +249,12 @@ export function createRelay(d: RelayDeps) {
       .catch((err: unknown) => d.log.warn({ err, messageId }, 'could not record the Coze chat id'))
   }
 
-  /** T3: only after T1 succeeded (SPEC §1); a failure here is logged, the answer was already relayed. */
-  async function archive(
-    t1: Promise<boolean>,
-    messageId: string,
-    s: AnswerState,
-    firstTokenAt: number | null,
-  ): Promise<MessageFinish['status']> {
-    const o = s.outcome ?? { status: 'failed', code: 'UPSTREAM_INTERRUPTED', message: 'No outcome' }
-    const status = o.status === 'completed' ? 'completed' : o.code === 'CANCELLED' ? 'cancelled' : 'failed'
-    if (!(await t1)) return status
-    const finish: MessageFinish = {
-      status,
-      answer: s.answer,
-      reasoning: s.reasoning || null,
-      errorCode: o.status === 'completed' ? null : o.code,
-      errorMessage: o.status === 'completed' ? null : o.message.slice(0, 500),
-      inputTokens: s.usage?.inputTokens ?? null,
-      outputTokens: s.usage?.outputTokens ?? null,
-      firstTokenAt,
-      finishedAt: now(),
-    }
-    try {
-      await d.store.finishMessage(messageId, finish)
-    } catch (err) {
-      d.log.error({ err, messageId }, 'T3 update failed')
-    }
-    return status
-  }
-
-  /** A repeated clientMessageId: the first message's outcome, never a second Coze call. */
-  async function replayDuplicate(user: SessionUser, messageId: string, sink: EventSink) {
-    const row = await d.store.getMessage(user.userId, messageId)
-    if (!row || row.status === 'in_progress') {
-      throw new VcError('VC_ERR_CONVERSATION_BUSY', 'This message is still being answered', { messageId })
-    }
-    sink.open()
-    archivedEvents(row).forEach((e, i) => sink.event(`${messageId}:${i}`, e))
-    sink.close()
-  }
-
   return { send }
 }
 
 export type Relay = ReturnType<typeof createRelay>
 
-/** A finished row as the events a widget would have seen. */
-export function archivedEvents(row: MessageRow): StreamEvent[] {
-  const events: StreamEvent[] = [
-    { event: 'meta', data: { messageId: row.id, conversationId: row.conversationId } },
-  ]
-  if (row.answer) events.push({ event: 'delta', data: { text: row.answer } })
-  if (row.status === 'completed') {
-    const usage = { inputTokens: row.inputTokens ?? 0, outputTokens: row.outputTokens ?? 0 }
-    events.push({ event: 'done', data: { status: 'completed', usage } })
-  } else {
-    const code = row.errorCode ?? (row.status === 'cancelled' ? 'CANCELLED' : 'UPSTREAM_INTERRUPTED')
-    events.push({ event: 'error', data: { code, message: row.errorMessage ?? row.status } })
-  }
-  return events
-}
-
-const COZE_CODE_KEYS: Record<number, ErrorKey> = {
-  4016: 'VC_ERR_CONVERSATION_BUSY',
-  4013: 'VC_ERR_UPSTREAM_UNAVAILABLE',
-}
-
-function toUpstreamVcError(err: unknown): VcError {
-  if (err instanceof CozeApiError) {
-    const key =
-      COZE_CODE_KEYS[err.code] ??
-      (err.httpStatus === 429 || err.httpStatus >= 500
-        ? 'VC_ERR_UPSTREAM_UNAVAILABLE'
-        : 'VC_ERR_UPSTREAM_ERROR')
-    return new VcError(
-      key,
-      `Coze: ${err.message} (code ${err.code}${err.logid ? `, logid ${err.logid}` : ''})`.slice(0, 300),
-    )
-  }
-  const e = upstreamFailure(err)
-  return e instanceof VcError ? e : new VcError('VC_ERR_UPSTREAM_INTERRUPTED')
-}
-
-function rethrowUpstream(err: unknown): never {
-  throw toUpstreamVcError(err)
-}
+const outcomeEvent = (code: string, message: string): StreamEvent => ({
+  event: 'error',
+  data: { code, message },
+})

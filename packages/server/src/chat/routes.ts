@@ -1,30 +1,35 @@
 /** Widget chat endpoints (SPEC §2.2, §2.4): parse, call the service, reply. */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify'
 import { requireUser, userOf } from '../http/auth'
-import { openSse, type SseWriter } from '../http/sse'
 import type { Sessions } from '../identity/sessions'
 import type { Store } from '../store/types'
 import { conversationsQuery, historyQuery, sendBody } from '../wire'
-import type { EventSink, Relay } from './relay'
+import type { Relay } from './relay'
+import { sseSink } from './sse-sink'
 
 export interface ChatRoutesOptions {
   relay: Relay
   sessions: Sessions
   store: Store
   heartbeatMs: number
+  /** Rate limits and the open-stream cap (issue 6); runs after the token check. */
+  guard?: preHandlerAsyncHookHandler
 }
 
 export async function chatRoutes(app: FastifyInstance, o: ChatRoutesOptions) {
   app.addHook('preHandler', requireUser(o.sessions))
+  if (o.guard) app.addHook('preHandler', o.guard)
 
   app.post('/send', async (request, reply) => {
     const body = sendBody.parse(request.body)
+    const sink = sseSink(request, reply, o.heartbeatMs)
     const ctx = {
       clientIp: request.ip,
       userAgent: request.headers['user-agent'] ?? null,
       requestId: request.id,
+      signal: sink.signal,
     }
-    await o.relay.send(userOf(request), body, ctx, sseSink(request, reply, o.heartbeatMs))
+    await o.relay.send(userOf(request), body, ctx, sink)
   })
 
   app.get('/history', async (request) => {
@@ -60,18 +65,4 @@ export async function chatRoutes(app: FastifyInstance, o: ChatRoutesOptions) {
       })),
     }
   })
-}
-
-/** An EventSink on the HTTP response; commits to `200 text/event-stream` only when the relay opens it. */
-function sseSink(request: FastifyRequest, reply: FastifyReply, heartbeatMs: number): EventSink {
-  let sse: SseWriter | undefined
-  return {
-    open() {
-      reply.hijack()
-      const headers = { ...(reply.getHeaders() as Record<string, string>), 'x-request-id': request.id }
-      sse = openSse(reply.raw, { heartbeatMs, retryMs: 2000, headers })
-    },
-    event: (id, e) => sse?.send(id, e.event, e.data),
-    close: () => sse?.end(),
-  }
 }

@@ -68,6 +68,57 @@ describe('loadConfig', () => {
     ])
   })
 
+  it('should default the voice limits and timings, and check their ranges', () => {
+    expect(loadConfig(base).voice).toEqual({
+      voiceId: undefined,
+      maxConnectionsPerUser: 2,
+      secondsPerDay: 1800,
+      idleTimeoutMs: 30_000,
+      maxDurationMs: 300_000,
+      pingIntervalMs: 15_000,
+      maxFrameBytes: 1_048_576,
+      ticketBindIp: true,
+    })
+    const c = loadConfig({
+      ...base,
+      COZE_VOICE_ID: 'v1',
+      VOICE_TICKET_BIND_IP: 'false',
+      VOICE_SECONDS_PER_DAY: '0',
+    })
+    expect(c.voice).toMatchObject({ voiceId: 'v1', ticketBindIp: false, secondsPerDay: 0 })
+    const problems = problemsOf({ ...base, VOICE_MAX_DURATION_MS: '10', VOICE_TICKET_BIND_IP: 'yes' })
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['VOICE_MAX_DURATION_MS', 'VOICE_TICKET_BIND_IP'])
+  })
+
+  it('should default the guards of issue 6 and read them from the environment', () => {
+    const c = loadConfig(base)
+    expect(c.limits).toEqual({
+      ipRequestsPerMinute: 600,
+      userMessagesPerMinute: 20,
+      userMessagesPerDay: 500,
+      ipMessagesPerMinute: 60,
+      ipMessagesPerDay: 5000,
+      s2sKeyPerMinute: 600,
+      userStreams: 3,
+    })
+    expect(c.retentionDays).toBe(0)
+    expect(c.metricsAllowlist.size).toBe(0)
+    const set = loadConfig({
+      ...base,
+      RATE_LIMIT_USER_STREAMS: '0',
+      RETENTION_DAYS: '180',
+      METRICS_IP_ALLOWLIST: '10.0.0.0/8',
+    })
+    expect([set.limits.userStreams, set.retentionDays, set.metricsAllowlist.has('10.1.2.3')]).toEqual([
+      0,
+      180,
+      true,
+    ])
+    expect(
+      problemsOf({ ...base, RATE_LIMIT_USER_MESSAGES_PER_MINUTE: '-1', METRICS_IP_ALLOWLIST: 'x' }),
+    ).toEqual(['RATE_LIMIT_USER_MESSAGES_PER_MINUTE: Too small: expected number to be >=0'])
+  })
+
   it('should read a private key with escaped newlines', () => {
     const c = loadConfig({
       ...base,

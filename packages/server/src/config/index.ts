@@ -65,6 +65,29 @@ const envSchema = z.object({
   SESSION_TTL_SECONDS: intFrom(7200, 60, 86_400),
   UPSTREAM_IDLE_TIMEOUT_MS: intFrom(120_000, 1_000, 600_000),
   SSE_HEARTBEAT_MS: intFrom(15_000, 100, 120_000),
+  STREAM_RETENTION_MS: intFrom(15 * 60_000, 1_000, 24 * 3600_000),
+  MAX_ANSWER_MS: intFrom(10 * 60_000, 5_000, 3600_000),
+  LEASE_HEARTBEAT_MS: intFrom(2_000, 50, 60_000),
+  SWEEP_INTERVAL_MS: intFrom(30_000, 100, 3600_000),
+  RECOVERY_POLL_MS: intFrom(1_000, 50, 60_000),
+  SHUTDOWN_GRACE_MS: intFrom(20_000, 0, 600_000),
+  COZE_VOICE_ID: optionalString,
+  VOICE_MAX_CONNECTIONS_PER_USER: intFrom(2, 0, 100),
+  VOICE_SECONDS_PER_DAY: intFrom(1800, 0, 86_400),
+  VOICE_IDLE_TIMEOUT_MS: intFrom(30_000, 1_000, 600_000),
+  VOICE_MAX_DURATION_MS: intFrom(300_000, 1_000, 3_600_000),
+  VOICE_PING_INTERVAL_MS: intFrom(15_000, 100, 120_000),
+  VOICE_MAX_FRAME_BYTES: intFrom(1_048_576, 1024, 16_777_216),
+  VOICE_TICKET_BIND_IP: z.enum(['true', 'false']).default('true'),
+  RATE_LIMIT_IP_REQUESTS_PER_MINUTE: intFrom(600, 0, 1_000_000),
+  RATE_LIMIT_USER_MESSAGES_PER_MINUTE: intFrom(20, 0, 1_000_000),
+  RATE_LIMIT_USER_MESSAGES_PER_DAY: intFrom(500, 0, 10_000_000),
+  RATE_LIMIT_IP_MESSAGES_PER_MINUTE: intFrom(60, 0, 1_000_000),
+  RATE_LIMIT_IP_MESSAGES_PER_DAY: intFrom(5_000, 0, 10_000_000),
+  RATE_LIMIT_S2S_KEY_PER_MINUTE: intFrom(600, 0, 1_000_000),
+  RATE_LIMIT_USER_STREAMS: intFrom(3, 0, 1_000),
+  RETENTION_DAYS: intFrom(0, 0, 36_500),
+  METRICS_IP_ALLOWLIST: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WIDGET_DIR: optionalString,
 })
@@ -109,6 +132,7 @@ function finish(e: z.infer<typeof envSchema>, problems: string[]) {
   const s2sKeys = parseS2sKeys(e.S2S_KEYS, problems)
   const allowlist = parseCidrList(e.S2S_IP_ALLOWLIST, 'S2S_IP_ALLOWLIST', problems)
   const trustedProxies = parseCidrList(e.TRUST_PROXY, 'TRUST_PROXY', problems)
+  const metricsAllowlist = parseCidrList(e.METRICS_IP_ALLOWLIST, 'METRICS_IP_ALLOWLIST', problems)
   const privateKey = readPrivateKey(e, problems)
   const oauthParts = [e.COZE_OAUTH_APP_ID, e.COZE_OAUTH_KEY_ID, privateKey]
   let oauth: { appId: string; keyId: string; privateKeyPem: string } | undefined
@@ -152,6 +176,35 @@ function finish(e: z.infer<typeof envSchema>, problems: string[]) {
     corsOrigins,
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
+    streams: {
+      retentionMs: e.STREAM_RETENTION_MS,
+      maxAnswerMs: e.MAX_ANSWER_MS,
+      heartbeatMs: e.LEASE_HEARTBEAT_MS,
+      sweepIntervalMs: e.SWEEP_INTERVAL_MS,
+      recoveryPollMs: e.RECOVERY_POLL_MS,
+      shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    },
+    voice: {
+      voiceId: e.COZE_VOICE_ID,
+      maxConnectionsPerUser: e.VOICE_MAX_CONNECTIONS_PER_USER,
+      secondsPerDay: e.VOICE_SECONDS_PER_DAY,
+      idleTimeoutMs: e.VOICE_IDLE_TIMEOUT_MS,
+      maxDurationMs: e.VOICE_MAX_DURATION_MS,
+      pingIntervalMs: e.VOICE_PING_INTERVAL_MS,
+      maxFrameBytes: e.VOICE_MAX_FRAME_BYTES,
+      ticketBindIp: e.VOICE_TICKET_BIND_IP === 'true',
+    },
+    limits: {
+      ipRequestsPerMinute: e.RATE_LIMIT_IP_REQUESTS_PER_MINUTE,
+      userMessagesPerMinute: e.RATE_LIMIT_USER_MESSAGES_PER_MINUTE,
+      userMessagesPerDay: e.RATE_LIMIT_USER_MESSAGES_PER_DAY,
+      ipMessagesPerMinute: e.RATE_LIMIT_IP_MESSAGES_PER_MINUTE,
+      ipMessagesPerDay: e.RATE_LIMIT_IP_MESSAGES_PER_DAY,
+      s2sKeyPerMinute: e.RATE_LIMIT_S2S_KEY_PER_MINUTE,
+      userStreams: e.RATE_LIMIT_USER_STREAMS,
+    },
+    retentionDays: e.RETENTION_DAYS,
+    metricsAllowlist,
     logLevel: e.LOG_LEVEL,
     widgetDir: e.WIDGET_DIR ?? DEFAULT_WIDGET_DIR,
   }

@@ -10,6 +10,8 @@ export interface HealthRoutesOptions {
   kv: Kv
   cozeAuth: CozeAuth
   isDraining?: () => boolean
+  /** More named checks; each throws (with the reason as message) when not ok. */
+  extraChecks?: Record<string, () => Promise<void>>
 }
 
 const withTimeout = <T>(p: Promise<T>, ms: number) =>
@@ -38,6 +40,7 @@ export async function healthRoutes(app: FastifyInstance, o: HealthRoutesOptions)
         if (o.cozeAuth.status().refusedAt)
           throw new Error('Coze refused the service credentials on the last call')
       }),
+      ...Object.entries(o.extraChecks ?? {}).map(([name, fn]) => check(name, fn)),
     ])
     const checks: Record<string, string> = Object.fromEntries(results)
     const auth = o.cozeAuth.status()

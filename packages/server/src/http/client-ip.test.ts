@@ -41,4 +41,20 @@ describe('clientIp', () => {
   it('should handle IPv6 proxies and mapped socket addresses', () => {
     expect(clientIp('::ffff:10.0.0.1', '2001:db8::7', trusted)).toBe('2001:db8::7')
   })
+  it('should walk several trusted hops, IPv6 ones included', () => {
+    const chain = list('10.0.0.0/8, fd00::/8')
+    expect(clientIp('fd00::1', '198.51.100.4, 10.1.1.1, fd00::2', chain)).toBe('198.51.100.4')
+  })
+  it('should give the leftmost hop when every hop is a trusted proxy', () => {
+    expect(clientIp('10.0.0.1', '10.0.0.3, 10.0.0.2', trusted)).toBe('10.0.0.3')
+  })
+  it('should read repeated X-Forwarded-For headers as one list, in order', () => {
+    expect(clientIp('10.0.0.1', ['6.6.6.6, 5.5.5.5', '10.0.0.2'], trusted)).toBe('5.5.5.5')
+  })
+  it('should never believe a client that claims to be a trusted proxy in the header', () => {
+    expect(clientIp('10.0.0.1', '10.9.9.9, 7.7.7.7', trusted)).toBe('7.7.7.7')
+  })
+  it('should keep the socket address when the header is empty', () => {
+    expect(clientIp('10.0.0.1', '', trusted)).toBe('10.0.0.1')
+  })
 })

@@ -1,5 +1,9 @@
-/** Website A's server-to-server endpoints (SPEC §2.1): allowlist first, then the v1 signature. */
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+/**
+ * Website A's server-to-server endpoints (SPEC §2.1): allowlist first, JSON only, then the v1 signature,
+ * then the per-key rate limit. Every outcome is audited (refusals by `audit/denials.ts`).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Audit } from '../audit/audit'
 import { VcError } from '../errors'
 import type { CidrList } from '../http/cidr'
 import { verifySignedRequest } from '../http/s2s-signature'
@@ -18,12 +22,22 @@ export interface SessionRoutesOptions {
   kv: Kv
   keys: ReadonlyMap<string, string>
   allowlist: CidrList
+  audit: Audit
+  /** Per-key rate limit on session/create (runs after the signature is verified). */
+  limit?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
   now?: () => number
 }
+
+/** The bodies here are a few hundred bytes; anything near this is not website A. */
+const S2S_BODY_LIMIT = 8 * 1024
+const JSON_TYPE = /^application\/json\s*(;|$)/i
 
 export async function sessionRoutes(app: FastifyInstance, o: SessionRoutesOptions) {
   app.addHook('preHandler', async (request: FastifyRequest) => {
     if (o.allowlist.size && !o.allowlist.has(request.ip)) throw new VcError('VC_ERR_IP_NOT_ALLOWED')
+    // Even an empty body must be declared JSON: a signed call is never anything else.
+    if (!JSON_TYPE.test(request.headers['content-type'] ?? ''))
+      throw new VcError('VC_ERR_UNSUPPORTED_MEDIA_TYPE')
     request.s2sKeyId = await verifySignedRequest(
       {
         method: request.method,
@@ -34,17 +48,35 @@ export async function sessionRoutes(app: FastifyInstance, o: SessionRoutesOption
       { keys: o.keys, kv: o.kv, nowMs: (o.now ?? Date.now)() },
     )
   })
+  const from = (request: FastifyRequest) => ({
+    clientIp: request.ip,
+    userAgent: request.headers['user-agent'] ?? null,
+    keyId: request.s2sKeyId ?? null,
+    requestId: request.id,
+  })
 
-  app.post('/create', async (request, reply) => {
+  app.post('/create', { bodyLimit: S2S_BODY_LIMIT, preHandler: o.limit }, async (request, reply) => {
     const body = sessionCreateBody.parse(request.body)
     const s = await o.sessions.create(body, { keyId: request.s2sKeyId!, clientIp: request.ip })
     request.log.info({ sessionId: s.sessionId, user: s.user.phoneMasked }, 'session created')
+    const detail = { sessionId: s.sessionId, expiresAt: s.expiresAt }
+    await o.audit.record({
+      action: 'session.create',
+      outcome: 'allowed',
+      user: s.user,
+      ...from(request),
+      detail,
+    })
     return reply.status(201).send({ token: s.token, expiresAt: s.expiresAt, sessionId: s.sessionId })
   })
 
-  app.post('/revoke', async (request) => {
-    const revoked = await o.sessions.revoke(sessionRevokeBody.parse(request.body))
+  app.post('/revoke', { bodyLimit: S2S_BODY_LIMIT }, async (request) => {
+    const by = sessionRevokeBody.parse(request.body)
+    const user = 'phone' in by ? o.sessions.identify(by.phone) : await o.sessions.resolve(by.token)
+    const revoked = await o.sessions.revoke(by)
     request.log.info({ revoked }, 'sessions revoked')
+    const detail = { by: 'phone' in by ? 'phone' : 'token', revoked }
+    await o.audit.record({ action: 'session.revoke', outcome: 'allowed', user, ...from(request), detail })
     return { revoked }
   })
 }

@@ -99,7 +99,13 @@ export function createSessions(d: SessionsDeps) {
     return Math.max(live, rows)
   }
 
-  return { create, resolve, revoke }
+  /** Who a phone number is in the archive and the audit log, without keeping the number. */
+  const identify = (phone: string) => ({
+    userId: pseudonymOf(d.userIdSecret, phone),
+    phoneMasked: maskPhone(phone),
+  })
+
+  return { create, resolve, revoke, identify }
 }
 
 export type Sessions = ReturnType<typeof createSessions>

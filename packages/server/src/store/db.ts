@@ -48,10 +48,29 @@ export interface ChatMessageTable {
   updated_at: number
 }
 
+export interface AuditEventTable {
+  id: string
+  seq: number
+  at: number
+  action: string
+  outcome: 'allowed' | 'denied'
+  reason: string | null
+  user_id: string | null
+  phone_masked: string | null
+  client_ip: string | null
+  user_agent: string | null
+  key_id: string | null
+  request_id: string | null
+  detail: string | null
+  prev_hash: string
+  hash: string
+}
+
 export interface Database {
   chat_session: ChatSessionTable
   chat_conversation: ChatConversationTable
   chat_message: ChatMessageTable
+  audit_event: AuditEventTable
 }
 
 /** Which SQL family a store speaks; migrations pick column types by it. */

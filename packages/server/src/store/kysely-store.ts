@@ -4,6 +4,8 @@
  */
 import { Migrator, sql, type Kysely } from 'kysely'
 import type { Database, SqlDialect } from './db'
+import { createAuditQueries } from './audit-queries'
+import { createDataQueries } from './data-queries'
 import { createMigrationProvider } from './migrations'
 import {
   toConversationRow,
@@ -109,6 +111,18 @@ export function createKyselyStore(db: Kysely<Database>, dialect: SqlDialect): St
       return row && toMessageRow(row)
     },
 
+    async listInProgress(askedBefore, limit) {
+      const rows = await db
+        .selectFrom('chat_message')
+        .selectAll()
+        .where('status', '=', 'in_progress')
+        .where('asked_at', '<', askedBefore)
+        .orderBy('asked_at', 'asc')
+        .limit(limit)
+        .execute()
+      return rows.map(toMessageRow)
+    },
+
     async listMessages(userId, conversationId, page) {
       let query = db
         .selectFrom('chat_message')
@@ -135,6 +149,9 @@ export function createKyselyStore(db: Kysely<Database>, dialect: SqlDialect): St
       const rows = await query.orderBy('asked_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute()
       return rows.map(toMessageRow)
     },
+
+    ...createAuditQueries(db),
+    ...createDataQueries(db),
 
     async ping() {
       await sql`select 1`.execute(db)

@@ -1,6 +1,7 @@
 import { createConnection } from 'mysql2/promise'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createTestDatabase } from '../../../../test/services'
+import { runAuditDataContract } from './audit-data.contract.test'
 import { openMysqlStore } from './mysql'
 import { runStoreContract } from './store.contract.test'
 import type { Store } from './types'
@@ -22,6 +23,12 @@ runStoreContract('mysql', async () => {
   return { store, cleanup: () => store.close() }
 })
 
+runAuditDataContract('mysql', async () => {
+  const db = await openFresh()
+  const store = await openMysqlStore(db.url)
+  return { store, cleanup: () => store.close() }
+})
+
 describe('openMysqlStore', () => {
   it('should migrate once when two instances start at once on one database', async () => {
     const db = await openFresh()
@@ -31,7 +38,7 @@ describe('openMysqlStore', () => {
       const conn = await createConnection(db.url)
       const [rows] = await conn.query('SELECT name FROM kysely_migration')
       await conn.end()
-      expect(rows).toEqual([{ name: '0001_create_chat_tables' }])
+      expect(rows).toEqual([{ name: '0001_create_chat_tables' }, { name: '0002_create_audit_event' }])
     } finally {
       await Promise.all(instances.map((s) => s.close()))
     }

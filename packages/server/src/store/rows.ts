@@ -19,6 +19,19 @@ export const toSessionTable = (row: SessionRow): Insertable<ChatSessionTable> =>
   revoked_at: row.revokedAt,
 })
 
+export const toSessionRow = (row: Selectable<ChatSessionTable>): SessionRow => ({
+  id: row.id,
+  userId: row.user_id,
+  phoneMasked: row.phone_masked,
+  externalUserId: row.external_user_id,
+  displayName: row.display_name,
+  keyId: row.key_id,
+  clientIp: row.client_ip,
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+  revokedAt: row.revoked_at,
+})
+
 export const toConversationTable = (row: ConversationRow): Insertable<ChatConversationTable> => ({
   id: row.id,
   user_id: row.userId,

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runAuditDataContract } from './audit-data.contract.test'
 import { openSqliteStore } from './sqlite'
 import { runStoreContract } from './store.contract.test'
 
@@ -19,6 +20,11 @@ runStoreContract('sqlite file', async () => {
 })
 
 runStoreContract('sqlite :memory:', async () => {
+  const store = await openSqliteStore(':memory:')
+  return { store, cleanup: () => store.close() }
+})
+
+runAuditDataContract('sqlite :memory:', async () => {
   const store = await openSqliteStore(':memory:')
   return { store, cleanup: () => store.close() }
 })

@@ -204,6 +204,21 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
       })
     })
 
+    describe('listInProgress', () => {
+      it('should list only unfinished answers asked before the cut-off, oldest first, across users', async () => {
+        const base = 5_000_000_000_000 + Math.floor(Math.random() * 1e6) * 1000
+        const old1 = question({ askedAt: base + 1 })
+        const old2 = question({ askedAt: base + 2 })
+        const finished = question({ askedAt: base + 3 })
+        const recent = question({ askedAt: base + 50 })
+        for (const q of [old2, old1, finished, recent]) await sut.insertQuestion(q)
+        await sut.finishMessage(finished.id, finish())
+        const listed = (await sut.listInProgress(base + 10, 1000)).filter((m) => m.askedAt > base)
+        expect(listed.map((m) => m.id)).toEqual([old1.id, old2.id])
+        expect(listed[0]?.userId).toBe(old1.userId)
+      })
+    })
+
     describe('listMessages', () => {
       const userId = uid('usr')
       const conversationId = uid('cnv')

@@ -59,6 +59,42 @@ export interface MessageRow extends QuestionInsert, Omit<MessageFinish, 'status'
   finishedAt: number | null
 }
 
+/** One `audit_event` row: who did what, from where, allowed or denied, and the chain link (issue 6). */
+export interface AuditRow {
+  id: string
+  /** Position in the chain, from 1, without gaps. */
+  seq: number
+  at: number
+  action: string
+  outcome: 'allowed' | 'denied'
+  reason: string | null
+  userId: string | null
+  phoneMasked: string | null
+  clientIp: string | null
+  userAgent: string | null
+  keyId: string | null
+  requestId: string | null
+  /** Small JSON object with action-specific facts (message id, limit name, counts). */
+  detail: string | null
+  prevHash: string
+  hash: string
+}
+
+/** Rows removed by retention or erasure, per table. */
+export interface DeletedCounts {
+  sessions: number
+  conversations: number
+  messages: number
+}
+
+/** Everything the archive holds about one user (export by phone). */
+export interface UserData {
+  sessions: SessionRow[]
+  conversations: ConversationRow[]
+  messages: MessageRow[]
+  auditEvents: AuditRow[]
+}
+
 export interface Store {
   readonly dialect: 'mysql' | 'sqlite'
   /** Runs pending migrations (idempotent; safe when several instances start at once). */
@@ -85,6 +121,30 @@ export interface Store {
     conversationId: string,
     page: { beforeId?: string; limit: number },
   ): Promise<MessageRow[]>
+
+  /**
+   * Appends rows to the audit chain in one statement. Returns false, writing nothing, when one of their
+   * `seq` was already taken (another instance appended first): re-read the head and retry.
+   * There is deliberately no method to update or delete audit rows.
+   */
+  appendAudit(rows: AuditRow[]): Promise<boolean>
+  /** The chain's last row, or undefined when empty. */
+  lastAudit(): Promise<Pick<AuditRow, 'seq' | 'hash'> | undefined>
+  /** Rows with `seq` > `afterSeq`, ascending. */
+  listAudit(afterSeq: number, limit: number): Promise<AuditRow[]>
+
+  /** Retention: chat rows older than `cutoff` (asked/updated/expired before it), in small batches. */
+  deleteChatDataBefore(cutoff: number): Promise<DeletedCounts>
+  /** Export by phone: every row about `userId`, audit events included. */
+  exportUserData(userId: string): Promise<UserData>
+  /** Erasure by phone: the user's sessions, conversations and messages (audit rows stay: append-only). */
+  eraseUserData(userId: string): Promise<DeletedCounts>
+
+  /**
+   * Every user's answers still `in_progress` that were asked before `askedBefore`, oldest first: the
+   * sweeper's work list (issue 5). Not a user-facing read, hence no userId.
+   */
+  listInProgress(askedBefore: number, limit: number): Promise<MessageRow[]>
 
   ping(): Promise<void>
   close(): Promise<void>

@@ -10,6 +10,14 @@ create index "chat_message_user_conversation_asked_idx" on "chat_message" ("user
 create unique index "chat_message_user_client_message_uq" on "chat_message" ("user_id", "client_message_id");
 create index "chat_message_status_asked_idx" on "chat_message" ("status", "asked_at");
 
+-- migration 0002_create_audit_event
+create table "audit_event" ("id" varchar(36) primary key, "seq" bigint not null, "at" bigint not null, "action" varchar(32) not null, "outcome" varchar(8) not null, "reason" varchar(64), "user_id" varchar(128), "phone_masked" varchar(32), "client_ip" varchar(64), "user_agent" varchar(512), "key_id" varchar(64), "request_id" varchar(64), "detail" text, "prev_hash" char(64) not null, "hash" char(64) not null);
+create unique index "audit_event_seq_uq" on "audit_event" ("seq");
+create index "audit_event_user_idx" on "audit_event" ("user_id", "seq");
+create index "chat_message_asked_idx" on "chat_message" ("asked_at");
+create index "chat_conversation_updated_idx" on "chat_conversation" ("updated_at");
+create index "chat_session_expires_idx" on "chat_session" ("expires_at");
+
 -- Store.insertSession
 insert into "chat_session" ("id", "user_id", "phone_masked", "external_user_id", "display_name", "key_id", "client_ip", "created_at", "expires_at", "revoked_at") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
@@ -49,6 +57,37 @@ select * from "chat_message" where "user_id" = ? and "conversation_id" = ? order
 -- Store.listMessages({ beforeId })
 select "asked_at", "id" from "chat_message" where "user_id" = ? and "conversation_id" = ? and "id" = ?;
 select * from "chat_message" where "user_id" = ? and "conversation_id" = ? and ("asked_at" < ? or ("asked_at" = ? and "id" < ?)) order by "asked_at" desc, "id" desc limit ?;
+
+-- Store.appendAudit
+insert into "audit_event" ("id", "seq", "at", "action", "outcome", "reason", "user_id", "phone_masked", "client_ip", "user_agent", "key_id", "request_id", "detail", "prev_hash", "hash") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- Store.lastAudit
+select "seq", "hash" from "audit_event" order by "seq" desc limit ?;
+
+-- Store.listAudit
+select * from "audit_event" where "seq" > ? order by "seq" asc limit ?;
+
+-- Store.deleteChatDataBefore
+select "id" from "chat_message" where "asked_at" < ? limit ?;
+delete from "chat_message" where "id" in (?);
+select "id" from "chat_conversation" where "updated_at" < ? limit ?;
+delete from "chat_conversation" where "id" in (?);
+select "id" from "chat_session" where "expires_at" < ? limit ?;
+delete from "chat_session" where "id" in (?);
+
+-- Store.exportUserData
+select * from "chat_session" where "user_id" = ? order by "created_at";
+select * from "chat_conversation" where "user_id" = ? order by "created_at";
+select * from "chat_message" where "user_id" = ? order by "asked_at";
+select * from "audit_event" where "user_id" = ? order by "seq" asc;
+
+-- Store.eraseUserData
+select "id" from "chat_message" where "user_id" = ? limit ?;
+delete from "chat_message" where "id" in (?);
+select "id" from "chat_conversation" where "user_id" = ? limit ?;
+delete from "chat_conversation" where "id" in (?);
+select "id" from "chat_session" where "user_id" = ? limit ?;
+delete from "chat_session" where "id" in (?);
 
 -- Store.ping
 select 1;

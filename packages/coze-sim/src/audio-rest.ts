@@ -1,0 +1,89 @@
+/**
+ * REST audio (coze-protocol.md §5.1): `POST /v1/audio/speech` answers binary audio with `audio/…`;
+ * `POST /v1/audio/transcriptions` takes multipart field `file` and answers `{data:{text}}`.
+ */
+import { createHash } from 'node:crypto'
+import { speechFor } from './audio-speech'
+import type { SimAudioSession } from './audio-types'
+import { buildWav, parseWav } from './audio-wav'
+import { newSessionRecord, type AudioSettings } from './audio-ws'
+import { ApiError, isRecord, MSG, sendData } from './reply'
+import type { Ctx, Route } from './router'
+
+const CONTENT_TYPES: Record<string, string> = {
+  wav: 'audio/wav',
+  pcm: 'audio/pcm',
+  mp3: 'audio/mpeg',
+  ogg_opus: 'audio/ogg',
+  // js types the format as 'ogg' | 'opus' where py says 'ogg_opus' (§5.1): accept all three.
+  ogg: 'audio/ogg',
+  opus: 'audio/ogg',
+}
+const SAMPLE_RATES = [8000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000]
+const MAX_INPUT_BYTES = 1024
+const MAX_FILE_BYTES = 10 * 1024 * 1024
+
+export interface AudioRestDeps {
+  settings: () => AudioSettings
+  sessions: SimAudioSession[]
+}
+
+export function audioRoutes(d: AudioRestDeps): Route[] {
+  function speech(ctx: Ctx) {
+    const body = ctx.json()
+    if (!isRecord(body)) throw new ApiError(4000, MSG.badRequest)
+    const { input, voice_id, response_format = 'mp3', sample_rate = 24_000, speed = 1 } = body
+    const valid =
+      typeof input === 'string' &&
+      input.length > 0 &&
+      Buffer.byteLength(input) <= MAX_INPUT_BYTES &&
+      typeof voice_id === 'string' &&
+      voice_id.length > 0 &&
+      typeof response_format === 'string' &&
+      response_format in CONTENT_TYPES &&
+      SAMPLE_RATES.includes(Number(sample_rate)) &&
+      typeof speed === 'number' &&
+      speed >= 0.2 &&
+      speed <= 3
+    if (!valid) throw new ApiError(4000, MSG.badRequest)
+    const record = newSessionRecord('speech-rest', ctx.url.pathname + ctx.url.search, 'header')
+    record.text = input
+    d.sessions.push(record)
+    const pcm = speechFor(input, d.settings())
+    const audio =
+      response_format === 'wav'
+        ? buildWav(pcm, { sampleRate: Number(sample_rate), channels: 1, bitsPerSample: 16 })
+        : pcm
+    ctx.res.writeHead(200, {
+      'content-type': CONTENT_TYPES[response_format]!,
+      'content-length': audio.length,
+    })
+    ctx.res.end(audio)
+  }
+
+  async function transcriptions(ctx: Ctx) {
+    const type = ctx.req.headers['content-type'] ?? ''
+    if (!type.startsWith('multipart/form-data')) throw new ApiError(4000, MSG.badRequest)
+    // The platform's own multipart parser (undici's), so the sim needs no dependency for it.
+    const form = await new Response(ctx.body, { headers: { 'content-type': type } })
+      .formData()
+      .catch(() => undefined)
+    const file = form?.get('file')
+    if (!form || typeof file === 'string' || !file) throw new ApiError(4300, 'The file is empty or missing')
+    if (form.getAll('file').length > 1) throw new ApiError(4301, 'Only one file may be uploaded')
+    if (file.size > MAX_FILE_BYTES) throw new ApiError(4302, 'The file is too large')
+    const bytes = Buffer.from(await file.arrayBuffer())
+    if (bytes.length === 0) throw new ApiError(4300, 'The file is empty or missing')
+    const record = newSessionRecord('transcriptions-rest', ctx.url.pathname + ctx.url.search, 'header')
+    record.audioBytes = bytes.length
+    record.audioSha256 = createHash('sha256').update(bytes).digest('hex')
+    record.wav = parseWav(bytes)
+    d.sessions.push(record)
+    sendData(ctx.res, { text: d.settings().transcript })
+  }
+
+  return [
+    { methods: ['POST'], path: '/v1/audio/speech', auth: true, handle: speech },
+    { methods: ['POST'], path: '/v1/audio/transcriptions', auth: true, handle: transcriptions },
+  ]
+}

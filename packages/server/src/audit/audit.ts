@@ -1,0 +1,148 @@
+/**
+ * The audit log (issue 6): who did what, from where, allowed or denied, why. `record()` never throws and
+ * never updates or deletes: it appends to the hash chain. Appends from one process are queued and
+ * written in batches; appends from several instances meet on the unique `seq`, and the loser re-reads
+ * the head and retries, so the chain stays one line without a cross-instance lock.
+ */
+import { randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { AuditRow, Store } from '../store/types'
+import { GENESIS, hashOf } from './chain'
+
+export type AuditAction =
+  | 'session.create'
+  | 'session.revoke'
+  | 's2s.denied'
+  | 'token.rejected'
+  | 'rate.limited'
+  | 'chat.start'
+  | 'chat.end'
+  | 'chat.cancel'
+  | 'voice.ticket'
+  | 'data.export'
+  | 'data.erase'
+  | 'data.retention'
+
+export interface AuditEvent {
+  action: AuditAction
+  outcome: 'allowed' | 'denied'
+  /** Why it was denied (a wire error code) or a short qualifier. */
+  reason?: string | null
+  /** Never a raw phone: the pseudonymous userId and the masked phone. */
+  user?: { userId: string; phoneMasked?: string | null } | null
+  clientIp?: string | null
+  userAgent?: string | null
+  keyId?: string | null
+  requestId?: string | null
+  detail?: Record<string, string | number | boolean | null>
+}
+
+export interface AuditDeps {
+  store: Store
+  chainKey: Buffer
+  log: Logger
+  now?: () => number
+  /** Each event written (or lost), for metrics. */
+  onWritten?: (e: AuditEvent, ok: boolean) => void
+}
+
+const MAX_BATCH = 100
+const MAX_ATTEMPTS = 50
+/** Column sizes of `audit_event`: values are cut before hashing so the stored row hashes the same. */
+const cut = (s: string | null | undefined, n: number) => (s == null ? null : wellFormed(s.slice(0, n)))
+/** Lone surrogates (or one split by the cut) would not survive utf8mb4 unchanged, breaking the hash. */
+const wellFormed = (s: string) =>
+  s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
+
+interface Pending {
+  event: AuditEvent
+  at: number
+  done: (ok: boolean) => void
+}
+
+/**
+ * @example
+ * const audit = createAudit({ store, chainKey: chainKeyFrom(config.userIdSecret), log })
+ * await audit.record({ action: 'voice.ticket', outcome: 'allowed', user, clientIp: request.ip })
+ */
+export function createAudit(d: AuditDeps) {
+  const now = d.now ?? Date.now
+  const queue: Pending[] = []
+  let writing: Promise<void> | undefined
+  const kick = () => {
+    writing ??= drain().finally(() => {
+      writing = undefined
+      if (queue.length) kick() // queued between the last batch and this callback
+    })
+  }
+
+  function toRow(p: Pending, seq: number, prevHash: string): AuditRow {
+    const e = p.event
+    const row: Omit<AuditRow, 'hash'> = {
+      id: randomUUID(),
+      seq,
+      at: p.at,
+      action: e.action,
+      outcome: e.outcome,
+      reason: cut(e.reason, 64),
+      userId: cut(e.user?.userId, 128),
+      phoneMasked: cut(e.user?.phoneMasked, 32),
+      clientIp: cut(e.clientIp, 64),
+      userAgent: cut(e.userAgent, 512),
+      keyId: cut(e.keyId, 64),
+      requestId: cut(e.requestId, 64),
+      detail: e.detail ? cut(JSON.stringify(e.detail), 4000) : null,
+      prevHash,
+    }
+    return { ...row, hash: hashOf(d.chainKey, row) }
+  }
+
+  async function append(batch: Pending[]): Promise<boolean> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const head = await d.store.lastAudit()
+      let seq = head?.seq ?? 0
+      let prev = head?.hash ?? GENESIS
+      const rows = batch.map((p) => {
+        const row = toRow(p, ++seq, prev)
+        prev = row.hash
+        return row
+      })
+      if (await d.store.appendAudit(rows)) return true
+      // Another instance took the seq: back off a little, at random, so two losers do not collide again.
+      await new Promise((r) => setTimeout(r, Math.random() * 5 * (attempt + 1)))
+    }
+    throw new Error(`audit chain still contended after ${MAX_ATTEMPTS} attempts`)
+  }
+
+  async function drain() {
+    while (queue.length) {
+      const batch = queue.splice(0, MAX_BATCH)
+      let ok = false
+      try {
+        ok = await append(batch)
+      } catch (err) {
+        d.log.error({ err, lost: batch.map((p) => p.event.action) }, 'audit events could not be written')
+      }
+      for (const p of batch) {
+        d.onWritten?.(p.event, ok)
+        p.done(ok)
+      }
+    }
+  }
+
+  return {
+    /** Appends one event; resolves true once it is in the chain, false (logged) when it could not be. */
+    record(event: AuditEvent): Promise<boolean> {
+      return new Promise((done) => {
+        queue.push({ event, at: now(), done })
+        kick()
+      })
+    },
+    /** Waits for queued events (shutdown, tests). */
+    async flush() {
+      while (writing) await writing
+    },
+  }
+}
+
+export type Audit = ReturnType<typeof createAudit>

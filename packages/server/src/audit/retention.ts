@@ -1,0 +1,53 @@
+/**
+ * The retention job (issue 6): chat rows older than `RETENTION_DAYS` are deleted, once an hour, by one
+ * instance at a time (a Kv lock). Audit rows are never deleted: the job audits its own run instead.
+ */
+import type { Logger } from 'pino'
+import type { Kv } from '../kv/types'
+import type { DeletedCounts, Store } from '../store/types'
+import type { Audit } from './audit'
+
+const DAY_MS = 86_400_000
+const LOCK = 'lock:retention'
+
+export interface RetentionDeps {
+  store: Store
+  audit: Audit
+  days: number
+  now?: () => number
+}
+
+/** One pass: deletes and audits; returns what went. */
+export async function runRetention(d: RetentionDeps, operator = 'service'): Promise<DeletedCounts> {
+  const cutoff = (d.now ?? Date.now)() - d.days * DAY_MS
+  const deleted = await d.store.deleteChatDataBefore(cutoff)
+  await d.audit.record({
+    action: 'data.retention',
+    outcome: 'allowed',
+    userAgent: operator,
+    detail: { days: d.days, cutoff, ...deleted },
+  })
+  return deleted
+}
+
+/**
+ * Runs `runRetention` every `everyMs` on whichever instance gets the lock. `days` ≤ 0 schedules nothing.
+ *
+ * @example const job = scheduleRetention({ store, audit, kv, log, days: 180 }); … job.stop()
+ */
+export function scheduleRetention(d: RetentionDeps & { kv: Kv; log: Logger; everyMs?: number }) {
+  const everyMs = d.everyMs ?? 3_600_000
+  if (d.days <= 0) return { stop: () => undefined }
+  const owner = `${process.pid}-${Math.random().toString(36).slice(2)}`
+  const timer = setInterval(async () => {
+    try {
+      if (!(await d.kv.set(LOCK, owner, { nx: true, ttlMs: everyMs }))) return
+      const deleted = await runRetention(d)
+      d.log.info({ deleted, days: d.days }, 'retention pass done')
+    } catch (err) {
+      d.log.error({ err }, 'retention pass failed')
+    }
+  }, everyMs)
+  timer.unref()
+  return { stop: () => clearInterval(timer) }
+}

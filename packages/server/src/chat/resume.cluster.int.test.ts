@@ -1,0 +1,142 @@
+/**
+ * Issue 5 "Must show" on two real instances (child processes) sharing MariaDB + Redis:
+ * resume elsewhere, crash recovery, cancel from another instance, idempotent concurrent sends.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openMysqlStore } from '../store/mysql'
+import type { Store } from '../store/types'
+import { pseudonymOf } from '../identity/phone'
+import { randomPhone } from '../../test/harness'
+import { startCluster, type Instance } from '../../test/instances'
+import { answerOf, readStream, visibleAnswerOf, type ReceivedEvent } from '../../test/sse-client'
+
+let cluster: Awaited<ReturnType<typeof startCluster>>
+let a: Instance
+let b: Instance
+let store: Store
+
+beforeAll(async () => {
+  cluster = await startCluster()
+  ;[a, b] = await Promise.all([cluster.start('A'), cluster.start('B')])
+  store = await openMysqlStore(cluster.db.url)
+}, 90_000)
+afterAll(async () => {
+  await store?.close()
+  await cluster?.close()
+})
+
+async function newUser(on: Instance) {
+  const phone = randomPhone()
+  const { token } = await cluster.client(on).createSession({ phone })
+  return { token, userId: pseudonymOf('test-user-id-secret', phone) }
+}
+
+const post = (on: Instance, token: string, path: string, body: unknown, init: RequestInit = {}) =>
+  fetch(`${on.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+    ...init,
+  })
+
+const resume = (on: Instance, token: string, messageId: string, lastEventId?: string) =>
+  fetch(`${on.url}/api/chat/stream/${messageId}`, {
+    headers: { authorization: `Bearer ${token}`, ...(lastEventId && { 'last-event-id': lastEventId }) },
+  }).then((r) => readStream(r))
+
+const seqs = (events: ReceivedEvent[]) => events.map((e) => Number(e.id.split(':')[1]))
+const metaOf = (events: ReceivedEvent[]) => events[0]!.data as { messageId: string; conversationId: string }
+
+describe('streams that survive (two instances)', () => {
+  it('should resume on B exactly where the client left A', async () => {
+    const user = await newUser(a)
+    const question = '在 A 上开始，在 B 上继续 [[sim:tps=40]]'
+    const first = await readStream(await post(a, user.token, '/api/chat/send', { message: question }), {
+      stopAfter: 5,
+    })
+    const { messageId } = metaOf(first.events)
+    const rest = await resume(b, user.token, messageId, first.events.at(-1)!.id)
+    const all = [...first.events, ...rest.events]
+    expect(seqs(all)).toEqual(all.map((_, i) => i)) // no gap, no duplicate
+    expect(all.at(-1)?.event).toBe('done')
+    expect(answerOf(all)).toBe(cluster.sim.answerFor(question).text)
+  })
+
+  it('should let B finish the answer of a SIGKILLed A from Coze, for the row and the resuming client', async () => {
+    const victim = await cluster.start('victim')
+    const user = await newUser(victim)
+    const question = '崩溃恢复测试 [[sim:tps=20]]'
+    const first = await readStream(await post(victim, user.token, '/api/chat/send', { message: question }), {
+      stopAfter: 5,
+    })
+    const { messageId } = metaOf(first.events)
+    await victim.kill('SIGKILL')
+    const rest = await resume(b, user.token, messageId, first.events.at(-1)!.id)
+    const all = [...first.events, ...rest.events]
+    expect(all.at(-1)?.event).toBe('done')
+    expect(seqs(all)).toEqual([...seqs(all)].sort((x, y) => x - y)) // strictly increasing
+    expect(new Set(seqs(all)).size).toBe(all.length)
+    expect(visibleAnswerOf(all)).toBe(cluster.sim.answerFor(question).text)
+    expect(await store.getMessage(user.userId, messageId)).toMatchObject({
+      status: 'completed',
+      answer: cluster.sim.answerFor(question).text,
+    })
+  })
+
+  it('should cancel through B an answer streaming from A', async () => {
+    const user = await newUser(a)
+    const cancelsBefore = cluster.sim.stats.cancelCalls
+    const res = await post(a, user.token, '/api/chat/send', { message: '请慢慢回答 [[sim:tps=10]]' })
+    let cancelled: Promise<Response> | undefined
+    const stream = await readStream(res, {
+      onEvent: (e, all) => {
+        if (all.length === 3)
+          cancelled = post(b, user.token, '/api/chat/cancel', { messageId: metaOf(all).messageId })
+      },
+    })
+    expect((await cancelled!).status).toBe(200)
+    expect(stream.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'CANCELLED' } })
+    expect(cluster.sim.stats.cancelCalls).toBeGreaterThan(cancelsBefore)
+    const row = await store.getMessage(user.userId, metaOf(stream.events).messageId)
+    expect(row).toMatchObject({ status: 'cancelled', answer: answerOf(stream.events) })
+  })
+
+  it('should ask Coze once for the same clientMessageId sent to A and B at once', async () => {
+    const user = await newUser(a)
+    const calls = cluster.sim.stats.chatCalls
+    const body = { message: '同时发送两次 [[sim:tps=100]]', clientMessageId: `cm-${Date.now()}` }
+    const [x, y] = await Promise.all([
+      post(a, user.token, '/api/chat/send', body).then((r) => readStream(r)),
+      post(b, user.token, '/api/chat/send', body).then((r) => readStream(r)),
+    ])
+    expect(cluster.sim.stats.chatCalls).toBe(calls + 1)
+    expect(x.events).toEqual(y.events)
+    expect(x.events.at(-1)?.event).toBe('done')
+  })
+
+  it('should drain on SIGTERM: the open answer ends interrupted and is archived so', async () => {
+    const leaving = await cluster.start('leaving', { SHUTDOWN_GRACE_MS: '300' })
+    const user = await newUser(leaving)
+    const res = await post(leaving, user.token, '/api/chat/send', { message: '关机测试 [[sim:tps=5]]' })
+    let exit: Promise<number | null> | undefined
+    const stream = await readStream(res, {
+      onEvent: (_e, all) => {
+        if (all.length === 2) exit = leaving.kill('SIGTERM')
+      },
+    })
+    expect(await exit).toBe(0)
+    expect(stream.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'INTERRUPTED' } })
+    const row = await store.getMessage(user.userId, metaOf(stream.events).messageId)
+    expect(row).toMatchObject({ status: 'interrupted', answer: answerOf(stream.events) })
+  })
+
+  it('should answer 404 for someone else’s message and replay a finished one from its log', async () => {
+    const alice = await newUser(a)
+    const bob = await newUser(a)
+    const done = await readStream(await post(a, alice.token, '/api/chat/send', { message: '回放' }))
+    const { messageId } = metaOf(done.events)
+    expect((await resume(b, bob.token, messageId)).status).toBe(404)
+    const replay = await resume(b, alice.token, messageId)
+    expect(replay.events).toEqual(done.events)
+  })
+})

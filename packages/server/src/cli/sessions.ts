@@ -1,0 +1,18 @@
+/** Live sessions for operator commands: the same Kv the service uses, so erasure revokes at once. */
+import { createSessions } from '../identity/sessions'
+import { openKv } from '../kv'
+import type { openCliContext } from './context'
+
+export async function openSessionsForCli(ctx: Awaited<ReturnType<typeof openCliContext>>) {
+  const { config } = ctx
+  if (!config.redisUrl) ctx.log.warn('REDIS_URL not set: no live sessions to revoke from here')
+  const kv = await openKv({ url: config.redisUrl, prefix: config.redisPrefix })
+  const sessions = createSessions({
+    kv,
+    store: ctx.store,
+    userIdSecret: config.userIdSecret,
+    cozeUserIdMode: config.coze.userIdMode,
+    defaultTtlSeconds: config.sessionTtlSeconds,
+  })
+  return { revoke: sessions.revoke, close: () => kv.close() }
+}

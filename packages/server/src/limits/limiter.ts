@@ -1,0 +1,102 @@
+/**
+ * One fixed-window limit (rate-limiter-flexible): on Redis when the service has Redis, so every instance
+ * counts against the same key, in process otherwise. When Redis fails, `fallback: 'memory'` counts in
+ * process instead (fail open, still bounded per instance) and `fallback: 'refuse'` throws
+ * `LimiterUnavailableError` (fail closed). See README "Security".
+ */
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible'
+import type { Kv, RedisKv } from '../kv'
+
+/** Low-cardinality names: they are metric labels and appear in the 429 envelope. */
+export type LimitName =
+  'ip-requests' | 'user-minute' | 'user-day' | 'ip-minute' | 'ip-day' | 's2s-key' | 'user-streams'
+
+export interface LimitResult {
+  name: LimitName
+  allowed: boolean
+  limit: number
+  remaining: number
+  /** Milliseconds until the window resets. */
+  resetMs: number
+}
+
+export interface Limiter {
+  readonly name: LimitName
+  readonly points: number
+  consume(key: string): Promise<LimitResult>
+}
+
+export class LimiterUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('rate-limit store unreachable', { cause })
+    this.name = 'LimiterUnavailableError'
+  }
+}
+
+export interface LimiterOptions {
+  name: LimitName
+  points: number
+  durationSeconds: number
+  kv: Kv
+  fallback: 'memory' | 'refuse'
+  /** Told each time Redis failed and the fallback decided instead. */
+  onStoreError?: (err: unknown) => void
+}
+
+const isRedis = (kv: Kv): kv is RedisKv => kv.kind === 'redis'
+
+/**
+ * @example
+ * const perUser = createLimiter({ name: 'user-minute', points: 20, durationSeconds: 60, kv, fallback: 'memory' })
+ * const r = await perUser.consume(userId) // r.allowed, r.remaining, r.resetMs
+ */
+export function createLimiter(o: LimiterOptions): Limiter {
+  const base = { points: o.points, duration: o.durationSeconds }
+  const memory = new RateLimiterMemory({ ...base, keyPrefix: o.name })
+  const store: RateLimiterAbstract = isRedis(o.kv)
+    ? new RateLimiterRedis({
+        ...base,
+        storeClient: o.kv.redis,
+        keyPrefix: o.kv.key(`rl:${o.name}`),
+        // Redis down: fail at once instead of queueing behind ioredis' reconnects.
+        rejectIfRedisNotReady: true,
+      })
+    : memory
+
+  const toResult = (r: RateLimiterRes, allowed: boolean): LimitResult => ({
+    name: o.name,
+    allowed,
+    limit: o.points,
+    remaining: Math.max(0, r.remainingPoints),
+    resetMs: Math.max(0, r.msBeforeNext),
+  })
+
+  async function consumeOn(limiter: RateLimiterAbstract, key: string): Promise<LimitResult> {
+    try {
+      return toResult(await limiter.consume(key), true)
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) return toResult(rejection, false)
+      throw rejection
+    }
+  }
+
+  return {
+    name: o.name,
+    points: o.points,
+    async consume(key) {
+      try {
+        return await consumeOn(store, key)
+      } catch (err) {
+        if (store === memory) throw err
+        o.onStoreError?.(err)
+        if (o.fallback === 'refuse') throw new LimiterUnavailableError(err)
+        return consumeOn(memory, key)
+      }
+    },
+  }
+}

@@ -1,0 +1,83 @@
+/** The limit hooks on a bare fastify app: headers, fail-open for chat and fail-closed for S2S. */
+import Fastify from 'fastify'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createTestRedisPrefix, testRedisUrl } from '../../../../test/services'
+import { installErrorHandler } from '../http/error-handler'
+import type { SessionUser } from '../identity/sessions'
+import { createMemoryKv, openRedisKv, type Kv } from '../kv'
+import { createLimits, type LimitsConfig } from './limits'
+
+const config: LimitsConfig = {
+  ipRequestsPerMinute: 3,
+  userMessagesPerMinute: 1,
+  userMessagesPerDay: 10,
+  ipMessagesPerMinute: 10,
+  ipMessagesPerDay: 10,
+  s2sKeyPerMinute: 5,
+  userStreams: 0,
+}
+const user = { userId: 'u1', phoneMasked: '138****8000' } as SessionUser
+
+const apps: { close(): Promise<unknown> }[] = []
+afterEach(async () => {
+  for (const a of apps.splice(0)) await a.close()
+})
+
+async function appOn(kv: Kv) {
+  const rejected: string[] = []
+  const limits = createLimits({ config, kv, onReject: (l) => rejected.push(l) })
+  const app = Fastify()
+  installErrorHandler(app)
+  app.decorateRequest('user', null)
+  app.addHook('onRequest', limits.widgetRequest)
+  app.addHook('preHandler', async (request) => {
+    request.user = user
+    request.s2sKeyId = 'site-a'
+  })
+  app.post('/api/chat/send', { preHandler: limits.chatGuard }, async () => ({ ok: true }))
+  app.get('/api/chat/history', async () => ({ ok: true }))
+  app.post('/api/internal/session/create', { preHandler: limits.s2sGuard }, async () => ({ ok: true }))
+  apps.push(app, kv)
+  return { app, limits, rejected }
+}
+
+describe('createLimits', () => {
+  it('should limit widget requests per address before anything else, with headers', async () => {
+    const { app, rejected } = await appOn(createMemoryKv())
+    const statuses = []
+    for (let i = 0; i < 4; i++) statuses.push((await app.inject({ url: '/api/chat/history' })).statusCode)
+    expect(statuses).toEqual([200, 200, 200, 429])
+    const ok = await app.inject({ url: '/api/internal/session/create', method: 'POST' })
+    expect(ok.statusCode).toBe(200) // internal endpoints are not widget endpoints
+    expect(rejected).toEqual(['ip-requests'])
+  })
+
+  it('should keep chat answering on in-process counters while Redis is down', async () => {
+    const kv = await openRedisKv({ url: testRedisUrl(), prefix: createTestRedisPrefix() })
+    const { app, limits } = await appOn(kv)
+    expect(limits.status().shared).toBe(true)
+    await expect(limits.readiness()).resolves.toBeUndefined()
+    kv.redis.disconnect()
+    const first = await app.inject({ url: '/api/chat/send', method: 'POST' })
+    expect(first.statusCode).toBe(200)
+    expect(first.headers['ratelimit-remaining']).toBe('0')
+    expect((await app.inject({ url: '/api/chat/send', method: 'POST' })).statusCode).toBe(429)
+    expect(limits.status()).toEqual({ shared: false, detail: expect.stringMatching(/fail open/) })
+    await expect(limits.readiness()).rejects.toThrow(/session\/create refused/)
+  })
+
+  it('should refuse session/create with 503 NOT_READY while Redis is down', async () => {
+    const kv = await openRedisKv({ url: testRedisUrl(), prefix: createTestRedisPrefix() })
+    const { app } = await appOn(kv)
+    kv.redis.disconnect()
+    const res = await app.inject({ url: '/api/internal/session/create', method: 'POST' })
+    expect(res.statusCode).toBe(503)
+    expect(res.json()).toMatchObject({ error: { code: 'NOT_READY' } })
+  })
+
+  it('should report in-process limits as fine on the embedded default', async () => {
+    const { limits } = await appOn(createMemoryKv())
+    expect(limits.status().shared).toBe(false)
+    await expect(limits.readiness()).resolves.toBeUndefined()
+  })
+})

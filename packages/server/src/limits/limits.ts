@@ -1,0 +1,156 @@
+/**
+ * The rate limits of SPEC §2.6 as fastify hooks. Widget limits fail open onto in-process counters when
+ * Redis is down (chat keeps working, bounded per instance); the S2S limit fails closed (no sessions are
+ * minted without a shared count). Each limit set to 0 is off. README "Security" explains the choices.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { VcError } from '../errors'
+import type { Kv, RedisKv } from '../kv'
+import { rateLimitedError, rateLimitHeaders, tightest } from './headers'
+import { ipKey } from './ip-key'
+import {
+  createLimiter,
+  LimiterUnavailableError,
+  type Limiter,
+  type LimitName,
+  type LimitResult,
+} from './limiter'
+import { createStreamSlots, SLOT_TTL_MS } from './stream-slots'
+
+export interface LimitsConfig {
+  ipRequestsPerMinute: number
+  userMessagesPerMinute: number
+  userMessagesPerDay: number
+  ipMessagesPerMinute: number
+  ipMessagesPerDay: number
+  s2sKeyPerMinute: number
+  userStreams: number
+}
+
+export interface LimitsDeps {
+  config: LimitsConfig
+  kv: Kv
+  /** A request was refused by `limit` (metrics). */
+  onReject?: (limit: LimitName) => void
+  /** Redis failed under a limit; the fallback decided (logged once per outage by the caller). */
+  onStoreError?: (err: unknown) => void
+}
+
+const WIDGET_PATHS = /^\/api\/(chat|voice)\//
+const MINUTE = 60
+const DAY = 86_400
+
+export function createLimits(d: LimitsDeps) {
+  const c = d.config
+  const make = (name: LimitName, points: number, durationSeconds: number, fallback: 'memory' | 'refuse') =>
+    points > 0
+      ? createLimiter({ name, points, durationSeconds, kv: d.kv, fallback, onStoreError: d.onStoreError })
+      : undefined
+  const ipRequests = make('ip-requests', c.ipRequestsPerMinute, MINUTE, 'memory')
+  const messages = [
+    [make('user-minute', c.userMessagesPerMinute, MINUTE, 'memory'), 'user'],
+    [make('user-day', c.userMessagesPerDay, DAY, 'memory'), 'user'],
+    [make('ip-minute', c.ipMessagesPerMinute, MINUTE, 'memory'), 'ip'],
+    [make('ip-day', c.ipMessagesPerDay, DAY, 'memory'), 'ip'],
+  ] as const
+  const s2sKey = make('s2s-key', c.s2sKeyPerMinute, MINUTE, 'refuse')
+  const slots = createStreamSlots(d.kv, d.onStoreError)
+
+  /** Consumes one point of each limiter; headers for the tightest; 429 when any refused. */
+  async function enforce(reply: FastifyReply, checks: [Limiter, string][]) {
+    const results: LimitResult[] = await Promise.all(checks.map(([l, key]) => l.consume(key)))
+    const rejected = results.filter((r) => !r.allowed)
+    for (const r of rejected) d.onReject?.(r.name)
+    if (rejected.length) throw rateLimitedError(rejected)
+    const shown = tightest(results)
+    if (shown) reply.headers(rateLimitHeaders(shown))
+  }
+
+  /** One message (chat send, voice ticket): the user's and the client address's budgets. */
+  async function consumeMessage(request: FastifyRequest, reply: FastifyReply) {
+    const user = request.user
+    const checks: [Limiter, string][] = []
+    for (const [limiter, by] of messages) {
+      if (!limiter) continue
+      if (by === 'ip') checks.push([limiter, ipKey(request.ip)])
+      else if (user) checks.push([limiter, user.userId])
+    }
+    await enforce(reply, checks)
+  }
+
+  /**
+   * Counts an open stream of the request's user until the response closes; 429 at the cap. The slot is
+   * refreshed while the response is open, so a crash frees it within `SLOT_TTL_MS`.
+   */
+  async function acquireStream(request: FastifyRequest, reply: FastifyReply) {
+    const user = request.user
+    if (!user || c.userStreams <= 0) return
+    const slot = await slots.acquire(user.userId, c.userStreams)
+    if (!slot) {
+      d.onReject?.('user-streams')
+      const full = { name: 'user-streams', allowed: false, limit: c.userStreams, remaining: 0 } as const
+      // No window to wait for: a stream may end any moment, so ask the client to retry soon.
+      throw rateLimitedError([{ ...full, resetMs: 5_000 }])
+    }
+    const keepAlive = setInterval(() => void slots.refresh(user.userId, slot), SLOT_TTL_MS / 3)
+    keepAlive.unref()
+    reply.raw.once('close', () => {
+      clearInterval(keepAlive)
+      void slots.release(user.userId, slot)
+    })
+  }
+
+  return {
+    consumeMessage,
+    acquireStream,
+    /** Open streams of a user right now. */
+    openStreams: (userId: string) => slots.count(userId),
+
+    /** onRequest: every widget request per client address, before the token is even looked at. */
+    async widgetRequest(request: FastifyRequest, reply: FastifyReply) {
+      if (!ipRequests || request.method === 'OPTIONS' || !WIDGET_PATHS.test(request.url)) return
+      await enforce(reply, [[ipRequests, ipKey(request.ip)]])
+    },
+
+    /** preHandler of the chat routes (after the token check): messages on send, a slot on streams. */
+    async chatGuard(request: FastifyRequest, reply: FastifyReply) {
+      const route = request.routeOptions.url ?? ''
+      const isSend = request.method === 'POST' && route.endsWith('/send')
+      const isStream = isSend || (request.method === 'GET' && route.includes('/stream/'))
+      if (isStream) await acquireStream(request, reply)
+      if (isSend) await consumeMessage(request, reply)
+    },
+
+    /** preHandler of session/create, after the signature: per signing key; refuses when Redis is down. */
+    async s2sGuard(request: FastifyRequest, reply: FastifyReply) {
+      if (!s2sKey || !request.s2sKeyId) return
+      try {
+        await enforce(reply, [[s2sKey, request.s2sKeyId]])
+      } catch (err) {
+        if (!(err instanceof LimiterUnavailableError)) throw err
+        throw new VcError('VC_ERR_NOT_READY', 'Rate limits cannot be checked right now: try again shortly')
+      }
+    },
+
+    /** /readyz check: throws while Redis-backed limits have fallen back (see `status`). */
+    async readiness() {
+      const s = status()
+      if (d.kv.kind === 'redis' && !s.shared) throw new Error(s.detail)
+    },
+
+    status,
+  }
+
+  /** Whether limits are shared right now or each instance counts alone. */
+  function status(): { shared: boolean; detail: string } {
+    if (d.kv.kind !== 'redis') return { shared: false, detail: 'in-process (single instance)' }
+    return (d.kv as RedisKv).redis.status === 'ready'
+      ? { shared: true, detail: 'shared via Redis' }
+      : {
+          shared: false,
+          detail: 'Redis unreachable: chat limits per instance (fail open), session/create refused',
+        }
+  }
+}
+
+export type Limits = ReturnType<typeof createLimits>

@@ -1,0 +1,130 @@
+/**
+ * Concurrent open streams per user (issue 6). A slot is a member of a per-user sorted set scored by its
+ * expiry; an open stream refreshes its slot, and a crashed instance's slots simply expire (`SLOT_TTL_MS`),
+ * so a crash never locks a user out for longer than that. Redis is the shared truth; when it fails, an
+ * in-process set takes over (fail open, per instance), like the chat message limits.
+ */
+import { randomUUID } from 'node:crypto'
+import type { Kv, RedisKv } from '../kv'
+
+export const SLOT_TTL_MS = 60_000
+
+export interface StreamSlots {
+  /** Takes a slot for `userId` unless `cap` are open; returns its id, or undefined when at the cap. */
+  acquire(userId: string, cap: number): Promise<string | undefined>
+  /** Keeps a slot alive while its stream is open. */
+  refresh(userId: string, slot: string): Promise<void>
+  release(userId: string, slot: string): Promise<void>
+  /** Open slots of a user (tests, metrics). */
+  count(userId: string): Promise<number>
+}
+
+// Redis' own clock scores the slots, so instances with skewed clocks agree on what expired.
+const ACQUIRE = `
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1`
+const REFRESH = `
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+if redis.call('ZSCORE', KEYS[1], ARGV[2]) then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return 1`
+const COUNT = `
+local t = redis.call('TIME')
+return redis.call('ZCOUNT', KEYS[1], t[1] * 1000 + math.floor(t[2] / 1000) + 1, '+inf')`
+
+const slotKey = (userId: string) => `streams:${userId}`
+
+export function createRedisStreamSlots(kv: RedisKv, ttlMs = SLOT_TTL_MS): StreamSlots {
+  const r = kv.redis
+  return {
+    async acquire(userId, cap) {
+      const slot = randomUUID()
+      const ok = await r.eval(ACQUIRE, 1, kv.key(slotKey(userId)), ttlMs, cap, slot)
+      return ok === 1 ? slot : undefined
+    },
+    async refresh(userId, slot) {
+      await r.eval(REFRESH, 1, kv.key(slotKey(userId)), ttlMs, slot)
+    },
+    async release(userId, slot) {
+      await r.zrem(kv.key(slotKey(userId)), slot)
+    },
+    async count(userId) {
+      return Number(await r.eval(COUNT, 1, kv.key(slotKey(userId))))
+    },
+  }
+}
+
+export function createMemoryStreamSlots(ttlMs = SLOT_TTL_MS, now = Date.now): StreamSlots {
+  const users = new Map<string, Map<string, number>>()
+  const live = (userId: string) => {
+    const slots = users.get(userId) ?? new Map<string, number>()
+    for (const [id, expiresAt] of slots) if (expiresAt <= now()) slots.delete(id)
+    if (slots.size) users.set(userId, slots)
+    else users.delete(userId)
+    return slots
+  }
+  return {
+    async acquire(userId, cap) {
+      const slots = live(userId)
+      if (slots.size >= cap) return undefined
+      const slot = randomUUID()
+      users.set(userId, slots.set(slot, now() + ttlMs))
+      return slot
+    },
+    async refresh(userId, slot) {
+      const slots = live(userId)
+      if (slots.has(slot)) slots.set(slot, now() + ttlMs)
+    },
+    async release(userId, slot) {
+      const slots = live(userId)
+      slots.delete(slot)
+      if (!slots.size) users.delete(userId)
+    },
+    async count(userId) {
+      return live(userId).size
+    },
+  }
+}
+
+/**
+ * Redis when the service has it, with the in-process slots taking over while Redis fails. A slot stays
+ * with the store that issued it (`m:` marks in-process ones); a Redis slot whose release fails expires.
+ */
+export function createStreamSlots(kv: Kv, onStoreError?: (err: unknown) => void): StreamSlots {
+  const memory = createMemoryStreamSlots()
+  if (kv.kind !== 'redis') return memory
+  const redis = createRedisStreamSlots(kv as RedisKv)
+  const local = (slot: string) => (slot.startsWith('m:') ? slot.slice(2) : undefined)
+  const failed = (err: unknown) => onStoreError?.(err)
+  return {
+    async acquire(userId, cap) {
+      try {
+        return await redis.acquire(userId, cap)
+      } catch (err) {
+        failed(err)
+        const slot = await memory.acquire(userId, cap)
+        return slot && `m:${slot}`
+      }
+    },
+    async refresh(userId, slot) {
+      const m = local(slot)
+      await (m ? memory.refresh(userId, m) : redis.refresh(userId, slot).catch(failed))
+    },
+    async release(userId, slot) {
+      const m = local(slot)
+      await (m ? memory.release(userId, m) : redis.release(userId, slot).catch(failed))
+    },
+    async count(userId) {
+      const inProcess = await memory.count(userId)
+      return inProcess + (await redis.count(userId).catch((err: unknown) => (failed(err), 0)))
+    },
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Prometheus metrics (SPEC §2.5, issue 6) on the service's own registry. Labels are closed sets only
+ * (route patterns, status codes, event names, wire codes, limit names): never ids, users or addresses.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { ChatObserver } from '../chat/observer'
+
+export function createMetrics() {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'vc_' })
+  const reg = { registers: [registry] }
+
+  const httpRequests = new Counter({
+    ...reg,
+    name: 'vc_http_requests_total',
+    help: 'HTTP requests by route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+  })
+  const activeStreams = new Gauge({
+    ...reg,
+    name: 'vc_chat_active_streams',
+    help: 'Answers being streamed from Coze on this instance',
+  })
+  const ttft = new Histogram({
+    ...reg,
+    name: 'vc_chat_time_to_first_token_seconds',
+    help: 'From the question to the first answer text',
+    buckets: [0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30],
+  })
+  const streamDuration = new Histogram({
+    ...reg,
+    name: 'vc_chat_stream_duration_seconds',
+    help: 'From the question to the archived answer, by final status',
+    labelNames: ['status'] as const,
+    buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300],
+  })
+  const eventsRelayed = new Counter({
+    ...reg,
+    name: 'vc_chat_events_relayed_total',
+    help: 'Stream events sent to widgets, by event name',
+    labelNames: ['event'] as const,
+  })
+  const upstreamErrors = new Counter({
+    ...reg,
+    name: 'vc_upstream_errors_total',
+    help: 'Coze failures by wire error code',
+    labelNames: ['code'] as const,
+  })
+  const cancels = new Counter({ ...reg, name: 'vc_chat_cancels_total', help: 'Answers cancelled' })
+  const resumes = new Counter({ ...reg, name: 'vc_chat_resumes_total', help: 'Streams resumed' })
+  const sweeperRepairs = new Counter({
+    ...reg,
+    name: 'vc_sweeper_repairs_total',
+    help: 'Orphaned answers repaired by the sweeper, by the status given',
+    labelNames: ['status'] as const,
+  })
+  const tokenExchanges = new Counter({
+    ...reg,
+    name: 'vc_coze_token_exchanges_total',
+    help: 'Coze OAuth JWT exchanges by outcome',
+    labelNames: ['outcome'] as const,
+  })
+  const patFallbacks = new Counter({
+    ...reg,
+    name: 'vc_coze_pat_fallbacks_total',
+    help: 'Calls that used the PAT because OAuth failed',
+  })
+  const rateLimited = new Counter({
+    ...reg,
+    name: 'vc_rate_limit_rejections_total',
+    help: 'Requests refused by a rate limit, by limit',
+    labelNames: ['limit'] as const,
+  })
+  const auditEvents = new Counter({
+    ...reg,
+    name: 'vc_audit_events_total',
+    help: 'Audit events by action and whether they reached the chain',
+    labelNames: ['action', 'result'] as const,
+  })
+
+  const observer: ChatObserver = {
+    chatStarted: () => activeStreams.inc(),
+    firstToken: (_c, ms) => ttft.observe(ms / 1000),
+    eventRelayed: (event) => eventsRelayed.inc({ event }),
+    chatEnded: (_c, o) => {
+      activeStreams.dec()
+      streamDuration.observe({ status: o.status }, o.durationMs / 1000)
+    },
+    chatCancelled: () => cancels.inc(),
+    upstreamError: (code) => upstreamErrors.inc({ code }),
+    streamResumed: () => resumes.inc(),
+    sweeperRepaired: (r) => sweeperRepairs.inc({ status: r.status }),
+  }
+
+  return {
+    registry,
+    observer,
+    request: (method: string, route: string, status: number) =>
+      httpRequests.inc({ method, route, status: String(status) }),
+    tokenExchange: (outcome: 'ok' | 'error') => tokenExchanges.inc({ outcome }),
+    patFallback: () => patFallbacks.inc(),
+    rateLimited: (limit: string) => rateLimited.inc({ limit }),
+    audited: (action: string, ok: boolean) => auditEvents.inc({ action, result: ok ? 'written' : 'lost' }),
+  }
+}
+
+export type Metrics = ReturnType<typeof createMetrics>

@@ -1,0 +1,140 @@
+/**
+ * Stream log on Redis Streams, shared by all instances. Appends are batched: one pipeline per flush
+ * window carries every XADD, the expiries and a single PUBLISH naming the messages that grew, so a busy
+ * instance pays one round trip per window, not per token. Followers read with XRANGE and are woken by
+ * that PUBLISH (one subscriber connection per instance) — no blocking reads, no connection per follower.
+ */
+import type { Redis } from 'ioredis'
+import type { RedisKv } from '../kv'
+import { createEventQueue } from './event-queue'
+import {
+  defaultStreamLogOptions,
+  isTerminalEvent,
+  type LoggedEvent,
+  type StreamLog,
+  type StreamLogOptions,
+} from './types'
+
+type Follower = (messageId: string) => void
+
+export async function openRedisStreamLog(
+  kv: RedisKv,
+  options: Partial<StreamLogOptions> = {},
+  onError: (err: unknown) => void = () => undefined,
+): Promise<StreamLog> {
+  const o = { ...defaultStreamLogOptions, ...options }
+  const redis = kv.redis
+  const channel = kv.key('stream-appended')
+  const streamKey = (messageId: string) => kv.key(`stream:${messageId}`)
+  const pending = new Map<string, LoggedEvent[]>()
+  const followers = new Map<string, Set<Follower>>()
+  let timer: NodeJS.Timeout | undefined
+  let flushing: Promise<void> = Promise.resolve()
+
+  const sub: Redis = redis.duplicate()
+  sub.on('message', (_channel: string, ids: string) => {
+    for (const id of ids.split(',')) followers.get(id)?.forEach((wake) => wake(id))
+  })
+  await sub.subscribe(channel)
+
+  function writeBatch(): Promise<void> {
+    timer = undefined
+    if (!pending.size) return flushing
+    const batch = [...pending]
+    pending.clear()
+    const pipe = redis.pipeline()
+    for (const [messageId, events] of batch) {
+      const key = streamKey(messageId)
+      for (const e of events) {
+        pipe.xadd(key, 'MAXLEN', '~', o.maxEvents, '*', 's', e.seq, 'e', e.event, 'd', JSON.stringify(e.data))
+      }
+      pipe.pexpire(key, events.some(isTerminalEvent) ? o.retentionMs : o.openTtlMs)
+    }
+    pipe.publish(channel, batch.map(([id]) => id).join(','))
+    // Batches are written in order, so a follower never sees seq n+1 stored before seq n.
+    flushing = flushing.then(async () => {
+      const results = await pipe.exec()
+      const failed = results?.find(([err]) => err)
+      if (failed) throw failed[0]
+    })
+    return flushing
+  }
+
+  async function readAfter(messageId: string, cursor: string) {
+    const start = cursor === '-' ? '-' : `(${cursor}`
+    const entries = await redis.xrange(streamKey(messageId), start, '+', 'COUNT', 1000)
+    return entries.map(([id, fields]) => ({ id, event: decode(fields) }))
+  }
+
+  return {
+    kind: 'redis',
+    append(messageId, e) {
+      const list = pending.get(messageId) ?? []
+      list.push(e)
+      pending.set(messageId, list)
+      if (isTerminalEvent(e)) void writeBatch().catch(onError)
+      else timer ??= setTimeout(() => void writeBatch().catch(onError), o.flushMs)
+    },
+    flush() {
+      clearTimeout(timer)
+      return writeBatch()
+    },
+    async read(messageId) {
+      await writeBatch()
+      const entries = await redis.xrange(streamKey(messageId), '-', '+')
+      return entries.map(([, fields]) => decode(fields))
+    },
+    has: async (messageId) => (await redis.exists(streamKey(messageId))) === 1,
+
+    async *follow(messageId, afterSeq, signal) {
+      const q = createEventQueue(afterSeq, signal)
+      let cursor = '-'
+      let reading: Promise<void> | undefined
+      let again = false
+      // One read at a time; a wake-up during a read schedules one more, so nothing appended is missed.
+      const pump = () => {
+        if (reading) return void (again = true)
+        reading = (async () => {
+          do {
+            again = false
+            try {
+              for (;;) {
+                const page = await readAfter(messageId, cursor)
+                for (const { id, event } of page) {
+                  cursor = id
+                  q.push(event)
+                }
+                if (page.length < 1000) break
+              }
+            } catch (err) {
+              onError(err) // Redis hiccup: try again shortly rather than end the follower
+              await new Promise((r) => setTimeout(r, 500))
+              again = true
+            }
+          } while (again && !signal.aborted)
+        })().finally(() => (reading = undefined))
+      }
+      const set = followers.get(messageId) ?? new Set<Follower>()
+      followers.set(messageId, set.add(pump))
+      try {
+        pump()
+        yield* q.drain()
+      } finally {
+        set.delete(pump)
+        if (!set.size) followers.delete(messageId)
+      }
+    },
+
+    async close() {
+      clearTimeout(timer)
+      await writeBatch().catch(onError)
+      sub.disconnect()
+    },
+  }
+}
+
+function decode(fields: string[]): LoggedEvent {
+  const f: Record<string, string> = {}
+  for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!
+  return { seq: Number(f.s), event: f.e, data: JSON.parse(f.d ?? 'null') } as LoggedEvent
+}

@@ -1,0 +1,115 @@
+/**
+ * Chat Service instances as child processes (`npm run service` as production runs it) on one MySQL
+ * database and one Redis prefix, for the multi-instance tests of issue 5.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { startCozeSim, type CozeSim, type CozeSimOptions } from '@volcano-chat/coze-sim'
+import { createChatServiceClient } from '@volcano-chat/client'
+import { createTestDatabase, createTestRedisPrefix, testRedisUrl } from '../../../test/services'
+import { BOT_ID, OAUTH_APP, PAT, S2S_KEY, testKeyPair } from './harness'
+
+const root = fileURLToPath(new URL('../../../', import.meta.url))
+const main = `${root}packages/server/src/main.ts`
+
+export interface Instance {
+  name: string
+  url: string
+  proc: ChildProcess
+  output: string[]
+  kill(signal?: NodeJS.Signals): Promise<number | null>
+}
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number }
+      srv.close(() => resolve(port))
+    })
+    srv.on('error', reject)
+  })
+
+export async function startCluster(opts: { sim?: CozeSimOptions; env?: Record<string, string> } = {}) {
+  const keys = testKeyPair()
+  const sim: CozeSim = await startCozeSim({
+    oauthApps: [{ ...OAUTH_APP, publicKeyPem: keys.publicKeyPem }],
+    pats: [PAT],
+    firstTokenDelayMs: 5,
+    tokensPerSecond: 0,
+    ...opts.sim,
+  })
+  const db = await createTestDatabase()
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    DATABASE_URL: db.url,
+    REDIS_URL: testRedisUrl(),
+    REDIS_PREFIX: createTestRedisPrefix(),
+    COZE_API_BASE: sim.url,
+    COZE_BOT_ID: BOT_ID,
+    COZE_OAUTH_APP_ID: OAUTH_APP.appId,
+    COZE_OAUTH_KEY_ID: OAUTH_APP.keyId,
+    COZE_OAUTH_PRIVATE_KEY: keys.privateKeyPem,
+    S2S_KEYS: `${S2S_KEY.id}:${S2S_KEY.secret}`,
+    USER_ID_SECRET: 'test-user-id-secret',
+    LEASE_HEARTBEAT_MS: '200',
+    SWEEP_INTERVAL_MS: '300',
+    RECOVERY_POLL_MS: '100',
+    LOG_LEVEL: 'warn',
+    ...opts.env,
+  }
+  const instances: Instance[] = []
+
+  async function start(name: string, extra: Record<string, string> = {}): Promise<Instance> {
+    const port = await freePort()
+    // One process (not the tsx wrapper), so signals reach the service itself.
+    const proc = spawn(process.execPath, ['--import', 'tsx', main], {
+      env: { ...env, ...extra, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const output: string[] = []
+    proc.stdout!.on('data', (b: Buffer) => output.push(b.toString()))
+    proc.stderr!.on('data', (b: Buffer) => output.push(b.toString()))
+    const url = `http://127.0.0.1:${port}`
+    const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)))
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`${name} exited: ${output.join('')}`)
+      const ok = await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+      if (ok) break
+      if (Date.now() > deadline) throw new Error(`${name} did not start: ${output.join('')}`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    const instance: Instance = {
+      name,
+      url,
+      proc,
+      output,
+      kill(signal = 'SIGTERM') {
+        if (proc.exitCode === null) proc.kill(signal)
+        return exited
+      },
+    }
+    instances.push(instance)
+    return instance
+  }
+
+  return {
+    sim,
+    db,
+    env,
+    start,
+    client: (i: Instance) =>
+      createChatServiceClient({ baseUrl: i.url, keyId: S2S_KEY.id, secret: S2S_KEY.secret }),
+    async close() {
+      await Promise.all(instances.map((i) => i.kill('SIGKILL')))
+      await sim.close()
+      await db.drop()
+    },
+  }
+}
