@@ -19,6 +19,8 @@ export type AuditAction =
   | 'chat.end'
   | 'chat.cancel'
   | 'voice.ticket'
+  | 'voice.open'
+  | 'voice.close'
   | 'data.export'
   | 'data.erase'
   | 'data.retention'

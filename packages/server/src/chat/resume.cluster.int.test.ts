@@ -114,20 +114,37 @@ describe('streams that survive (two instances)', () => {
     expect(x.events.at(-1)?.event).toBe('done')
   })
 
-  it('should drain on SIGTERM: the open answer ends interrupted and is archived so', async () => {
-    const leaving = await cluster.start('leaving', { SHUTDOWN_GRACE_MS: '300' })
+  it('should drain on SIGTERM: open answers finish or end interrupted, none stays in_progress, exit 0', async () => {
+    const leaving = await cluster.start('leaving', { SHUTDOWN_GRACE_MS: '1500' })
     const user = await newUser(leaving)
-    const res = await post(leaving, user.token, '/api/chat/send', { message: '关机测试 [[sim:tps=5]]' })
+    // Three conversations: one answer fits in the grace period, two are far too slow to.
+    const questions = [
+      '关机前答完 [[sim:ttft=600,tps=0]]',
+      '关机测试一 [[sim:tps=5]]',
+      '关机测试二 [[sim:tps=5]]',
+    ]
     let exit: Promise<number | null> | undefined
-    const stream = await readStream(res, {
-      onEvent: (_e, all) => {
-        if (all.length === 2) exit = leaving.kill('SIGTERM')
-      },
-    })
+    let started = 0
+    const streams = await Promise.all(
+      questions.map(async (message) =>
+        readStream(await post(leaving, user.token, '/api/chat/send', { message }), {
+          onEvent: (_e, all) => {
+            if (all.length === 1 && ++started === questions.length) exit = leaving.kill('SIGTERM')
+          },
+        }),
+      ),
+    )
     expect(await exit).toBe(0)
-    expect(stream.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'INTERRUPTED' } })
-    const row = await store.getMessage(user.userId, metaOf(stream.events).messageId)
-    expect(row).toMatchObject({ status: 'interrupted', answer: answerOf(stream.events) })
+    const [quick, ...slow] = streams
+    expect(quick!.events.at(-1)?.event).toBe('done')
+    for (const s of slow)
+      expect(s.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'INTERRUPTED' } })
+    const statuses = await Promise.all(
+      streams.map(async (s) => (await store.getMessage(user.userId, metaOf(s.events).messageId))?.status),
+    )
+    expect(statuses).toEqual(['completed', 'interrupted', 'interrupted'])
+    const row = await store.getMessage(user.userId, metaOf(slow[0]!.events).messageId)
+    expect(row?.answer).toBe(answerOf(slow[0]!.events))
   })
 
   it('should answer 404 for someone else’s message and replay a finished one from its log', async () => {
