@@ -17,7 +17,14 @@ describe('openRedisKv', () => {
     await sut.set('lock:conv:1', 'v')
     expect(sut.key('lock:conv:1')).toBe(`${prefix}:lock:conv:1`)
     expect(await sut.redis.get(`${prefix}:lock:conv:1`)).toBe('v')
-    const [, keys] = await sut.redis.scan('0', 'MATCH', `${prefix}:*`, 'COUNT', 1000)
+    // SCAN pages through the whole keyspace (other test files share this Redis): follow the cursor.
+    const keys: string[] = []
+    let cursor = '0'
+    do {
+      const [next, page] = await sut.redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
+      keys.push(...page)
+      cursor = next
+    } while (cursor !== '0')
     expect(keys).toEqual([`${prefix}:lock:conv:1`])
   })
 
