@@ -106,6 +106,23 @@ describe('upstream failures (mysql)', () => {
     expect(errorOf(busy.body)).toMatchObject({ code: 'CONVERSATION_BUSY', messageId })
   })
 
+  it('should let the same clientMessageId try again after a refusal before any event', async () => {
+    const user = await stack.newUser()
+    const body = { message: '重试同一条消息', clientMessageId: 'cm-retry-1' }
+    stack.sim.faults.rejectNextAuth(2) // the call and its one refresh-and-retry are both refused
+    const refused = await stack.chat(user.token, body)
+    expect(refused.status).toBe(503)
+    const retried = await stack.chat(user.token, body)
+    expect(retried.events.at(-1)?.event).toBe('done')
+    const { messageId, conversationId } = retried.events[0]!.data as {
+      messageId: string
+      conversationId: string
+    }
+    const rows = await stack.store.listMessages(user.userId, conversationId, { limit: 5 })
+    expect(rows.map((r) => [r.status, r.clientMessageId])).toEqual([['completed', 'cm-retry-1']])
+    expect(rows[0]!.id).toBe(messageId)
+  })
+
   it('should not ask Coze twice for a repeated clientMessageId', async () => {
     const user = await stack.newUser()
     const body = { message: '幂等', clientMessageId: 'cm-0001' }

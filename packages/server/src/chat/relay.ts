@@ -93,7 +93,10 @@ export function createRelay(d: RelayDeps) {
       }
     } catch (err) {
       // Refused before any answer existed: the same clientMessageId may try again.
-      if (reservation && !sink.opened) await d.kv.delIfEquals(reservation, messageId)
+      if (reservation && !sink.opened) {
+        await d.store.releaseClientMessageId(messageId) // the failed row keeps its status, not the id
+        await d.kv.delIfEquals(reservation, messageId)
+      }
       throw err
     } finally {
       if (busyKey) await d.kv.delIfEquals(busyKey, messageId)

@@ -111,6 +111,10 @@ export function createKyselyStore(db: Kysely<Database>, dialect: SqlDialect): St
       return row && toMessageRow(row)
     },
 
+    async releaseClientMessageId(id) {
+      await db.updateTable('chat_message').set({ client_message_id: null }).where('id', '=', id).execute()
+    },
+
     async listInProgress(askedBefore, limit) {
       const rows = await db
         .selectFrom('chat_message')

@@ -204,6 +204,18 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
       })
     })
 
+    describe('releaseClientMessageId', () => {
+      it('should free the clientMessageId for a new message of the same user', async () => {
+        const first = question({ clientMessageId: 'retry-me' })
+        await sut.insertQuestion(first)
+        await sut.releaseClientMessageId(first.id)
+        const again = question({ userId: first.userId, clientMessageId: 'retry-me' })
+        await sut.insertQuestion(again)
+        expect((await sut.getMessage(first.userId, first.id))?.clientMessageId).toBeNull()
+        expect((await sut.getMessage(first.userId, again.id))?.clientMessageId).toBe('retry-me')
+      })
+    })
+
     describe('listInProgress', () => {
       it('should list only unfinished answers asked before the cut-off, oldest first, across users', async () => {
         const base = 5_000_000_000_000 + Math.floor(Math.random() * 1e6) * 1000

@@ -112,6 +112,11 @@ export interface Store {
 
   insertQuestion(row: QuestionInsert): Promise<void>
   setCozeChatId(id: string, cozeChatId: string): Promise<void>
+  /**
+   * Frees a message's `clientMessageId` (sets it to null) so the widget may retry with the same id:
+   * used when the answer was refused before a single event reached the widget.
+   */
+  releaseClientMessageId(id: string): Promise<void>
   /** T3: only rows still `in_progress` change; returns false when the row was already final. */
   finishMessage(id: string, finish: MessageFinish): Promise<boolean>
   getMessage(userId: string, id: string): Promise<MessageRow | undefined>
