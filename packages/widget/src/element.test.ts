@@ -213,3 +213,50 @@ describe('events and behaviour', () => {
     await vi.waitFor(() => expect($(el, '.vc-notice')!.textContent).toBe('服务繁忙，请稍后再试。'))
   })
 })
+
+describe('voice', () => {
+  it('should have no voice buttons unless features lists voice', async () => {
+    vi.stubGlobal('fetch', async () => Response.json({ items: [] }))
+    const tag = uniqueTag()
+    register(tag)
+    const el = await mount(tag, { open: '', token: 'tok' })
+    expect($(el, '.vc-mic')).toBeNull()
+  })
+
+  it('should explain an unsupported browser on the mic button and keep the text chat working', async () => {
+    const fetch = vi.fn(async (url: string, _init?: RequestInit) =>
+      url.endsWith('/conversations') ? Response.json({ items: [] }) : sseResponse(ANSWER),
+    )
+    vi.stubGlobal('fetch', fetch)
+    const tag = uniqueTag()
+    register(tag)
+    // jsdom has neither getUserMedia nor AudioContext: an "unsupported" browser.
+    const el = await mount(tag, {
+      open: '',
+      token: 'tok',
+      'api-base': 'https://chat.example',
+      features: 'voice',
+    })
+    await vi.waitFor(() => expect($(el, '.vc-empty')).not.toBeNull())
+    const mic = $(el, '.vc-mic')!
+    expect(mic.getAttribute('aria-label')).toContain('语音输入')
+    mic.dispatchEvent(new MouseEvent('click', { detail: 0 })) // keyboard activation
+    await vi.waitFor(() =>
+      expect($(el, '.vc-voice-problem [role="alert"]')?.textContent).toContain('不支持语音'),
+    )
+    expect(fetch.mock.calls.some(([u]) => u.includes('/api/voice/'))).toBe(false)
+
+    const input = $(el, 'textarea') as HTMLTextAreaElement
+    input.value = '你好'
+    input.dispatchEvent(new Event('input'))
+    input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter' }))
+    await vi.waitFor(() => expect($(el, '.vc-md strong')?.textContent).toBe('答'))
+    // A completed answer gets a speaker button; pressing it here explains the same way.
+    const speak = $(el, '.vc-speak')!
+    expect(speak.getAttribute('aria-label')).toBe('朗读回答')
+    ;($(el, '.vc-voice-dismiss') as HTMLButtonElement).click()
+    await vi.waitFor(() => expect($(el, '.vc-voice-problem')).toBeNull())
+    speak.click()
+    await vi.waitFor(() => expect($(el, '.vc-voice-problem')).not.toBeNull())
+  })
+})

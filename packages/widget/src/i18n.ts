@@ -34,6 +34,17 @@ const zh = {
   streamDropped: '连接中断，未能恢复。',
   failed: '回答失败：{m}',
   unknown: '出错了，请重试。',
+  mic: '语音输入（按住说话，或点击开始/结束）',
+  micStop: '结束录音',
+  listening: '正在听…',
+  recognising: '正在识别…',
+  speak: '朗读回答',
+  speakStop: '停止朗读',
+  voiceUnsupported: '此浏览器不支持语音功能，请直接输入文字。',
+  voicePermission: '无法使用麦克风：权限被拒绝。请在浏览器设置中允许麦克风，或直接输入文字。',
+  voiceNoMic: '没有找到可用的麦克风，请直接输入文字。',
+  voiceFailed: '语音服务出错，请稍后再试，或直接输入文字。',
+  dismiss: '关闭提示',
 } as const
 
 type Messages = Record<keyof typeof zh, string>
@@ -67,6 +78,17 @@ const en = {
   streamDropped: 'The connection dropped and could not be resumed.',
   failed: 'The answer failed: {m}',
   unknown: 'Something went wrong. Please try again.',
+  mic: 'Voice input (hold to talk, or click to start and stop)',
+  micStop: 'Stop recording',
+  listening: 'Listening…',
+  recognising: 'Recognising…',
+  speak: 'Read the answer aloud',
+  speakStop: 'Stop reading',
+  voiceUnsupported: 'Voice is not supported in this browser. You can still type.',
+  voicePermission: 'The microphone is blocked. Allow it in the browser settings, or type instead.',
+  voiceNoMic: 'No microphone was found. You can still type.',
+  voiceFailed: 'Voice failed. Try again later, or type instead.',
+  dismiss: 'Dismiss',
 } satisfies Messages
 
 const tables: Record<Locale, Messages> = { 'zh-CN': zh, en }

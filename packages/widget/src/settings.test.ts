@@ -30,7 +30,19 @@ describe('parseSettings', () => {
   })
 
   it('should parse features from a list and drop unknown ones', () => {
-    expect([...parseSettings({ features: 'cancel, voice  bogus' }).features]).toEqual(['cancel'])
+    expect([...parseSettings({ features: 'cancel, voice  bogus' }).features]).toEqual(['cancel', 'voice'])
+  })
+
+  it('should leave voice off by default and read voice-send', () => {
+    const s = parseSettings({})
+    expect(s.features.has('voice')).toBe(false)
+    expect(s.voiceSend).toBe('confirm')
+    expect(parseSettings({ voiceSend: ' Release ' }).voiceSend).toBe('release')
+    expect(parseSettings({ voiceSend: 'bogus' }).voiceSend).toBe('confirm')
+    expect(parseSettings({}, { voiceSend: 'release', features: 'voice' })).toMatchObject({
+      voiceSend: 'release',
+      features: new Set(['voice']),
+    })
   })
 
   it('should fall back to bottom-right for an unknown position', () => {

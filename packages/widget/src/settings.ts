@@ -6,7 +6,9 @@ import type { InjectionKey } from 'vue'
 
 export type Locale = 'zh-CN' | 'en'
 export type Position = 'bottom-right' | 'bottom-left'
-export type Feature = 'cancel'
+export type Feature = 'cancel' | 'voice'
+/** `confirm`: the transcript waits in the input for Send; `release`: it is sent when recording stops. */
+export type VoiceSend = 'confirm' | 'release'
 
 /** The primitive settings, also the `data-*` names `embed.ts` reads from its script tag. */
 export const SETTING_KEYS = [
@@ -19,6 +21,7 @@ export const SETTING_KEYS = [
   'position',
   'open',
   'features',
+  'voiceSend',
 ] as const
 export type SettingKey = (typeof SETTING_KEYS)[number]
 
@@ -41,9 +44,10 @@ export interface Settings {
   position: Position
   open: boolean
   features: ReadonlySet<Feature>
+  voiceSend: VoiceSend
 }
 
-const FEATURES: readonly Feature[] = ['cancel']
+const FEATURES: readonly Feature[] = ['cancel', 'voice']
 
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '')
 
@@ -69,12 +73,15 @@ export function parseSettings(props: RawSettings, defaults: WidgetDefaults = {})
     theme: parseTheme(raw),
     position: str(raw.position) === 'bottom-left' ? 'bottom-left' : 'bottom-right',
     open: parseBoolean(raw.open),
-    // The stop button is on unless the host lists features without it (e.g. features="none").
+    // The stop button is on unless the host lists features without it (e.g. features="none"). Voice is
+    // opt-in (features="cancel voice"): it asks for the microphone, spends the per-user audio budget, and
+    // needs the host's CSP (connect-src wss:) and, in an iframe, Permissions-Policy `microphone`.
     features: new Set(
       str(raw.features ?? 'cancel')
         .split(/[\s,]+/)
         .filter((f): f is Feature => (FEATURES as readonly string[]).includes(f)),
     ),
+    voiceSend: str(raw.voiceSend).toLowerCase() === 'release' ? 'release' : 'confirm',
   }
 }
 

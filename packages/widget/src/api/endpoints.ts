@@ -55,3 +55,9 @@ export const conversations = (base: string): Req => ({
   url: `${trimBase(base)}/api/chat/conversations`,
   init: { method: 'GET', headers: {} },
 })
+
+/** Voice (issue 7): a single-use ticket for one `tts` or `asr` WebSocket (`voice/frames.ts` builds its URL). */
+export const voiceTicket = (base: string, purpose: 'tts' | 'asr'): Req => ({
+  url: `${trimBase(base)}/api/voice/ticket`,
+  init: { method: 'POST', headers: { ...json }, body: JSON.stringify({ purpose }) },
+})

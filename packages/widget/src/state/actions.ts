@@ -41,6 +41,22 @@ const abortableSleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true })
   })
 
+/**
+ * Runs `call` with the token; on `401 TOKEN_INVALID` gets a fresh one and tries exactly once more.
+ * Shared with `state/voice.ts` (voice tickets).
+ */
+export function withToken(deps: Pick<ChatDeps, 'token' | 'refreshToken'>) {
+  return async function authed<T>(call: (token: string) => Promise<T>): Promise<T> {
+    const token = deps.token() || (await deps.refreshToken())
+    try {
+      return await call(token)
+    } catch (err) {
+      if (!(err instanceof VcApiError && err.status === 401)) throw err
+      return call(await deps.refreshToken())
+    }
+  }
+}
+
 export function createChat(deps: ChatDeps) {
   const state = shallowRef(initialState())
   const notice = shallowRef<Notice | null>(null)
@@ -53,16 +69,7 @@ export function createChat(deps: ChatDeps) {
   const find = (localId: string) => state.value.messages.find((m) => m.localId === localId)
   const isBusy = () => state.value.messages.some((m) => m.status === 'pending' || m.status === 'streaming')
 
-  /** Runs `call` with the token; on `401 TOKEN_INVALID` gets a fresh one and tries exactly once more. */
-  async function authed<T>(call: (token: string) => Promise<T>): Promise<T> {
-    const token = deps.token() || (await deps.refreshToken())
-    try {
-      return await call(token)
-    } catch (err) {
-      if (!(err instanceof VcApiError && err.status === 401)) throw err
-      return call(await deps.refreshToken())
-    }
-  }
+  const authed = withToken(deps)
 
   function report(err: unknown): ChatError {
     const e = toChatError(err)
