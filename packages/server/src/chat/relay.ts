@@ -73,24 +73,21 @@ export function createRelay(d: RelayDeps) {
     }
     const messageId = randomUUID()
     const reservation = body.clientMessageId && `client-msg:${user.userId}:${body.clientMessageId}`
-    if (reservation && !(await d.kv.set(reservation, messageId, { nx: true, ttlMs: IDEMPOTENCY_TTL_MS }))) {
+    if (reservation && !(await acquire(user, reservation, messageId, IDEMPOTENCY_TTL_MS))) {
       const first = (await d.kv.get(reservation)) ?? ''
       return attachToMessage(d, user, first, { afterSeq: -1, signal: ctx.signal, waitForRowMs: 3000 }, sink)
     }
+    await d.running.hold(messageId) // from here a dead instance is told from a slow one
     let busyKey: string | undefined
     try {
       const conversationId = body.conversationId ?? (await startConversation(user, body.message))
       busyKey = `conv-busy:${conversationId}`
-      if (!(await d.kv.set(busyKey, messageId, { nx: true, ttlMs: busyTtlMs }))) {
+      if (!(await acquire(user, busyKey, messageId, busyTtlMs))) {
         const running = await d.kv.get(busyKey)
         busyKey = undefined
         throw new VcError('VC_ERR_CONVERSATION_BUSY', undefined, { messageId: running })
       }
-      try {
-        await answer(user, body, ctx, sink, { messageId, conversationId })
-      } finally {
-        await d.running.release(messageId) // after the response ended: a drain waits for this
-      }
+      await answer(user, body, ctx, sink, { messageId, conversationId })
     } catch (err) {
       // Refused before any answer existed: the same clientMessageId may try again.
       if (reservation && !sink.opened) {
@@ -100,7 +97,21 @@ export function createRelay(d: RelayDeps) {
       throw err
     } finally {
       if (busyKey) await d.kv.delIfEquals(busyKey, messageId)
+      await d.running.release(messageId) // after the response ended: a drain waits for this
     }
+  }
+
+  /**
+   * Takes `key` for `messageId`. A key held by a message that has no row and whose instance is dead
+   * (killed between reserving and T1) is taken over, or it would refuse the user for its whole TTL.
+   */
+  async function acquire(user: SessionUser, key: string, messageId: string, ttlMs: number): Promise<boolean> {
+    if (await d.kv.set(key, messageId, { nx: true, ttlMs })) return true
+    const holder = await d.kv.get(key)
+    if (!holder || (await d.store.getMessage(user.userId, holder))) return false
+    if ((await d.running.ownerOf(holder)) !== 'orphan') return false
+    d.log.warn({ key: key.split(':')[0], holder }, 'taking over a key left by a dead instance')
+    return (await d.kv.delIfEquals(key, holder)) && d.kv.set(key, messageId, { nx: true, ttlMs })
   }
 
   async function startConversation(user: SessionUser, question: string): Promise<string> {

@@ -147,6 +147,28 @@ describe('streams that survive (two instances)', () => {
     expect(row?.answer).toBe(answerOf(slow[0]!.events))
   })
 
+  it('should let a retry on B take over a send whose instance died before it had a row', async () => {
+    const victim = await cluster.start('victim-2')
+    const user = await newUser(b)
+    const body = { message: '发送途中实例崩溃', clientMessageId: `cm-orphan-${Date.now()}` }
+    // Killed the moment it asks Coze for a conversation: the clientMessageId is reserved, no row exists.
+    const kill = (r: { path: string }) => {
+      if (r.path.startsWith('/v1/conversation/create') && victim.proc.exitCode === null)
+        victim.proc.kill('SIGKILL')
+    }
+    cluster.sim.on('request', kill)
+    await post(victim, user.token, '/api/chat/send', body).then(
+      (r) => r.text(),
+      () => 'connection lost',
+    )
+    await victim.kill('SIGKILL')
+    cluster.sim.off('request', kill)
+    await new Promise((r) => setTimeout(r, 800)) // the victim's heartbeat (3 × 200 ms) lapses
+    const retry = await readStream(await post(b, user.token, '/api/chat/send', body))
+    expect(retry.status).toBe(200)
+    expect(retry.events.at(-1)?.event).toBe('done')
+  })
+
   it('should answer 404 for someone else’s message and replay a finished one from its log', async () => {
     const alice = await newUser(a)
     const bob = await newUser(a)

@@ -65,6 +65,11 @@ export function createRunning(o: RunningOptions) {
       await o.kv.set(leaseKey(messageId), instanceId, { ttlMs: o.maxAnswerMs })
     },
 
+    /** Marks an answer as this instance's before it has an abort hook (a send still being set up). */
+    async hold(messageId: string) {
+      await o.kv.set(leaseKey(messageId), instanceId, { ttlMs: o.maxAnswerMs })
+    },
+
     async release(messageId: string) {
       local.delete(messageId)
       settle()
