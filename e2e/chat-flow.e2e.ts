@@ -5,13 +5,12 @@
  */
 import { existsSync, mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
 import {
   answerText,
   ask,
   hasChromium,
-  launchChromium,
   login,
   openWidget,
   recorded,
@@ -20,8 +19,9 @@ import {
   suiteTitle,
   waitForAnswer,
   WAIT,
+  useDemo,
 } from './support/browser'
-import { startDemo, type Demo } from './support/demo'
+import type { Demo } from './support/demo'
 
 // The sim streams 15 deltas a second (as `[[sim:tps=15]]` would, but keeping the question clean for
 // the README's screenshot): the answer takes seconds to arrive, so each delta is its own render.
@@ -32,14 +32,9 @@ describe.skipIf(!hasChromium)(suiteTitle('chat flow on demo website A'), () => {
   let demo: Demo
   let browser: Browser
 
-  beforeAll(async () => {
-    demo = await startDemo({ sim: { tokensPerSecond: 15 } })
-    browser = await launchChromium()
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    await demo?.close()
+  useDemo({ sim: { tokensPerSecond: 15 } }, (d, b) => {
+    demo = d
+    browser = b
   })
 
   it('should log in, stream a Chinese answer progressively and archive it completed in MySQL', async () => {

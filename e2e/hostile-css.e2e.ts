@@ -4,20 +4,20 @@
  * Every computed style property and the box of each key element inside the shadow root stay exactly as
  * they were, while the attack visibly reaches the page's own elements.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
 import {
   ask,
   inPage,
   hasChromium,
-  launchChromium,
   login,
   openWidget,
   suiteTitle,
   waitForAnswer,
   WAIT,
+  useDemo,
 } from './support/browser'
-import { startDemo, type Demo } from './support/demo'
+import type { Demo } from './support/demo'
 import type { StyleProbe } from './support/page-api'
 
 // The attack, plus what it leaves out: inherited text properties the widget never sets itself,
@@ -71,14 +71,9 @@ describe.skipIf(!hasChromium)(suiteTitle('hostile host CSS on demo website A'), 
   let demo: Demo
   let browser: Browser
 
-  beforeAll(async () => {
-    demo = await startDemo()
-    browser = await launchChromium()
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    await demo?.close()
+  useDemo({}, (d, b) => {
+    demo = d
+    browser = b
   })
 
   it('should keep every computed style and box inside the shadow root under hostile page CSS', async () => {

@@ -14,14 +14,13 @@
  * the request, and `route.fulfill` needs the whole body); the service has no hook to close a socket.
  */
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import {
   answerText,
   ask,
   hasChromium,
   inPage,
-  launchChromium,
   login,
   openWidget,
   recorded,
@@ -30,8 +29,9 @@ import {
   suiteTitle,
   waitForAnswer,
   WAIT,
+  useDemo,
 } from './support/browser'
-import { startDemo, type Demo } from './support/demo'
+import type { Demo } from './support/demo'
 
 // 15 deltas a second over 120 deltas: the answer takes seconds, far longer than a drop or a reload.
 const DROP_QUESTION = '断线以后回答还能接上吗？ [[sim:tps=15,tokens=120]]'
@@ -87,14 +87,9 @@ describe.skipIf(!hasChromium)(suiteTitle('resuming answers on demo website A'), 
   let demo: Demo
   let browser: Browser
 
-  beforeAll(async () => {
-    demo = await startDemo()
-    browser = await launchChromium()
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    await demo?.close()
+  useDemo({}, (d, b) => {
+    demo = d
+    browser = b
   })
 
   /** The user's only message with `question`, straight from MariaDB. */

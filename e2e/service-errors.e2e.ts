@@ -4,12 +4,11 @@
  * their answers and the notice goes away. A `429` from the service's own rate limit shows when to try
  * again (from `Retry-After`, readable through CORS) and keeps the question for a retry.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
 import {
   ask,
   hasChromium,
-  launchChromium,
   login,
   noticeText,
   openWidget,
@@ -17,8 +16,9 @@ import {
   suiteTitle,
   waitForAnswer,
   WAIT,
+  useDemo,
 } from './support/browser'
-import { startDemo, type Demo } from './support/demo'
+import type { Demo } from './support/demo'
 
 const BUSY = '服务繁忙，请稍后再试。'
 
@@ -26,14 +26,9 @@ describe.skipIf(!hasChromium)(suiteTitle('service errors on demo website A'), ()
   let demo: Demo
   let browser: Browser
 
-  beforeAll(async () => {
-    demo = await startDemo()
-    browser = await launchChromium()
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    await demo?.close()
+  useDemo({}, (d, b) => {
+    demo = d
+    browser = b
   })
 
   it('should show "service busy" on a 503, then answer the next question', async () => {
@@ -86,16 +81,11 @@ describe.skipIf(!hasChromium)(suiteTitle('rate limit on demo website A'), () => 
   let demo: Demo
   let browser: Browser
 
-  beforeAll(async () => {
-    // One question per user and day: the window starts at the first question, so the second one is
-    // refused however long the test takes (a per-minute limit could roll over on a slow machine).
-    demo = await startDemo({ env: { RATE_LIMIT_USER_MESSAGES_PER_DAY: '1' } })
-    browser = await launchChromium()
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    await demo?.close()
+  // One question per user and day: the window starts at the first question, so the second one is
+  // refused however long the test takes (a per-minute limit could roll over on a slow machine).
+  useDemo({ env: { RATE_LIMIT_USER_MESSAGES_PER_DAY: '1' } }, (d, b) => {
+    demo = d
+    browser = b
   })
 
   it('should show when to try again on a 429 and keep the question', async (ctx) => {

@@ -4,19 +4,19 @@
  * for a fresh token (website A's `/api/chat-token`, cookie-authenticated), sends the same question once
  * more, and the question reaches Coze exactly once and the archive exactly once.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
 import {
   ask,
   hasChromium,
-  launchChromium,
   login,
   openWidget,
   suiteTitle,
   waitForAnswer,
   WAIT,
+  useDemo,
 } from './support/browser'
-import { startDemo, type Demo } from './support/demo'
+import type { Demo } from './support/demo'
 
 const QUESTION = '令牌过期后这条消息还能发出去吗？'
 
@@ -24,14 +24,9 @@ describe.skipIf(!hasChromium)(suiteTitle('token expiry on demo website A'), () =
   let demo: Demo
   let browser: Browser
 
-  beforeAll(async () => {
-    demo = await startDemo()
-    browser = await launchChromium()
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    await demo?.close()
+  useDemo({}, (d, b) => {
+    demo = d
+    browser = b
   })
 
   it('should refresh the token through the host page and send the typed question exactly once', async () => {

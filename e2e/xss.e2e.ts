@@ -4,21 +4,21 @@
  * suggestions) comes through the real service into the widget and stays inert: shown as text,
  * never run, whatever a person clicks or hovers.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
 import {
   answerText,
   ask,
   inPage,
   hasChromium,
-  launchChromium,
   login,
   openWidget,
   suiteTitle,
   waitForAnswer,
   WAIT,
+  useDemo,
 } from './support/browser'
-import { startDemo, type Demo } from './support/demo'
+import type { Demo } from './support/demo'
 
 const QUESTION = '请做一次安全测试 [[sim:xss]]'
 
@@ -26,14 +26,9 @@ describe.skipIf(!hasChromium)(suiteTitle('hostile answers on demo website A'), (
   let demo: Demo
   let browser: Browser
 
-  beforeAll(async () => {
-    demo = await startDemo()
-    browser = await launchChromium()
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    await demo?.close()
+  useDemo({}, (d, b) => {
+    demo = d
+    browser = b
   })
 
   it('should render an answer full of XSS payloads, and a hostile suggestion sent back, inert', async () => {

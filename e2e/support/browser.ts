@@ -4,10 +4,11 @@
  * widget is read through its open shadow root; Playwright's CSS locators pierce it.
  */
 import { existsSync } from 'node:fs'
-import { expect } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
 import MarkdownIt from 'markdown-it'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import type { Demo } from './demo'
+import type { StackOptions } from '../../packages/server/test/harness'
+import { startDemo, type Demo } from './demo'
 import type { PageScripts, Recorded, VcMessage } from './page-api'
 
 export type { Recorded, VcMessage } from './page-api'
@@ -137,3 +138,21 @@ export async function renderedText(page: Page, markdown: string): Promise<string
 }
 
 export const noticeText = (page: Page) => page.locator('volcano-chat .vc-notice').innerText()
+
+/**
+ * The demo (see `startDemo`) and a Chromium for the enclosing `describe`, closed after it; `use` hands
+ * both over once they are up.
+ */
+export function useDemo(opts: Partial<StackOptions>, use: (demo: Demo, browser: Browser) => void) {
+  let demo: Demo | undefined
+  let browser: Browser | undefined
+  beforeAll(async () => {
+    demo = await startDemo(opts)
+    browser = await launchChromium()
+    use(demo, browser)
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await demo?.close()
+  })
+}
