@@ -40,14 +40,11 @@ export interface ChatStream {
 }
 
 export function createCozeClient(o: CozeClientOptions) {
+  // No per-origin connection cap: every open answer holds one Coze connection (a cap of 512 made the
+  // 513th answer wait for a free one — bench/README.md finding 1).
   const dispatcher =
     o.dispatcher ??
-    new Agent({
-      keepAliveTimeout: 30_000,
-      connections: 512,
-      headersTimeout: o.idleTimeoutMs,
-      bodyTimeout: o.idleTimeoutMs,
-    })
+    new Agent({ keepAliveTimeout: 30_000, headersTimeout: o.idleTimeoutMs, bodyTimeout: o.idleTimeoutMs })
 
   async function send(
     cred: CozeCredential,
