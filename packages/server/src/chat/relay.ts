@@ -176,6 +176,8 @@ export function createRelay(d: RelayDeps) {
       const status = await archiveAnswer(d, t1, ids.messageId, state, firstTokenAt)
       const errorCode = state.outcome?.status === 'failed' ? state.outcome.code : null
       observe.chatEnded(chat, { status, errorCode, durationMs: now() - askedAt })
+      // Free the conversation before the widget hears the end, or its next send could race the unlock.
+      await d.kv.delIfEquals(`conv-busy:${ids.conversationId}`, ids.messageId)
       if (terminal) emit(terminal)
       await d.streams.flush().catch((err: unknown) => d.log.warn({ err }, 'stream log flush failed'))
     }
