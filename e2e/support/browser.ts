@@ -3,10 +3,10 @@
  * shares: log in on demo website A, open the widget, ask, wait for the answer. Everything inside the
  * widget is read through its open shadow root; Playwright's CSS locators pierce it.
  */
-import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, expect } from 'vitest'
 import MarkdownIt from 'markdown-it'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { CHROMIUM, hasChromium, launchChromium } from '../../packages/widget/e2e/chromium'
 import type { StackOptions } from '../../packages/server/test/harness'
 import { startDemo, type Demo } from './demo'
 import type { PageScripts, Recorded, VcMessage } from './page-api'
@@ -20,30 +20,13 @@ const PAGE_SCRIPTS = new URL('page-scripts.ts', import.meta.url).href
 export const inPage = ((await import(/* @vite-ignore */ PAGE_SCRIPTS)) as { pageScripts: PageScripts })
   .pageScripts
 
-export const CHROMIUM = '/usr/bin/chromium'
-export const hasChromium = existsSync(CHROMIUM)
+export { CHROMIUM, hasChromium, launchChromium }
 
 const SKIP_REASON = `no Chromium at ${CHROMIUM} (.ci/run installs Debian's chromium package)`
 if (!hasChromium) console.warn(`[e2e] browser flows skipped: ${SKIP_REASON}`)
 
 /** Suite title that says why it was skipped (verbose reporters print titles of skipped suites). */
 export const suiteTitle = (name: string) => (hasChromium ? name : `${name} [skipped: ${SKIP_REASON}]`)
-
-/** Each launch gets a fresh temporary profile (user-data dir) from Playwright, removed on close. */
-export const launchChromium = (): Promise<Browser> =>
-  chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
 
 /** Generous bounds for waiting on the browser; nothing asserts how long anything took. */
 export const WAIT = { timeout: 60_000, interval: 50 }

@@ -4,15 +4,13 @@
  * registration, panel, progressive Markdown from a stubbed SSE stream, XSS payloads inert, and host
  * CSS unable to restyle the shadow root. Full flows against the real service come later (issue 4).
  */
-import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
+import { hasChromium, launchChromium } from './chromium'
 import { ensureBuild } from './ensure-build'
 import { startFixtureServer } from './fixture-server'
 
-const CHROMIUM = '/usr/bin/chromium'
-const hasChromium = existsSync(CHROMIUM)
 const pkgDir = fileURLToPath(new URL('..', import.meta.url))
 
 const XSS = [
@@ -62,19 +60,7 @@ describe.skipIf(!hasChromium)('script-tag bundle in Chromium', () => {
 
   beforeAll(async () => {
     fixture = await startFixtureServer(ensureBuild(pkgDir), answer)
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
+    browser = await launchChromium()
   })
 
   afterAll(async () => {

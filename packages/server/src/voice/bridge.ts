@@ -35,15 +35,20 @@ export interface BridgeOptions {
 }
 
 export interface BridgeResult {
+  /** Frames and bytes from the browser to Coze, and from Coze to the browser (error frames included). */
   framesIn: number
   bytesIn: number
   framesOut: number
   bytesOut: number
+  /** Audio counted against the daily budget. */
   audioSeconds: number
+  /** Highest `bufferedAmount` seen on each outgoing socket (the proxy's own queue). */
   peakBufferedToBrowser: number
   peakBufferedToCoze: number
+  /** How often reading from the faster side was paused for backpressure. */
   pausesOfCoze: number
   pausesOfBrowser: number
+  /** Close code sent to the browser, and why the connection ended. */
   closeCode: number
   reason: string
 }

@@ -4,6 +4,7 @@
  * (`audit/voice-observer.ts`); `loggingObserver` writes the same facts as pino lines.
  */
 import type { Logger } from 'pino'
+import type { BridgeResult } from './bridge'
 import type { VoicePurpose } from './tickets'
 
 export interface VoiceConnectionInfo {
@@ -15,25 +16,9 @@ export interface VoiceConnectionInfo {
   clientIp: string
 }
 
-/** One closed voice WebSocket, as measured by the proxy. */
-export interface VoiceConnectionSummary extends VoiceConnectionInfo {
+/** One closed voice WebSocket, as measured by the proxy (see `BridgeResult` for each figure). */
+export interface VoiceConnectionSummary extends VoiceConnectionInfo, BridgeResult {
   durationMs: number
-  /** Frames and bytes from the browser to Coze, and from Coze to the browser (error frames included). */
-  framesIn: number
-  bytesIn: number
-  framesOut: number
-  bytesOut: number
-  /** Audio counted against the daily budget. */
-  audioSeconds: number
-  /** Highest `bufferedAmount` seen on each outgoing socket (the proxy's own queue). */
-  peakBufferedToBrowser: number
-  peakBufferedToCoze: number
-  /** How often reading from the faster side was paused for backpressure. */
-  pausesOfCoze: number
-  pausesOfBrowser: number
-  /** Close code sent to the browser, and why the connection ended. */
-  closeCode: number
-  reason: string
 }
 
 export interface VoiceObserver {
