@@ -54,6 +54,7 @@ async function main() {
     HOST: host,
     SQLITE_PATH: join(dataDir, 'volcano-chat.sqlite'),
     COZE_API_BASE: sim.url,
+    COZE_WS_BASE: sim.url.replace(/^http/, 'ws'), // the sim's voice WebSockets
     COZE_BOT_ID: '7379462189365198898',
     COZE_OAUTH_APP_ID: 'demo-app',
     COZE_OAUTH_KEY_ID: 'demo-key',
@@ -72,6 +73,7 @@ async function main() {
     chatServiceUrl: serviceUrl,
     keyId: 'website-a',
     secret: secrets.s2sSecret!,
+    widget: { features: 'cancel voice', voiceSend: 'confirm' }, // the demo shows voice too
   })
   console.log(`coze-sim      ${sim.url}`)
   console.log(`Chat Service  ${serviceUrl}  (SQLite ${config.sqlitePath}, in-process store)`)

@@ -7,11 +7,10 @@ import { afterAll, beforeAll, expect } from 'vitest'
 import MarkdownIt from 'markdown-it'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { CHROMIUM, hasChromium, launchChromium } from '../../packages/widget/e2e/chromium'
-import type { StackOptions } from '../../packages/server/test/harness'
-import { startDemo, type Demo } from './demo'
-import type { PageScripts, Recorded, VcMessage } from './page-api'
+import { startDemo, type Demo, type DemoOptions } from './demo'
+import type { AudioProbe, PageScripts, Recorded, VcMessage } from './page-api'
 
-export type { Recorded, VcMessage } from './page-api'
+export type { AudioProbe, Recorded, VcMessage } from './page-api'
 
 // The code that runs in the page needs the DOM types, which the root program (Node packages) must not
 // get, so page-scripts.ts has its own program (e2e/tsconfig.json) and is imported here by a computed
@@ -47,17 +46,21 @@ export interface DemoPage {
 
 export const randomPhone = () => `139${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`
 
-/** A new browser context (own cookies), logged in on website A by typing a phone number. */
+/**
+ * A new browser context (own cookies), logged in on website A by typing a phone number. `init` runs in
+ * every page of the context before the page's own scripts (e.g. `inPage.installAudioProbe`).
+ */
 export async function login(
   browser: Browser,
   demo: Demo,
-  opts: { phone?: string; viewport?: { width: number; height: number } } = {},
+  opts: { phone?: string; viewport?: { width: number; height: number }; init?: () => void } = {},
 ): Promise<DemoPage> {
   const phone = opts.phone ?? randomPhone()
   const context = await browser.newContext({
     viewport: opts.viewport ?? { width: 1280, height: 800 },
     locale: 'zh-CN',
   })
+  if (opts.init) await context.addInitScript(opts.init)
   const page = await context.newPage()
   const dp: DemoPage = { context, page, phone, dialogs: [], pageErrors: [], consoleErrors: [], requests: [] }
   page.on('dialog', (d) => {
@@ -78,6 +81,9 @@ export async function login(
 }
 
 export const recorded = (page: Page): Promise<Recorded> => page.evaluate(inPage.recorded)
+
+/** What the page's Web Audio was given to play (needs `login(…, { init: inPage.installAudioProbe })`). */
+export const audioProbe = (page: Page): Promise<AudioProbe> => page.evaluate(inPage.audioProbe)
 
 /** Opens the panel and waits for the (empty) history of a new user to load. */
 export async function openWidget(page: Page) {
@@ -124,14 +130,17 @@ export const noticeText = (page: Page) => page.locator('volcano-chat .vc-notice'
 
 /**
  * The demo (see `startDemo`) and a Chromium for the enclosing `describe`, closed after it; `use` hands
- * both over once they are up.
+ * both over once they are up. `chromiumArgs` are added to the launcher's own switches.
  */
-export function useDemo(opts: Partial<StackOptions>, use: (demo: Demo, browser: Browser) => void) {
+export function useDemo(
+  { chromiumArgs, ...opts }: DemoOptions & { chromiumArgs?: readonly string[] },
+  use: (demo: Demo, browser: Browser) => void,
+) {
   let demo: Demo | undefined
   let browser: Browser | undefined
   beforeAll(async () => {
     demo = await startDemo(opts)
-    browser = await launchChromium()
+    browser = await launchChromium(chromiumArgs)
     use(demo, browser)
   })
   afterAll(async () => {

@@ -6,7 +6,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { startWebsiteA, type WebsiteA } from '@volcano-chat/website-a'
+import { startWebsiteA, type WebsiteA, type WidgetAttributes } from '@volcano-chat/website-a'
 import { S2S_KEY, startStack, type Stack, type StackOptions } from '../../packages/server/test/harness'
 import { ensureBuild } from '../../packages/widget/e2e/ensure-build'
 
@@ -25,7 +25,10 @@ async function freePort(): Promise<number> {
   return port
 }
 
-export async function startDemo(opts: Partial<StackOptions> = {}): Promise<Demo> {
+/** The stack's options, plus what website A renders on `<volcano-chat>` (e.g. voice on). */
+export type DemoOptions = Partial<StackOptions> & { widget?: WidgetAttributes }
+
+export async function startDemo({ widget, ...opts }: DemoOptions = {}): Promise<Demo> {
   // The service serves packages/widget/dist; build it when missing or older than the sources.
   ensureBuild(fileURLToPath(new URL('../../packages/widget', import.meta.url)))
   // The widget calls the service cross-origin, so the service must know website A's origin before it
@@ -44,6 +47,7 @@ export async function startDemo(opts: Partial<StackOptions> = {}): Promise<Demo>
       chatServiceUrl: stack.url,
       keyId: S2S_KEY.id,
       secret: S2S_KEY.secret,
+      widget,
     })
   } catch (err) {
     await stack.close()

@@ -42,6 +42,20 @@ export interface XssReport {
   markup: string
 }
 
+/** What `installAudioProbe` saw of the buffers the page's Web Audio was asked to play. */
+export interface AudioProbe {
+  /** `AudioBufferSourceNode.start()` calls with a buffer. */
+  buffers: number
+  /** Frames (channel 0) across those buffers. */
+  samples: number
+  /** Frames whose value was not 0. */
+  nonZero: number
+  /** FNV-1a over every frame as a signed 16-bit value, in play order (`pcmChecksum` in Node). */
+  checksum: number
+  /** Distinct buffer sample rates. */
+  rates: number[]
+}
+
 export interface PageScripts {
   /** Listens to the widget's events and records every text the newest answer shows. */
   installRecorder: () => void
@@ -61,4 +75,7 @@ export interface PageScripts {
   /** Hovers, focuses, clicks every element of the conversation (links out and buttons that send excepted). */
   pokeConversation: () => void
   xssReport: () => XssReport
+  /** Init script (runs before the page's own): wraps `AudioBufferSourceNode.prototype.start`. */
+  installAudioProbe: () => void
+  audioProbe: () => AudioProbe
 }

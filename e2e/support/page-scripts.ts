@@ -3,7 +3,7 @@
  * text, so every one is self-contained (no imports, no shared helpers). It needs the DOM types, so only
  * `e2e/tsconfig.json` checks it; `support/browser.ts` loads it past the root program (see there).
  */
-import type { PageScripts, Recorded } from './page-api'
+import type { AudioProbe, PageScripts, Recorded } from './page-api'
 
 export const pageScripts = {
   installRecorder: () => {
@@ -100,4 +100,29 @@ export const pageScripts = {
       markup: root.innerHTML,
     }
   },
+
+  installAudioProbe: () => {
+    const probe: AudioProbe = { buffers: 0, samples: 0, nonZero: 0, checksum: 0x811c9dc5, rates: [] }
+    ;(window as unknown as { __vcAudio: AudioProbe }).__vcAudio = probe
+    const start = AudioBufferSourceNode.prototype.start
+    AudioBufferSourceNode.prototype.start = function (this: AudioBufferSourceNode, ...args) {
+      const buffer = this.buffer
+      if (buffer) {
+        const data = buffer.getChannelData(0)
+        probe.buffers++
+        probe.samples += data.length
+        if (!probe.rates.includes(buffer.sampleRate)) probe.rates.push(buffer.sampleRate)
+        let h = probe.checksum
+        for (const x of data) {
+          if (x !== 0) probe.nonZero++
+          // 16-bit PCM becomes v / 32768 exactly, so the original sample is recovered exactly.
+          h = Math.imul(h ^ (Math.round(x * 0x8000) & 0xffff), 0x01000193) >>> 0
+        }
+        probe.checksum = h
+      }
+      return start.apply(this, args)
+    }
+  },
+
+  audioProbe: () => (window as unknown as { __vcAudio: AudioProbe }).__vcAudio,
 } satisfies PageScripts

@@ -43,7 +43,20 @@ export interface ChatPageInput {
   /** Public base URL of the Chat Service, as the browser reaches it. */
   chatServiceUrl: string
   token: string
+  widget?: WidgetAttributes
 }
+
+/** Optional `<volcano-chat>` settings the site passes through as they are (the widget parses them). */
+export interface WidgetAttributes {
+  /** e.g. 'cancel voice' (voice is opt-in); absent: the widget's default ('cancel'). */
+  features?: string
+  /** 'confirm' (the transcript waits in the input) or 'release' (sent when recording stops). */
+  voiceSend?: 'confirm' | 'release'
+}
+
+const widgetAttributes = (w: WidgetAttributes = {}) =>
+  (w.features === undefined ? '' : ` features="${esc(w.features)}"`) +
+  (w.voiceSend === undefined ? '' : ` voice-send="${esc(w.voiceSend)}"`)
 
 /** The widget gets the api base and the opaque token, nothing else about the user. */
 export function chatPage(p: ChatPageInput): string {
@@ -56,7 +69,7 @@ export function chatPage(p: ChatPageInput): string {
     `<header><h1>Website A · 工业互联网平台</h1><span>${esc(maskPhone(p.phone))}</span>
 <form method="post" action="/logout"><button type="submit">退出</button></form></header>
 <main><div class="card"><h2>欢迎回来</h2><p>点击右下角的按钮，向智能助手提问。</p></div></main>
-<volcano-chat api-base="${base}" token="${esc(p.token)}"></volcano-chat>`,
+<volcano-chat api-base="${base}" token="${esc(p.token)}"${widgetAttributes(p.widget)}></volcano-chat>`,
   )
 }
 

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { signature } from '@volcano-chat/client'
+import { chatPage } from './pages'
 import { startWebsiteA, type WebsiteA } from './server'
 
 const SECRET = 's2s-secret-never-in-html'
@@ -136,6 +137,19 @@ describe('chat page', () => {
     expect(html).not.toContain('15000150000') // only the masked 150****0000
     expect(html).toContain('150****0000')
     expect(res.headers.get('content-security-policy')).toContain(`script-src 'self' ${chatUrl}`)
+    // The voice WebSockets: an http: source does not cover ws: in connect-src.
+    const sockets = chatUrl.replace(/^http/, 'ws')
+    expect(res.headers.get('content-security-policy')).toContain(`connect-src 'self' ${chatUrl} ${sockets};`)
+    expect(html).not.toMatch(/features=|voice-send=/) // the widget's defaults: no voice
+  })
+
+  it('should pass the widget attributes it is configured with, escaped', () => {
+    const page = (widget: Parameters<typeof chatPage>[0]['widget']) =>
+      chatPage({ nonce: 'n', phone: '13800138000', chatServiceUrl: 'http://chat', token: 't', widget })
+    expect(page({ features: 'cancel voice', voiceSend: 'confirm' })).toContain(
+      '<volcano-chat api-base="http://chat" token="t" features="cancel voice" voice-send="confirm">',
+    )
+    expect(page({ features: 'voice"><script>' })).toContain('features="voice&quot;&gt;&lt;script&gt;"')
   })
 
   it('should serve the host script that implements tokenProvider', async () => {

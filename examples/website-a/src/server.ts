@@ -8,7 +8,9 @@ import { randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { createChatServiceClient, type ChatServiceClient } from '@volcano-chat/client'
 import { createLogins, normalisePhone, type Login } from './logins'
-import { chatPage, errorPage, HOST_SCRIPT, loginPage } from './pages'
+import { chatPage, errorPage, HOST_SCRIPT, loginPage, type WidgetAttributes } from './pages'
+
+export type { WidgetAttributes } from './pages'
 
 export interface WebsiteAOptions {
   port?: number
@@ -19,6 +21,8 @@ export interface WebsiteAOptions {
   publicChatServiceUrl?: string
   keyId: string
   secret: string
+  /** Extra `<volcano-chat>` attributes, e.g. `{ features: 'cancel voice' }` to offer voice. */
+  widget?: WidgetAttributes
 }
 
 export interface WebsiteA {
@@ -36,7 +40,7 @@ export async function startWebsiteA(opts: WebsiteAOptions): Promise<WebsiteA> {
   })
   const publicUrl = (opts.publicChatServiceUrl ?? opts.chatServiceUrl).replace(/\/+$/, '')
   const logins = createLogins()
-  const route = createRoutes({ client, logins, publicUrl })
+  const route = createRoutes({ client, logins, publicUrl, widget: opts.widget })
 
   const server = createServer((req, res) => {
     route(req, res).catch((err: unknown) => {
@@ -65,6 +69,7 @@ function createRoutes(d: {
   client: ChatServiceClient
   logins: ReturnType<typeof createLogins>
   publicUrl: string
+  widget?: WidgetAttributes
 }) {
   /** A new chat token for this login; remembered so logout can revoke it. */
   async function issueToken(login: Login) {
@@ -108,7 +113,7 @@ function createRoutes(d: {
           200,
           nonce,
           d.publicUrl,
-          chatPage({ nonce, phone: login.phone, chatServiceUrl: d.publicUrl, token }),
+          chatPage({ nonce, phone: login.phone, chatServiceUrl: d.publicUrl, token, widget: d.widget }),
         )
       } catch (err) {
         console.error('[website-a] session/create failed:', err)
@@ -142,13 +147,17 @@ function send(
   res.end(body)
 }
 
-/** Scripts only from here and the Chat Service; styles only with the nonce (the widget puts it on its own). */
+/**
+ * Scripts only from here and the Chat Service; styles only with the nonce (the widget puts it on its own).
+ * Connections to the service over HTTP and its voice WebSockets: an `http:` source does not cover `ws:`.
+ */
 function html(res: ServerResponse, status: number, nonce: string, chatOrigin: string, body: string) {
   const origin = new URL(chatOrigin).origin
+  const sockets = origin.replace(/^http/, 'ws')
   send(res, status, 'text/html; charset=utf-8', body, {
     'Content-Security-Policy':
       `default-src 'self'; script-src 'self' ${origin} 'nonce-${nonce}'; style-src 'nonce-${nonce}'; ` +
-      `connect-src 'self' ${origin}; img-src 'self' https: data:; frame-ancestors 'none'`,
+      `connect-src 'self' ${origin} ${sockets}; img-src 'self' https: data:; frame-ancestors 'none'`,
     'Referrer-Policy': 'same-origin',
     'X-Content-Type-Options': 'nosniff',
   })

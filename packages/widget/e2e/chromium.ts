@@ -8,8 +8,11 @@ import { chromium, type Browser } from 'playwright-core'
 export const CHROMIUM = '/usr/bin/chromium'
 export const hasChromium = existsSync(CHROMIUM)
 
-/** Each launch gets a fresh temporary profile (user-data dir) from Playwright, removed on close. */
-export const launchChromium = (): Promise<Browser> =>
+/**
+ * Each launch gets a fresh temporary profile (user-data dir) from Playwright, removed on close.
+ * `extraArgs` go after the shared ones (e.g. the fake microphone switches of the voice flows).
+ */
+export const launchChromium = (extraArgs: readonly string[] = []): Promise<Browser> =>
   chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -21,5 +24,6 @@ export const launchChromium = (): Promise<Browser> =>
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   })
