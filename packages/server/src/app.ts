@@ -66,6 +66,8 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     trustProxy: (address: string) => config.s2s.trustedProxies.has(address),
     // After a drain, whatever is still open (resume followers) is cut so shutdown finishes.
     forceCloseConnections: true,
+    // One access line per request (onResponse below) instead of fastify's two.
+    disableRequestLogging: true,
   })
   // request.ip follows SPEC §2.1's proxy rule rather than fastify's own.
   app.decorateRequest('user', null)
@@ -78,6 +80,12 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
         config.s2s.trustedProxies,
       ),
     })
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { req: request, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime },
+      'request completed',
+    )
   })
   installErrorHandler(app)
   installJsonBody(app)

@@ -3,7 +3,7 @@
  * Coze credentials and phone numbers never reach a log line; query strings are dropped from URLs.
  */
 import type { FastifyRequest } from 'fastify'
-import type { LoggerOptions } from 'pino'
+import pino, { type DestinationStream, type LoggerOptions } from 'pino'
 
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -36,4 +36,12 @@ export function loggerOptions(level: string): LoggerOptions {
       }),
     },
   }
+}
+
+/**
+ * stdout, written asynchronously: lines that arrive while a write is in flight go out together, so
+ * logging never blocks the event loop on the terminal or a pipe. pino flushes it on exit.
+ */
+export function logDestination(): DestinationStream {
+  return pino.destination({ dest: 1, sync: false })
 }

@@ -20,7 +20,7 @@ import { createCozeClient } from './coze/client'
 import { createSessions } from './identity/sessions'
 import { openKv } from './kv'
 import { createLimits } from './limits/limits'
-import { loggerOptions } from './logger'
+import { logDestination, loggerOptions } from './logger'
 import { createMetrics } from './metrics/metrics'
 import { openStore } from './store'
 import { openStreamLog } from './streams'
@@ -39,7 +39,7 @@ export interface ServiceOverrides {
 }
 
 export async function openServices(config: Config, o: ServiceOverrides = {}) {
-  const log = o.log ?? pino(loggerOptions(config.logLevel))
+  const log = o.log ?? pino(loggerOptions(config.logLevel), logDestination())
   const opened = await openStore(config.databaseUrl, { sqlitePath: config.sqlitePath })
   await opened.migrate()
   const store = o.wrapStore ? o.wrapStore(opened) : opened

@@ -99,17 +99,26 @@ export function createAudit(d: AuditDeps) {
     return { ...row, hash: hashOf(d.chainKey, row) }
   }
 
+  /** The chain's head as this process last wrote it; re-read only when another writer moved it. */
+  let head: { seq: number; hash: string } | undefined
+
   async function append(batch: Pending[]): Promise<boolean> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const head = await d.store.lastAudit()
-      let seq = head?.seq ?? 0
-      let prev = head?.hash ?? GENESIS
+      head ??= (await d.store.lastAudit()) ?? { seq: 0, hash: GENESIS }
+      let seq = head.seq
+      let prev = head.hash
       const rows = batch.map((p) => {
         const row = toRow(p, ++seq, prev)
         prev = row.hash
         return row
       })
-      if (await d.store.appendAudit(rows)) return true
+      let written = false
+      try {
+        written = await d.store.appendAudit(rows)
+      } finally {
+        head = written ? { seq, hash: prev } : undefined
+      }
+      if (written) return true
       // Another instance took the seq: back off a little, at random, so two losers do not collide again.
       await new Promise((r) => setTimeout(r, Math.random() * 5 * (attempt + 1)))
     }

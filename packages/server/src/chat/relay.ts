@@ -11,11 +11,12 @@ import { VcError } from '../errors'
 import type { SessionUser } from '../identity/sessions'
 import type { Kv } from '../kv/types'
 import type { Store } from '../store/types'
-import type { StreamLog } from '../streams'
+import type { LoggedEvent, StreamLog } from '../streams'
 import type { SendBody, StreamEvent } from '../wire'
 import { archiveAnswer, toUpstreamVcError } from './archive'
 import { attachToMessage } from './attach'
 import { newAnswerState, normalise } from './normalise'
+import { createOwnerCache, type OwnerCache } from './owners'
 import { combineObservers, type ChatContext, type ChatObserver } from './observer'
 import type { AbortReason, Running } from './running'
 
@@ -24,7 +25,8 @@ export interface EventSink {
   open(): void
   /** Whether `open()` was called. */
   readonly opened: boolean
-  event(id: string, e: StreamEvent): void
+  /** One event; `json` is `e.data` already serialised, when the caller has it. */
+  event(id: string, e: StreamEvent, json?: string): void
   close(): void
 }
 
@@ -40,6 +42,8 @@ export interface RelayDeps {
   busyTtlMs?: number
   observer?: ChatObserver
   isDraining?: () => boolean
+  /** Conversation owners already checked (default: 50,000 for 5 minutes). */
+  owners?: OwnerCache
 }
 
 export interface SendContext {
@@ -64,12 +68,14 @@ export function createRelay(d: RelayDeps) {
   const observe = combineObservers(d.observer ? [d.observer] : [], (err) =>
     d.log.warn({ err }, 'observer failed'),
   )
+  const owners = d.owners ?? createOwnerCache()
 
   async function send(user: SessionUser, body: SendBody, ctx: SendContext, sink: EventSink): Promise<void> {
     if (d.isDraining?.()) throw new VcError('VC_ERR_NOT_READY', 'This instance is shutting down; try again')
-    if (body.conversationId) {
+    if (body.conversationId && !owners.has(user.userId, body.conversationId)) {
       const own = await d.store.getConversation(user.userId, body.conversationId)
       if (!own) throw new VcError('VC_ERR_CONVERSATION_NOT_FOUND') // never proxied: ids are not proof
+      owners.add(user.userId, body.conversationId)
     }
     const messageId = randomUUID()
     const reservation = body.clientMessageId && `client-msg:${user.userId}:${body.clientMessageId}`
@@ -77,14 +83,20 @@ export function createRelay(d: RelayDeps) {
       const first = (await d.kv.get(reservation)) ?? ''
       return attachToMessage(d, user, first, { afterSeq: -1, signal: ctx.signal, waitForRowMs: 3000 }, sink)
     }
-    await d.running.hold(messageId) // from here a dead instance is told from a slow one
+    // From the hold on a dead instance is told from a slow one. It goes out with the busy lock (one
+    // pipelined Redis write): nothing else is in between, and the lease is released whatever happens.
+    const held = d.running.hold(messageId)
+    held.catch(() => undefined) // awaited below; this only keeps an early throw from leaving it unhandled
     let busyKey: string | undefined
     try {
       const conversationId = body.conversationId ?? (await startConversation(user, body.message))
-      busyKey = `conv-busy:${conversationId}`
-      if (!(await acquire(user, busyKey, messageId, busyTtlMs))) {
-        const running = await d.kv.get(busyKey)
-        busyKey = undefined
+      const key = `conv-busy:${conversationId}`
+      const [hold, busy] = await Promise.allSettled([held, acquire(user, key, messageId, busyTtlMs)])
+      if (busy.status === 'fulfilled' && busy.value) busyKey = key
+      if (hold.status === 'rejected') throw hold.reason
+      if (busy.status === 'rejected') throw busy.reason
+      if (!busyKey) {
+        const running = await d.kv.get(key)
         throw new VcError('VC_ERR_CONVERSATION_BUSY', undefined, { messageId: running })
       }
       await answer(user, body, ctx, sink, { messageId, conversationId })
@@ -126,6 +138,7 @@ export function createRelay(d: RelayDeps) {
       createdAt: at,
       updatedAt: at,
     })
+    owners.add(user.userId, id)
     return id
   }
 
@@ -199,11 +212,13 @@ export function createRelay(d: RelayDeps) {
     void t1.then((ok) => ok || stream.abort())
 
     let seq = 0
+    // The per-token path: the data is serialised once, for the widget and the stream log alike.
     function emit(e: StreamEvent) {
       const s = seq++
+      const json = JSON.stringify(e.data)
       observe.eventRelayed(e.event)
-      d.streams.append(ids.messageId, { ...e, seq: s } as never)
-      sink.event(`${ids.messageId}:${s}`, e)
+      d.streams.append(ids.messageId, { seq: s, event: e.event, data: e.data } as LoggedEvent, json)
+      sink.event(`${ids.messageId}:${s}`, e, json)
     }
     sink.open()
     emit({ event: 'meta', data: ids })

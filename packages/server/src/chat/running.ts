@@ -27,6 +27,8 @@ export function createRunning(o: RunningOptions) {
   const instanceId = o.instanceId ?? randomUUID()
   const local = new Map<string, (reason: AbortReason) => void>()
   const idle = new Set<() => void>()
+  /** Leases written by `hold()` and not yet released. */
+  const held = new Set<string>()
   let timer: NodeJS.Timeout | undefined
 
   async function tick() {
@@ -62,15 +64,18 @@ export function createRunning(o: RunningOptions) {
     /** Claims an answer for this instance; `abort` is how a cancel or a shutdown reaches it. */
     async claim(messageId: string, abort: (reason: AbortReason) => void) {
       local.set(messageId, abort)
+      if (held.has(messageId)) return // the lease is already ours: no second write
       await o.kv.set(leaseKey(messageId), instanceId, { ttlMs: o.maxAnswerMs })
     },
 
     /** Marks an answer as this instance's before it has an abort hook (a send still being set up). */
     async hold(messageId: string) {
       await o.kv.set(leaseKey(messageId), instanceId, { ttlMs: o.maxAnswerMs })
+      held.add(messageId)
     },
 
     async release(messageId: string) {
+      held.delete(messageId)
       local.delete(messageId)
       settle()
       await o.kv.delIfEquals(leaseKey(messageId), instanceId)

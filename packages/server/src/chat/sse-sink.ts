@@ -23,7 +23,7 @@ export function sseSink(request: FastifyRequest, reply: FastifyReply, heartbeatM
       const headers = { ...(reply.getHeaders() as Record<string, string>), 'x-request-id': request.id }
       sse = openSse(reply.raw, { heartbeatMs, retryMs: 2000, headers })
     },
-    event: (id, e) => sse?.send(id, e.event, e.data),
+    event: (id, e, json) => sse?.send(id, e.event, e.data, json),
     close: () => sse?.end(),
   }
 }

@@ -3,6 +3,7 @@
  * buffering by proxies, and writes that become no-ops once the client has gone (the answer goes on).
  */
 import type { ServerResponse } from 'node:http'
+import { joinHeartbeat } from './heartbeat'
 
 export interface SseOptions {
   heartbeatMs: number
@@ -13,19 +14,23 @@ export interface SseOptions {
 }
 
 export interface SseWriter {
-  /** One event; `data` is serialised as one `data:` line per line of its JSON. */
-  send(id: string, event: string, data: unknown): void
+  /** One event; `json` is `data` already serialised, when the caller has it (saves a second stringify). */
+  send(id: string, event: string, data: unknown, json?: string): void
   comment(text: string): void
   end(): void
   /** True once the client went away or `end()` was called. */
   readonly closed: boolean
 }
 
-/** Formats one event; throws if `id`/`event` could break the framing (they are ours, never user data). */
-export function formatEvent(id: string, event: string, data: unknown): string {
-  if (/[\r\n]/.test(id) || /[\r\n]/.test(event)) throw new Error('SSE id/event must not contain CR or LF')
-  const lines = JSON.stringify(data).split(/\r\n|\r|\n/)
-  return `id: ${id}\nevent: ${event}\n${lines.map((l) => `data: ${l}`).join('\n')}\n\n`
+const LINE_BREAK = /[\r\n]/
+
+/**
+ * Formats one event; throws if `id`/`event` could break the framing (they are ours, never user data).
+ * `JSON.stringify` escapes every CR and LF inside strings, so the data is always one `data:` line.
+ */
+export function formatEvent(id: string, event: string, data: unknown, json?: string): string {
+  if (LINE_BREAK.test(id) || LINE_BREAK.test(event)) throw new Error('SSE id/event must not contain CR or LF')
+  return `id: ${id}\nevent: ${event}\ndata: ${json ?? JSON.stringify(data) ?? 'null'}\n\n`
 }
 
 export function openSse(res: ServerResponse, opts: SseOptions): SseWriter {
@@ -38,24 +43,24 @@ export function openSse(res: ServerResponse, opts: SseOptions): SseWriter {
   })
   res.socket?.setNoDelay(true)
   let closed = false
-  let lastWrite = Date.now()
+  let wrote = true // since the last heartbeat tick
   const write = (chunk: string) => {
     if (closed || res.destroyed) return
-    lastWrite = Date.now()
+    wrote = true
     res.write(chunk)
   }
-  const timer = setInterval(() => {
-    if (Date.now() - lastWrite >= opts.heartbeatMs - 5) write(': ping\n\n')
-  }, opts.heartbeatMs)
-  timer.unref()
+  const leave = joinHeartbeat(opts.heartbeatMs, () => {
+    if (!wrote) write(': ping\n\n')
+    wrote = false
+  })
   const stop = () => {
     closed = true
-    clearInterval(timer)
+    leave()
   }
   res.on('close', stop)
   write(opts.retryMs ? `retry: ${opts.retryMs}\n\n` : ': open\n\n')
   return {
-    send: (id, event, data) => write(formatEvent(id, event, data)),
+    send: (id, event, data, json) => write(formatEvent(id, event, data, json)),
     comment: (text) => write(`: ${text.replace(/[\r\n]+/g, ' ')}\n\n`),
     end() {
       if (!closed && !res.destroyed) res.end()

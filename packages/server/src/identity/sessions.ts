@@ -52,20 +52,24 @@ export function createSessions(d: SessionsDeps) {
       displayName: input.displayName ?? null,
       expiresAt: createdAt + ttlMs,
     }
-    await d.store.insertSession({
-      id: user.sessionId,
-      userId,
-      phoneMasked: user.phoneMasked,
-      externalUserId: input.externalUserId ?? null,
-      displayName: user.displayName,
-      keyId: ctx.keyId,
-      clientIp: ctx.clientIp,
-      createdAt,
-      expiresAt: user.expiresAt,
-      revokedAt: null,
-    })
-    await d.kv.set(sessionKey(tokenHash), JSON.stringify(user), { ttlMs })
-    await d.kv.sadd(userSessionsKey(userId), tokenHash, MAX_TTL_MS)
+    // The row and the two Redis keys are independent: written together (one Redis write, pipelined).
+    // Should one fail, the token is never handed out, so a key left behind opens nothing.
+    await Promise.all([
+      d.store.insertSession({
+        id: user.sessionId,
+        userId,
+        phoneMasked: user.phoneMasked,
+        externalUserId: input.externalUserId ?? null,
+        displayName: user.displayName,
+        keyId: ctx.keyId,
+        clientIp: ctx.clientIp,
+        createdAt,
+        expiresAt: user.expiresAt,
+        revokedAt: null,
+      }),
+      d.kv.set(sessionKey(tokenHash), JSON.stringify(user), { ttlMs }),
+      d.kv.sadd(userSessionsKey(userId), tokenHash, MAX_TTL_MS),
+    ])
     return { token, expiresAt: new Date(user.expiresAt).toISOString(), sessionId: user.sessionId, user }
   }
 

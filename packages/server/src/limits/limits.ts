@@ -117,6 +117,7 @@ export function createLimits(d: LimitsDeps) {
       const route = request.routeOptions.url ?? ''
       const isSend = request.method === 'POST' && route.endsWith('/send')
       const isStream = isSend || (request.method === 'GET' && route.includes('/stream/'))
+      // In turn: a send refused for its open streams must not spend a message point.
       if (isStream) await acquireStream(request, reply)
       if (isSend) await consumeMessage(request, reply)
     },

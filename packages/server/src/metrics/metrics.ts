@@ -34,11 +34,17 @@ export function createMetrics() {
     labelNames: ['status'] as const,
     buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300],
   })
-  const eventsRelayed = new Counter({
+  // Counted per token: a plain integer per event name, folded into the counter when it is scraped.
+  const relayedSinceScrape = new Map<string, number>()
+  new Counter({
     ...reg,
     name: 'vc_chat_events_relayed_total',
     help: 'Stream events sent to widgets, by event name',
     labelNames: ['event'] as const,
+    collect() {
+      for (const [event, n] of relayedSinceScrape) this.inc({ event }, n)
+      relayedSinceScrape.clear()
+    },
   })
   const upstreamErrors = new Counter({
     ...reg,
@@ -81,7 +87,7 @@ export function createMetrics() {
   const observer: ChatObserver = {
     chatStarted: () => activeStreams.inc(),
     firstToken: (_c, ms) => ttft.observe(ms / 1000),
-    eventRelayed: (event) => eventsRelayed.inc({ event }),
+    eventRelayed: (event) => relayedSinceScrape.set(event, (relayedSinceScrape.get(event) ?? 0) + 1),
     chatEnded: (_c, o) => {
       activeStreams.dec()
       streamDuration.observe({ status: o.status }, o.durationMs / 1000)

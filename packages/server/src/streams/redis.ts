@@ -16,6 +16,31 @@ import {
 } from './types'
 
 type Follower = (messageId: string) => void
+type Queued = LoggedEvent & { json?: string }
+
+/**
+ * One window's appends in one command (per-event XADDs cost the client a command object each).
+ * KEYS: one stream per message. ARGV: maxEvents, openTtlMs, retentionMs, channel, the message ids to
+ * publish, then per key: its event count, 1 if it ended, and seq, event, data JSON for each event.
+ */
+const APPEND = `
+local i = 6
+for k = 1, #KEYS do
+  local n, ended = tonumber(ARGV[i]), ARGV[i + 1]
+  i = i + 2
+  for _ = 1, n do
+    redis.call('XADD', KEYS[k], 'MAXLEN', '~', ARGV[1], '*', 's', ARGV[i], 'e', ARGV[i + 1], 'd', ARGV[i + 2])
+    i = i + 3
+  end
+  redis.call('PEXPIRE', KEYS[k], ended == '1' and ARGV[3] or ARGV[2])
+end
+redis.call('PUBLISH', ARGV[4], ARGV[5])
+return #KEYS
+`
+
+interface AppendScript {
+  vcStreamAppend(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>
+}
 
 export async function openRedisStreamLog(
   kv: RedisKv,
@@ -26,12 +51,14 @@ export async function openRedisStreamLog(
   const redis = kv.redis
   const channel = kv.key('stream-appended')
   const streamKey = (messageId: string) => kv.key(`stream:${messageId}`)
-  const pending = new Map<string, LoggedEvent[]>()
+  const pending = new Map<string, Queued[]>()
+  if (!('vcStreamAppend' in redis)) redis.defineCommand('vcStreamAppend', { lua: APPEND })
+  const script = redis as unknown as AppendScript
   const followers = new Map<string, Set<Follower>>()
   let timer: NodeJS.Timeout | undefined
   let flushing: Promise<void> = Promise.resolve()
 
-  const sub: Redis = redis.duplicate()
+  const sub: Redis = redis.duplicate({ enableAutoPipelining: false }) // subscriber mode: no pipelining
   sub.on('message', (_channel: string, ids: string) => {
     for (const id of ids.split(',')) followers.get(id)?.forEach((wake) => wake(id))
   })
@@ -40,23 +67,17 @@ export async function openRedisStreamLog(
   function writeBatch(): Promise<void> {
     timer = undefined
     if (!pending.size) return flushing
-    const batch = [...pending]
-    pending.clear()
-    const pipe = redis.pipeline()
-    for (const [messageId, events] of batch) {
-      const key = streamKey(messageId)
-      for (const e of events) {
-        pipe.xadd(key, 'MAXLEN', '~', o.maxEvents, '*', 's', e.seq, 'e', e.event, 'd', JSON.stringify(e.data))
-      }
-      pipe.pexpire(key, events.some(isTerminalEvent) ? o.retentionMs : o.openTtlMs)
+    const keys: string[] = []
+    const args: (string | number)[] = [o.maxEvents, o.openTtlMs, o.retentionMs, channel, '']
+    for (const [messageId, events] of pending) {
+      keys.push(streamKey(messageId))
+      args.push(events.length, events.some(isTerminalEvent) ? 1 : 0)
+      for (const e of events) args.push(e.seq, e.event, e.json ?? JSON.stringify(e.data))
     }
-    pipe.publish(channel, batch.map(([id]) => id).join(','))
+    args[4] = [...pending.keys()].join(',')
+    pending.clear()
     // Batches are written in order, so a follower never sees seq n+1 stored before seq n.
-    flushing = flushing.then(async () => {
-      const results = await pipe.exec()
-      const failed = results?.find(([err]) => err)
-      if (failed) throw failed[0]
-    })
+    flushing = flushing.then(() => script.vcStreamAppend(keys.length, ...keys, ...args).then(() => undefined))
     return flushing
   }
 
@@ -68,9 +89,9 @@ export async function openRedisStreamLog(
 
   return {
     kind: 'redis',
-    append(messageId, e) {
+    append(messageId, e, json) {
       const list = pending.get(messageId) ?? []
-      list.push(e)
+      list.push(json === undefined ? e : { ...e, json })
       pending.set(messageId, list)
       if (isTerminalEvent(e)) void writeBatch().catch(onError)
       else timer ??= setTimeout(() => void writeBatch().catch(onError), o.flushMs)

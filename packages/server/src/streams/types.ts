@@ -11,8 +11,11 @@ export const isTerminalEvent = (e: { event: string }) => e.event === 'done' || e
 
 export interface StreamLog {
   readonly kind: 'redis' | 'memory'
-  /** Queues one event; stored in batches, a terminal event flushes at once. Seqs must increase. */
-  append(messageId: string, e: LoggedEvent): void
+  /**
+   * Queues one event; stored in batches, a terminal event flushes at once. Seqs must increase. `json` is
+   * `e.data` already serialised, when the caller has it.
+   */
+  append(messageId: string, e: LoggedEvent, json?: string): void
   /** Resolves once everything queued so far is stored. */
   flush(): Promise<void>
   /** Everything stored so far (queued appends of this instance included). */
