@@ -78,17 +78,23 @@ export function createRelay(d: RelayDeps) {
       owners.add(user.userId, body.conversationId)
     }
     const messageId = randomUUID()
-    const reservation = body.clientMessageId && `client-msg:${user.userId}:${body.clientMessageId}`
-    if (reservation && !(await acquire(user, reservation, messageId, IDEMPOTENCY_TTL_MS))) {
-      const first = (await d.kv.get(reservation)) ?? ''
-      return attachToMessage(d, user, first, { afterSeq: -1, signal: ctx.signal, waitForRowMs: 3000 }, sink)
-    }
-    // From the hold on a dead instance is told from a slow one. It goes out with the busy lock (one
-    // pipelined Redis write): nothing else is in between, and the lease is released whatever happens.
+    // The lease goes out before any key naming this message (same connection, so in order): a peer
+    // that finds the reservation or the busy lock also finds the lease, and never takes it for an
+    // orphan. It is released whatever happens.
     const held = d.running.hold(messageId)
     held.catch(() => undefined) // awaited below; this only keeps an early throw from leaving it unhandled
+    const reservation = body.clientMessageId && `client-msg:${user.userId}:${body.clientMessageId}`
+    let reserved = false
     let busyKey: string | undefined
     try {
+      if (reservation) {
+        reserved = await acquire(user, reservation, messageId, IDEMPOTENCY_TTL_MS)
+        if (!reserved) {
+          const first = (await d.kv.get(reservation)) ?? ''
+          const from = { afterSeq: -1, signal: ctx.signal, waitForRowMs: 3000 }
+          return await attachToMessage(d, user, first, from, sink)
+        }
+      }
       const conversationId = body.conversationId ?? (await startConversation(user, body.message))
       const key = `conv-busy:${conversationId}`
       const [hold, busy] = await Promise.allSettled([held, acquire(user, key, messageId, busyTtlMs)])
@@ -102,13 +108,14 @@ export function createRelay(d: RelayDeps) {
       await answer(user, body, ctx, sink, { messageId, conversationId })
     } catch (err) {
       // Refused before any answer existed: the same clientMessageId may try again.
-      if (reservation && !sink.opened) {
+      if (reserved && reservation && !sink.opened) {
         await d.store.releaseClientMessageId(messageId) // the failed row keeps its status, not the id
         await d.kv.delIfEquals(reservation, messageId)
       }
       throw err
     } finally {
       if (busyKey) await d.kv.delIfEquals(busyKey, messageId)
+      await held.catch(() => undefined) // a release must not overtake its own lease write
       await d.running.release(messageId) // after the response ended: a drain waits for this
     }
   }

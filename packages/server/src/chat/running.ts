@@ -70,8 +70,8 @@ export function createRunning(o: RunningOptions) {
 
     /** Marks an answer as this instance's before it has an abort hook (a send still being set up). */
     async hold(messageId: string) {
+      held.add(messageId) // before the write: ownerOf() on this instance must already say 'local'
       await o.kv.set(leaseKey(messageId), instanceId, { ttlMs: o.maxAnswerMs })
-      held.add(messageId)
     },
 
     async release(messageId: string) {
@@ -83,7 +83,7 @@ export function createRunning(o: RunningOptions) {
 
     /** Whose answer is it: this instance's, a live peer's, or nobody's (its owner died). */
     async ownerOf(messageId: string): Promise<'local' | 'remote' | 'orphan'> {
-      if (local.has(messageId)) return 'local'
+      if (local.has(messageId) || held.has(messageId)) return 'local'
       const owner = await o.kv.get(leaseKey(messageId))
       if (owner && owner !== instanceId && (await o.kv.get(instanceKey(owner)))) return 'remote'
       return 'orphan'
