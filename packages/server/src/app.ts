@@ -2,7 +2,7 @@
  * Builds the HTTP app from ready services; only `main.ts` listens. Tests build the same app.
  */
 import { randomUUID } from 'node:crypto'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Audit } from './audit/audit'
 import type { Canceller } from './chat/cancel'
@@ -67,7 +67,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     // After a drain, whatever is still open (resume followers) is cut so shutdown finishes.
     forceCloseConnections: true,
     // One access line per request (onResponse below) instead of fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   })
   // request.ip follows SPEC §2.1's proxy rule rather than fastify's own.
   app.decorateRequest('user', null)

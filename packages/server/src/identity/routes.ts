@@ -58,7 +58,7 @@ export async function sessionRoutes(app: FastifyInstance, o: SessionRoutesOption
   app.post('/create', { bodyLimit: S2S_BODY_LIMIT, preHandler: o.limit }, async (request, reply) => {
     const body = sessionCreateBody.parse(request.body)
     const s = await o.sessions.create(body, { keyId: request.s2sKeyId!, clientIp: request.ip })
-    request.log.info({ sessionId: s.sessionId, user: s.user.phoneMasked }, 'session created')
+    request.log.debug({ sessionId: s.sessionId, user: s.user.phoneMasked }, 'session created') // audited too
     const detail = { sessionId: s.sessionId, expiresAt: s.expiresAt }
     await o.audit.record({
       action: 'session.create',

@@ -1,5 +1,5 @@
 /** Redis adapter of `Kv` (shared by all instances, SPEC §6) on ioredis. */
-import { Redis, type ChainableCommander } from 'ioredis'
+import { Redis } from 'ioredis'
 import { checkTtl } from './ttl'
 import type { Kv } from './types'
 
@@ -15,8 +15,15 @@ export interface RedisKv extends Kv {
 // Atomic compare-and-delete: a lock released late must not delete the next holder's lock.
 const DEL_IF_EQUALS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`
 
+// A member (or a counter) and its expiry in one command: MULTI/EXEC would be four.
+const SADD_PX = `redis.call('SADD', KEYS[1], ARGV[1]) return redis.call('PEXPIRE', KEYS[1], ARGV[2])`
+// SET NX creates the key with its TTL only when absent; INCR keeps an existing TTL.
+const INCR_PX = `redis.call('SET', KEYS[1], '0', 'PX', ARGV[1], 'NX') return redis.call('INCR', KEYS[1])`
+
 interface Scripts {
   vcDelIfEquals(key: string, value: string): Promise<number>
+  vcSaddPx(key: string, member: string, ttlMs: number): Promise<number>
+  vcIncrPx(key: string, ttlMs: number): Promise<number>
 }
 
 /**
@@ -42,6 +49,8 @@ export async function openRedisKv(opts: {
     enableAutoPipelining: true,
   })
   redis.defineCommand('vcDelIfEquals', { numberOfKeys: 1, lua: DEL_IF_EQUALS })
+  redis.defineCommand('vcSaddPx', { numberOfKeys: 1, lua: SADD_PX })
+  redis.defineCommand('vcIncrPx', { numberOfKeys: 1, lua: INCR_PX })
   // A start-up failure reaches the caller as the rejection below; the event would only repeat it.
   const duringConnect = () => undefined
   redis.on('error', duringConnect)
@@ -95,7 +104,7 @@ export async function openRedisKv(opts: {
 
     async sadd(k, member, ttlMs) {
       if (ttlMs === undefined) await redis.sadd(key(k), member)
-      else await exec(redis.multi().sadd(key(k), member).pexpire(key(k), checkTtl(ttlMs)))
+      else await scripts.vcSaddPx(key(k), member, checkTtl(ttlMs))
     },
 
     async smembers(k) {
@@ -108,9 +117,7 @@ export async function openRedisKv(opts: {
 
     async incr(k, ttlMs) {
       if (ttlMs === undefined) return redis.incr(key(k))
-      // SET NX creates the key with its TTL only when absent; INCR keeps an existing TTL.
-      const replies = await exec(redis.multi().set(key(k), '0', 'PX', checkTtl(ttlMs), 'NX').incr(key(k)))
-      return replies[1] as number
+      return scripts.vcIncrPx(key(k), checkTtl(ttlMs))
     },
 
     async ping() {
@@ -125,14 +132,4 @@ export async function openRedisKv(opts: {
       else redis.disconnect()
     },
   }
-}
-
-/** Runs a MULTI block; throws the first command error instead of returning it in the reply list. */
-async function exec(multi: ChainableCommander): Promise<unknown[]> {
-  const replies = await multi.exec()
-  if (!replies) throw new Error('Redis transaction was aborted')
-  return replies.map(([error, reply]) => {
-    if (error) throw error
-    return reply
-  })
 }
