@@ -171,19 +171,28 @@ export function createRelay(d: RelayDeps) {
       aborted ??= reason
       stream?.abort()
     })
-    observe.chatStarted(chat)
-    // T1 runs beside the Coze call (SPEC §1 step 8); T3 waits for it.
-    const t1 = d.store
-      .insertQuestion({
-        id: ids.messageId,
-        userId: user.userId,
-        conversationId: ids.conversationId,
-        sessionId: user.sessionId,
-        clientMessageId: body.clientMessageId ?? null,
-        question: body.message,
-        clientIp: ctx.clientIp,
-        userAgent: ctx.userAgent?.slice(0, 512) ?? null,
-        askedAt,
+    // Coze is asked first; T1 and the audit row wait one turn of the event loop, so their query
+    // building and writes never delay the request (SPEC §1 step 8). T3 waits for T1.
+    const opening = d.coze.streamChat({
+      conversationId: ids.conversationId,
+      userId: user.cozeUserId,
+      question: body.message,
+    })
+    opening.catch(() => undefined) // awaited below
+    const t1 = nextTurn()
+      .then(() => {
+        observe.chatStarted(chat)
+        return d.store.insertQuestion({
+          id: ids.messageId,
+          userId: user.userId,
+          conversationId: ids.conversationId,
+          sessionId: user.sessionId,
+          clientMessageId: body.clientMessageId ?? null,
+          question: body.message,
+          clientIp: ctx.clientIp,
+          userAgent: ctx.userAgent?.slice(0, 512) ?? null,
+          askedAt,
+        })
       })
       .then(
         () => true,
@@ -203,11 +212,7 @@ export function createRelay(d: RelayDeps) {
     }
 
     try {
-      stream = await d.coze.streamChat({
-        conversationId: ids.conversationId,
-        userId: user.cozeUserId,
-        question: body.message,
-      })
+      stream = await opening
     } catch (err) {
       const vc = toUpstreamVcError(err)
       observe.upstreamError(vc.code)
@@ -291,6 +296,8 @@ export function createRelay(d: RelayDeps) {
 }
 
 export type Relay = ReturnType<typeof createRelay>
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 const outcomeEvent = (code: string, message: string): StreamEvent => ({
   event: 'error',
