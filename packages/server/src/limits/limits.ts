@@ -5,6 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { VcError } from '../errors'
+import { joinHeartbeat } from '../http/heartbeat'
 import type { Kv, RedisKv } from '../kv'
 import { rateLimitedError, rateLimitHeaders, tightest } from './headers'
 import { ipKey } from './ip-key'
@@ -92,10 +93,10 @@ export function createLimits(d: LimitsDeps) {
       // No window to wait for: a stream may end any moment, so ask the client to retry soon.
       throw rateLimitedError([{ ...full, resetMs: 5_000 }])
     }
-    const keepAlive = setInterval(() => void slots.refresh(user.userId, slot), SLOT_TTL_MS / 3)
-    keepAlive.unref()
+    // One shared ticker refreshes every open slot (no timer per stream: issue 8, held streams).
+    const leave = joinHeartbeat(SLOT_TTL_MS / 3, () => void slots.refresh(user.userId, slot))
     reply.raw.once('close', () => {
-      clearInterval(keepAlive)
+      leave()
       void slots.release(user.userId, slot)
     })
   }

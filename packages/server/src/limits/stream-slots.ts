@@ -42,22 +42,35 @@ return redis.call('ZCOUNT', KEYS[1], t[1] * 1000 + math.floor(t[2] / 1000) + 1, 
 
 const slotKey = (userId: string) => `streams:${userId}`
 
+interface SlotScripts {
+  vcSlotAcquire(key: string, ttlMs: number, cap: number, slot: string): Promise<number>
+  vcSlotRefresh(key: string, ttlMs: number, slot: string): Promise<number>
+  vcSlotCount(key: string): Promise<number>
+}
+
 export function createRedisStreamSlots(kv: RedisKv, ttlMs = SLOT_TTL_MS): StreamSlots {
   const r = kv.redis
+  // Defined commands go out as EVALSHA: the script text is not resent with every stream.
+  if (!('vcSlotAcquire' in r)) {
+    r.defineCommand('vcSlotAcquire', { numberOfKeys: 1, lua: ACQUIRE })
+    r.defineCommand('vcSlotRefresh', { numberOfKeys: 1, lua: REFRESH })
+    r.defineCommand('vcSlotCount', { numberOfKeys: 1, lua: COUNT })
+  }
+  const scripts = r as unknown as SlotScripts
   return {
     async acquire(userId, cap) {
       const slot = randomUUID()
-      const ok = await r.eval(ACQUIRE, 1, kv.key(slotKey(userId)), ttlMs, cap, slot)
+      const ok = await scripts.vcSlotAcquire(kv.key(slotKey(userId)), ttlMs, cap, slot)
       return ok === 1 ? slot : undefined
     },
     async refresh(userId, slot) {
-      await r.eval(REFRESH, 1, kv.key(slotKey(userId)), ttlMs, slot)
+      await scripts.vcSlotRefresh(kv.key(slotKey(userId)), ttlMs, slot)
     },
     async release(userId, slot) {
       await r.zrem(kv.key(slotKey(userId)), slot)
     },
     async count(userId) {
-      return Number(await r.eval(COUNT, 1, kv.key(slotKey(userId))))
+      return Number(await scripts.vcSlotCount(kv.key(slotKey(userId))))
     },
   }
 }
