@@ -15,10 +15,25 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return m?.[1]
 }
 
+const lookups = new WeakMap<FastifyRequest, Promise<SessionUser | undefined>>()
+
+/**
+ * onRequest, before the per-address limit: starts the token lookup at once, so its Redis call goes out
+ * beside the limit's instead of after it (one round trip less per widget request). Nothing is decided
+ * here: a refused request never tells whether its token was good.
+ */
+export const prefetchUser = (sessions: Sessions) => async (request: FastifyRequest) => {
+  const token = bearerToken(request)
+  if (!token) return
+  const lookup = sessions.resolve(token)
+  lookup.catch(() => undefined) // awaited, and its failure reported, by requireUser
+  lookups.set(request, lookup)
+}
+
 /** A preHandler that sets `request.user` or throws TOKEN_INVALID. */
 export const requireUser = (sessions: Sessions) => async (request: FastifyRequest) => {
   const token = bearerToken(request)
-  const user = token ? await sessions.resolve(token) : undefined
+  const user = token ? await (lookups.get(request) ?? sessions.resolve(token)) : undefined
   if (!user) throw new VcError('VC_ERR_TOKEN_INVALID')
   request.user = user
 }
