@@ -40,7 +40,8 @@ export interface Plan {
   sendRate: { users: number }
   relay: { steps: number[]; tps: number; tokens: number; rampMs: number }
   held: { steps: number[]; holdMs: number; concurrency: number }
-  session: { concurrency: number; durationMs: number }
+  /** Requests in flight, stepped up: saturation is the best step, not a guess at one concurrency. */
+  session: { steps: number[]; durationMs: number }
   resume: { replays: number; events: number }
   /** Open-file limit given to every process the bench starts. */
   nofile: number
@@ -99,7 +100,7 @@ export function parsePlan(argv: string[]): Plan | 'help' {
     },
     // A hold of 16 s sees every stream's 15 s heartbeat once.
     held: { steps: held, holdMs: quick ? 1500 : Math.max(16_000, durationMs), concurrency: quick ? 50 : 200 },
-    session: { concurrency: quick ? 8 : 32, durationMs: quick ? 1500 : Math.min(durationMs, 10_000) },
+    session: { steps: quick ? [8] : [32, 64, 128], durationMs: quick ? 1500 : Math.min(durationMs, 10_000) },
     resume: { replays: quick ? 5 : 50, events: 1000 },
     nofile: Math.max(65_536, Math.max(...held) * 3 + 4096),
   }

@@ -85,7 +85,7 @@ export function createRelay(d: RelayDeps) {
     held.catch(() => undefined) // awaited below; this only keeps an early throw from leaving it unhandled
     const reservation = body.clientMessageId && `client-msg:${user.userId}:${body.clientMessageId}`
     let reserved = false
-    let busyKey: string | undefined
+    let unlock: (() => Promise<unknown>) | undefined
     try {
       if (reservation) {
         reserved = await acquire(user, reservation, messageId, IDEMPOTENCY_TTL_MS)
@@ -98,14 +98,14 @@ export function createRelay(d: RelayDeps) {
       const conversationId = body.conversationId ?? (await startConversation(user, body.message))
       const key = `conv-busy:${conversationId}`
       const [hold, busy] = await Promise.allSettled([held, acquire(user, key, messageId, busyTtlMs)])
-      if (busy.status === 'fulfilled' && busy.value) busyKey = key
+      if (busy.status === 'fulfilled' && busy.value) unlock = once(() => d.kv.delIfEquals(key, messageId))
       if (hold.status === 'rejected') throw hold.reason
       if (busy.status === 'rejected') throw busy.reason
-      if (!busyKey) {
+      if (!unlock) {
         const running = await d.kv.get(key)
         throw new VcError('VC_ERR_CONVERSATION_BUSY', undefined, { messageId: running })
       }
-      await answer(user, body, ctx, sink, { messageId, conversationId })
+      await answer(user, body, ctx, sink, { messageId, conversationId }, unlock)
     } catch (err) {
       // Refused before any answer existed: the same clientMessageId may try again.
       if (reserved && reservation && !sink.opened) {
@@ -114,7 +114,7 @@ export function createRelay(d: RelayDeps) {
       }
       throw err
     } finally {
-      if (busyKey) await d.kv.delIfEquals(busyKey, messageId)
+      await unlock?.() // a no-op when the answer already freed the conversation
       await held.catch(() => undefined) // a release must not overtake its own lease write
       await d.running.release(messageId) // after the response ended: a drain waits for this
     }
@@ -155,6 +155,7 @@ export function createRelay(d: RelayDeps) {
     ctx: SendContext,
     sink: EventSink,
     ids: { messageId: string; conversationId: string },
+    unlock: () => Promise<unknown>,
   ) {
     const askedAt = now()
     const chat: ChatContext = {
@@ -206,7 +207,7 @@ export function createRelay(d: RelayDeps) {
       const errorCode = state.outcome?.status === 'failed' ? state.outcome.code : null
       observe.chatEnded(chat, { status, errorCode, durationMs: now() - askedAt })
       // Free the conversation before the widget hears the end, or its next send could race the unlock.
-      await d.kv.delIfEquals(`conv-busy:${ids.conversationId}`, ids.messageId)
+      await unlock()
       if (terminal) emit(terminal)
       await d.streams.flush().catch((err: unknown) => d.log.warn({ err }, 'stream log flush failed'))
     }
@@ -296,6 +297,12 @@ export function createRelay(d: RelayDeps) {
 }
 
 export type Relay = ReturnType<typeof createRelay>
+
+/** `f` run at most once; later calls get the first call's promise. */
+function once<T>(f: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined
+  return () => (p ??= f())
+}
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
 

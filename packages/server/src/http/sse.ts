@@ -42,6 +42,10 @@ export function openSse(res: ServerResponse, opts: SseOptions): SseWriter {
     'x-accel-buffering': 'no',
   })
   res.socket?.setNoDelay(true)
+  // Headers, the opening line and whatever the caller sends in this same tick (the `meta` event)
+  // leave in one write instead of three.
+  res.cork()
+  process.nextTick(() => res.uncork())
   let closed = false
   let wrote = true // since the last heartbeat tick
   const write = (chunk: string) => {
