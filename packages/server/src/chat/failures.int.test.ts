@@ -134,6 +134,18 @@ describe('upstream failures (mysql)', () => {
     expect(answerOf(again.events)).toBe(answerOf(first.events))
     expect(again.events.at(-1)?.event).toBe('done')
   })
+
+  it('should ask Coze once when one instance gets the same clientMessageId twice at once', async () => {
+    // The second send finds the reservation before the first has a row: it must see the first's
+    // lease as this instance's own, not as an orphan to take over.
+    const user = await stack.newUser()
+    const body = { message: '同一实例并发 [[sim:tps=100]]', clientMessageId: 'cm-same-instance' }
+    const calls = stack.sim.stats.chatCalls
+    const [x, y] = await Promise.all([stack.chat(user.token, body), stack.chat(user.token, body)])
+    expect(stack.sim.stats.chatCalls).toBe(calls + 1)
+    expect(x.events).toEqual(y.events)
+    expect(x.events.at(-1)?.event).toBe('done')
+  })
 })
 
 describe('Coze credentials', () => {
