@@ -239,7 +239,7 @@ export function createRelay(d: RelayDeps) {
     let terminal: StreamEvent | undefined
     let chatIdSaved: Promise<unknown> = Promise.resolve()
     try {
-      for await (const e of stream.events) {
+      await stream.read((e) => {
         if (e.kind === 'chat' && !state.chatId) chatIdSaved = saveChatId(t1, ids.messageId, e.chat.id)
         for (const out of normalise(state, e)) {
           if (out.event === 'done' || out.event === 'error') terminal = out
@@ -251,8 +251,8 @@ export function createRelay(d: RelayDeps) {
             emit(out)
           }
         }
-        if (terminal) break
-      }
+        return terminal !== undefined
+      })
     } catch (err) {
       terminal = await failure(err, aborted, t1)
     } finally {

@@ -6,7 +6,7 @@ import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici'
 import { VcError } from '../errors'
 import type { CozeAuth, CozeCredential } from './auth'
 import { parseCozeEvent, type CozeChat, type CozeEvent, type CozeMessage } from './events'
-import { readSse } from './sse'
+import { createSseReader } from './sse'
 
 export interface CozeClientOptions {
   apiBase: string
@@ -35,7 +35,12 @@ export class CozeApiError extends Error {
 }
 
 export interface ChatStream {
-  events: AsyncGenerator<CozeEvent>
+  /**
+   * Delivers each event synchronously as its bytes arrive (no generator or promise per token).
+   * `onEvent` returns true to stop reading. Resolves at the end of the body or once stopped; rejects
+   * on a network failure or abort (as `upstreamFailure`) or with whatever `onEvent` threw.
+   */
+  read(onEvent: (e: CozeEvent) => boolean | void): Promise<void>
   abort(): void
 }
 
@@ -148,7 +153,10 @@ export function createCozeClient(o: CozeClientOptions) {
             headerOf(res, 'x-tt-logid'),
           )
         }
-        return { events: parseStream(res.body), abort: () => ac.abort() }
+        return {
+          read: (onEvent) => readEvents(res.body, onEvent),
+          abort: () => ac.abort(),
+        }
       })
     },
 
@@ -172,16 +180,38 @@ export function createCozeClient(o: CozeClientOptions) {
     close: () => dispatcher.close(),
   }
 
-  async function* parseStream(body: AsyncIterable<Uint8Array>): AsyncGenerator<CozeEvent> {
-    try {
-      for await (const m of readSse(body)) {
-        const e = parseCozeEvent(m.event, m.data)
-        if (e) yield e
-        else o.onMalformedEvent?.(m.event)
+  function readEvents(body: Dispatcher.ResponseData['body'], onEvent: (e: CozeEvent) => boolean | void) {
+    return new Promise<void>((resolve, reject) => {
+      let done = false
+      const finish = (err?: unknown) => {
+        if (done) return
+        done = true
+        body.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose)
+        body.on('error', () => undefined) // a late abort of a finished stream is nobody's business
+        if (err === undefined) resolve()
+        else reject(err)
       }
-    } catch (err) {
-      throw upstreamFailure(err)
-    }
+      const reader = createSseReader((m) => {
+        if (done) return
+        const e = parseCozeEvent(m.event, m.data)
+        if (!e) return o.onMalformedEvent?.(m.event)
+        try {
+          if (onEvent(e)) finish()
+        } catch (err) {
+          finish(err)
+        }
+      })
+      const onData = (chunk: Uint8Array) => reader.feed(chunk)
+      const onEnd = () => {
+        reader.end()
+        finish()
+      }
+      const onError = (err: unknown) => finish(upstreamFailure(err))
+      // Destroyed without an error (never after 'end' or 'error', which come first).
+      const onClose = () => onError(body.errored ?? new Error('the stream closed before its end'))
+      body.on('data', onData).on('end', onEnd).on('error', onError).once('close', onClose)
+      if (body.errored) onError(body.errored)
+    })
   }
 }
 

@@ -1,29 +1,27 @@
 import { describe, expect, it } from 'vitest'
-import { readSse } from './sse'
+import { createSseReader, type SseMessage } from './sse'
 
-async function* chunks(bytes: Buffer, size: number) {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size)
-}
-const collect = async <T>(it: AsyncIterable<T>) => {
-  const out: T[] = []
-  for await (const x of it) out.push(x)
+/** Feeds `bytes` in chunks of `size` and returns every message delivered. */
+function read(bytes: Buffer, size: number) {
+  const out: SseMessage[] = []
+  const reader = createSseReader((m) => out.push(m))
+  for (let i = 0; i < bytes.length; i += size) reader.feed(bytes.subarray(i, i + size))
+  reader.end()
   return out
 }
 
-describe('readSse', () => {
+describe('createSseReader', () => {
   const body = Buffer.from(
     'event:conversation.message.delta\ndata:{"content":"星期三🙂"}\n\nevent:done\r\ndata:"[DONE]"\r\n\r\n',
     'utf8',
   )
-  it.each([1, 2, 3, 7, 1000])('should keep characters and lines whole with %i-byte chunks', async (size) => {
-    expect(await collect(readSse(chunks(body, size)))).toEqual([
+  it.each([1, 2, 3, 7, 1000])('should keep characters and lines whole with %i-byte chunks', (size) => {
+    expect(read(body, size)).toEqual([
       { event: 'conversation.message.delta', data: '{"content":"星期三🙂"}' },
       { event: 'done', data: '"[DONE]"' },
     ])
   })
-  it('should yield a final event that lacks its blank line', async () => {
-    expect(await collect(readSse(chunks(Buffer.from('event:done\ndata:"[DONE]"'), 4)))).toEqual([
-      { event: 'done', data: '"[DONE]"' },
-    ])
+  it('should yield a final event that lacks its blank line', () => {
+    expect(read(Buffer.from('event:done\ndata:"[DONE]"'), 4)).toEqual([{ event: 'done', data: '"[DONE]"' }])
   })
 })

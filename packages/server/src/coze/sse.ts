@@ -5,20 +5,23 @@ export interface SseMessage {
   data: string
 }
 
+export interface SseReader {
+  /** One chunk of the body, as it arrived; complete messages are delivered before this returns. */
+  feed(chunk: Uint8Array): void
+  /** The body ended: a final message without its blank line still counts. */
+  end(): void
+}
+
 /**
- * Reads an SSE body chunk by chunk. One streaming TextDecoder keeps multi-byte characters whole when
- * Coze's writes cut them; eventsource-parser handles lines split across chunks and CRLF.
+ * Reads an SSE body chunk by chunk, pushing each message to `onMessage` synchronously (no generator or
+ * promise per event on the token path). One streaming TextDecoder keeps multi-byte characters whole
+ * when Coze's writes cut them; eventsource-parser handles lines split across chunks and CRLF.
  */
-export async function* readSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseMessage> {
+export function createSseReader(onMessage: (m: SseMessage) => void): SseReader {
   const decoder = new TextDecoder('utf-8')
-  const queue: SseMessage[] = []
-  const parser = createParser({
-    onEvent: (e) => queue.push({ event: e.event ?? 'message', data: e.data }),
-  })
-  for await (const chunk of body) {
-    parser.feed(decoder.decode(chunk, { stream: true }))
-    while (queue.length) yield queue.shift()!
+  const parser = createParser({ onEvent: (e) => onMessage({ event: e.event ?? 'message', data: e.data }) })
+  return {
+    feed: (chunk) => parser.feed(decoder.decode(chunk, { stream: true })),
+    end: () => parser.feed(decoder.decode() + '\n\n'),
   }
-  parser.feed(decoder.decode() + '\n\n') // a final event without its blank line still counts
-  while (queue.length) yield queue.shift()!
 }
