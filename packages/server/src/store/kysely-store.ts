@@ -6,6 +6,7 @@ import { Migrator, sql, type Kysely } from 'kysely'
 import type { Database, SqlDialect } from './db'
 import { createAuditQueries } from './audit-queries'
 import { createDataQueries } from './data-queries'
+import { createWriteBatch } from './write-batch'
 import { createMigrationProvider } from './migrations'
 import {
   toConversationRow,
@@ -15,7 +16,7 @@ import {
   toQuestionTable,
   toSessionTable,
 } from './rows'
-import type { Store } from './types'
+import type { QuestionInsert, SessionRow, Store } from './types'
 
 /**
  * Wraps a Kysely instance (already configured for its dialect) as a `Store`. `close()` destroys it.
@@ -25,6 +26,39 @@ import type { Store } from './types'
  * await store.migrate()
  */
 export function createKyselyStore(db: Kysely<Database>, dialect: SqlDialect): Store {
+  // The two inserts of the hot paths (session create, T1 of every send) are batched per event-loop turn.
+  const insertSessions = createWriteBatch((rows: SessionRow[]) =>
+    db.insertInto('chat_session').values(rows.map(toSessionTable)).execute(),
+  )
+  const insertQuestions = createWriteBatch((rows: QuestionInsert[]) =>
+    db.insertInto('chat_message').values(rows.map(toQuestionTable)).execute(),
+  )
+  // Per answer, two small updates ride the same way: one statement for the turn's chat ids…
+  const setCozeChatIds = createWriteBatch((rows: { id: string; cozeChatId: string }[]) => {
+    const cases = sql.join(
+      rows.map((r) => sql`when ${r.id} then ${r.cozeChatId}`),
+      sql` `,
+    )
+    return db
+      .updateTable('chat_message')
+      .set({ coze_chat_id: sql<string>`case id ${cases} end` })
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .execute()
+  })
+  // …and one for the turn's finished conversations, stamped with the turn's latest time (they differ
+  // by less than a turn). Never moves backwards: answers finishing out of order keep the later time.
+  const touchConversations = createWriteBatch((rows: { userId: string; id: string; at: number }[]) =>
+    db
+      .updateTable('chat_conversation')
+      .set({ updated_at: Math.max(...rows.map((r) => r.at)) })
+      .where((eb) => eb.or(rows.map((r) => eb.and([eb('user_id', '=', r.userId), eb('id', '=', r.id)]))))
+      .where('updated_at', '<', Math.max(...rows.map((r) => r.at)))
+      .execute(),
+  )
   return {
     dialect,
 
@@ -34,9 +68,7 @@ export function createKyselyStore(db: Kysely<Database>, dialect: SqlDialect): St
       if (error) throw error instanceof Error ? error : new Error(`migration failed: ${String(error)}`)
     },
 
-    async insertSession(row) {
-      await db.insertInto('chat_session').values(toSessionTable(row)).execute()
-    },
+    insertSession: insertSessions,
 
     async revokeSessions(filter, at) {
       const active = db.updateTable('chat_session').set({ revoked_at: at }).where('revoked_at', 'is', null)
@@ -72,24 +104,11 @@ export function createKyselyStore(db: Kysely<Database>, dialect: SqlDialect): St
       return rows.map(toConversationRow)
     },
 
-    async touchConversation(userId, id, at) {
-      // Never move backwards: two answers finishing out of order must not undo the later time.
-      await db
-        .updateTable('chat_conversation')
-        .set({ updated_at: at })
-        .where('user_id', '=', userId)
-        .where('id', '=', id)
-        .where('updated_at', '<', at)
-        .execute()
-    },
+    touchConversation: (userId, id, at) => touchConversations({ userId, id, at }),
 
-    async insertQuestion(row) {
-      await db.insertInto('chat_message').values(toQuestionTable(row)).execute()
-    },
+    insertQuestion: insertQuestions,
 
-    async setCozeChatId(id, cozeChatId) {
-      await db.updateTable('chat_message').set({ coze_chat_id: cozeChatId }).where('id', '=', id).execute()
-    },
+    setCozeChatId: (id, cozeChatId) => setCozeChatIds({ id, cozeChatId }),
 
     async finishMessage(id, finish) {
       const result = await db

@@ -195,6 +195,45 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
         await expect(sut.insertQuestion({ ...q, clientMessageId: null })).rejects.toThrow()
       })
 
+      it('should keep each write of a burst its own: rows, chat ids, touches, one bad row', async () => {
+        const userId = uid('usr')
+        const convs = [1, 2, 3].map((n) => conversation({ userId, updatedAt: T0 + n }))
+        await Promise.all(convs.map((c) => sut.insertConversation(c)))
+        const taken = question({ userId, clientMessageId: uid('cm') })
+        await sut.insertQuestion(taken)
+        const qs = convs.map((c) => question({ userId, conversationId: c.id }))
+        const burst = await Promise.allSettled([
+          ...qs.map((q) => sut.insertQuestion(q)),
+          sut.insertQuestion({ ...taken, id: uid('msg') }), // the same clientMessageId: only this fails
+          ...[1, 2, 3].map((n) => sut.insertSession(session({ userId, createdAt: T0 + n }))),
+        ])
+        expect(burst.map((r) => r.status)).toEqual([
+          ...Array(3).fill('fulfilled'),
+          'rejected',
+          'fulfilled',
+          'fulfilled',
+          'fulfilled',
+        ])
+        await Promise.all(qs.map((q, i) => sut.setCozeChatId(q.id, `chat-${i}`)))
+        for (const [i, q] of qs.entries())
+          expect((await sut.getMessage(userId, q.id))?.cozeChatId).toBe(`chat-${i}`)
+        await Promise.all([
+          sut.touchConversation(userId, convs[0]!.id, T0 + 50),
+          sut.touchConversation(userId, convs[1]!.id, T0 + 40),
+          sut.touchConversation(uid('usr'), convs[2]!.id, T0 + 60), // not the owner: untouched
+        ])
+        // Touches of one turn share its latest time: both touched ones move ahead, the other stays.
+        const listed = await sut.listConversations(userId, 10)
+        expect(
+          listed
+            .slice(0, 2)
+            .map((c) => c.id)
+            .sort(),
+        ).toEqual([convs[0]!.id, convs[1]!.id].sort())
+        expect(listed.slice(0, 2).every((c) => c.updatedAt >= T0 + 50)).toBe(true)
+        expect(listed[2]).toEqual(convs[2])
+      })
+
       it('should compare ids byte-exact, so ids differing only in case are distinct', async () => {
         const q = question({ clientMessageId: 'AbC-1' })
         await sut.insertQuestion(q)

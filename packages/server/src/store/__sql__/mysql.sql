@@ -37,13 +37,13 @@ select * from `chat_conversation` where `user_id` = ? and `id` = ?;
 select * from `chat_conversation` where `user_id` = ? order by `updated_at` desc, `id` desc limit ?;
 
 -- Store.touchConversation
-update `chat_conversation` set `updated_at` = ? where `user_id` = ? and `id` = ? and `updated_at` < ?;
+update `chat_conversation` set `updated_at` = ? where (`user_id` = ? and `id` = ?) and `updated_at` < ?;
 
 -- Store.insertQuestion
 insert into `chat_message` (`id`, `user_id`, `conversation_id`, `session_id`, `client_message_id`, `coze_chat_id`, `question`, `answer`, `reasoning`, `status`, `error_code`, `error_message`, `input_tokens`, `output_tokens`, `client_ip`, `user_agent`, `asked_at`, `first_token_at`, `finished_at`, `updated_at`) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- Store.setCozeChatId
-update `chat_message` set `coze_chat_id` = ? where `id` = ?;
+update `chat_message` set `coze_chat_id` = case id when ? then ? end where `id` in (?);
 
 -- Store.finishMessage
 update `chat_message` set `status` = ?, `answer` = ?, `reasoning` = ?, `error_code` = ?, `error_message` = ?, `input_tokens` = ?, `output_tokens` = ?, `first_token_at` = ?, `finished_at` = ?, `updated_at` = ? where `id` = ? and `status` = ?;
