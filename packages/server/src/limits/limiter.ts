@@ -29,6 +29,8 @@ export interface Limiter {
   readonly name: LimitName
   readonly points: number
   consume(key: string): Promise<LimitResult>
+  /** Gives back the point a `consume` took (best effort): the request was refused for another reason. */
+  refund(key: string): Promise<void>
 }
 
 export class LimiterUnavailableError extends Error {
@@ -97,6 +99,9 @@ export function createLimiter(o: LimiterOptions): Limiter {
         if (o.fallback === 'refuse') throw new LimiterUnavailableError(err)
         return consumeOn(memory, key)
       }
+    },
+    async refund(key) {
+      await store.reward(key, 1).catch(() => memory.reward(key, 1).catch(() => undefined))
     },
   }
 }

@@ -67,16 +67,20 @@ export function createLimits(d: LimitsDeps) {
     if (shown) reply.headers(rateLimitHeaders(shown))
   }
 
-  /** One message (chat send, voice ticket): the user's and the client address's budgets. */
-  async function consumeMessage(request: FastifyRequest, reply: FastifyReply) {
-    const user = request.user
+  /** The message budgets a request spends: the user's and the client address's. */
+  function messageChecks(request: FastifyRequest) {
     const checks: [Limiter, string][] = []
     for (const [limiter, by] of messages) {
       if (!limiter) continue
       if (by === 'ip') checks.push([limiter, ipKey(request.ip)])
-      else if (user) checks.push([limiter, user.userId])
+      else if (request.user) checks.push([limiter, request.user.userId])
     }
-    await enforce(reply, checks)
+    return checks
+  }
+
+  /** One message (chat send, voice ticket). */
+  async function consumeMessage(request: FastifyRequest, reply: FastifyReply) {
+    await enforce(reply, messageChecks(request))
   }
 
   /**
@@ -118,9 +122,19 @@ export function createLimits(d: LimitsDeps) {
       const route = request.routeOptions.url ?? ''
       const isSend = request.method === 'POST' && route.endsWith('/send')
       const isStream = isSend || (request.method === 'GET' && route.includes('/stream/'))
-      // In turn: a send refused for its open streams must not spend a message point.
-      if (isStream) await acquireStream(request, reply)
-      if (isSend) await consumeMessage(request, reply)
+      if (!isSend) return isStream ? acquireStream(request, reply) : undefined
+      // Both at once (one Redis round trip, not two). A send refused for its open streams must not
+      // spend a message point: the points go back (a refused consume counts too, so always). A send
+      // refused for its messages frees its slot when the 429 response closes.
+      const [slot, points] = await Promise.allSettled([
+        acquireStream(request, reply),
+        consumeMessage(request, reply),
+      ])
+      if (slot.status === 'rejected') {
+        await Promise.all(messageChecks(request).map(([limiter, key]) => limiter.refund(key)))
+        throw slot.reason
+      }
+      if (points.status === 'rejected') throw points.reason
     },
 
     /** preHandler of session/create, after the signature: per signing key; refuses when Redis is down. */
