@@ -52,6 +52,11 @@ export interface SendContext {
   requestId?: string
   /** Aborts when the widget's connection closes (attached streams stop; the answer goes on). */
   signal?: AbortSignal
+  /**
+   * The request's rate limits, still running: the send's own first writes go out beside them, and
+   * nothing is answered or attached until they allowed it.
+   */
+  admission?: Promise<void>
 }
 
 const IDEMPOTENCY_TTL_MS = 24 * 3600_000
@@ -71,8 +76,11 @@ export function createRelay(d: RelayDeps) {
   const owners = d.owners ?? createOwnerCache()
 
   async function send(user: SessionUser, body: SendBody, ctx: SendContext, sink: EventSink): Promise<void> {
+    const admission = ctx.admission ?? Promise.resolve()
+    admission.catch(() => undefined) // awaited below; this only keeps an early throw from leaving it unhandled
     if (d.isDraining?.()) throw new VcError('VC_ERR_NOT_READY', 'This instance is shutting down; try again')
     if (body.conversationId && !owners.has(user.userId, body.conversationId)) {
+      await admission // a refused request costs no MySQL read
       const own = await d.store.getConversation(user.userId, body.conversationId)
       if (!own) throw new VcError('VC_ERR_CONVERSATION_NOT_FOUND') // never proxied: ids are not proof
       owners.add(user.userId, body.conversationId)
@@ -82,34 +90,49 @@ export function createRelay(d: RelayDeps) {
     // that finds the reservation or the busy lock also finds the lease, and never takes it for an
     // orphan. It is released whatever happens.
     const held = d.running.hold(messageId)
-    held.catch(() => undefined) // awaited below; this only keeps an early throw from leaving it unhandled
+    held.catch(() => undefined)
     const reservation = body.clientMessageId && `client-msg:${user.userId}:${body.clientMessageId}`
     let reserved = false
+    let answering = false
     let unlock: (() => Promise<unknown>) | undefined
     try {
       if (reservation) {
-        reserved = await acquire(user, reservation, messageId, IDEMPOTENCY_TTL_MS)
+        const [taken, admitted] = await Promise.allSettled([
+          acquire(user, reservation, messageId, IDEMPOTENCY_TTL_MS),
+          admission,
+        ])
+        reserved = taken.status === 'fulfilled' && taken.value
+        if (admitted.status === 'rejected') throw admitted.reason
+        if (taken.status === 'rejected') throw taken.reason
         if (!reserved) {
           const first = (await d.kv.get(reservation)) ?? ''
           const from = { afterSeq: -1, signal: ctx.signal, waitForRowMs: 3000 }
           return await attachToMessage(d, user, first, from, sink)
         }
       }
+      if (!body.conversationId) await admission // a refused request creates nothing at Coze
       const conversationId = body.conversationId ?? (await startConversation(user, body.message))
       const key = `conv-busy:${conversationId}`
-      const [hold, busy] = await Promise.allSettled([held, acquire(user, key, messageId, busyTtlMs)])
+      const [hold, busy, admitted] = await Promise.allSettled([
+        held,
+        acquire(user, key, messageId, busyTtlMs),
+        admission,
+      ])
       if (busy.status === 'fulfilled' && busy.value) unlock = once(() => d.kv.delIfEquals(key, messageId))
+      if (admitted.status === 'rejected') throw admitted.reason
       if (hold.status === 'rejected') throw hold.reason
       if (busy.status === 'rejected') throw busy.reason
       if (!unlock) {
         const running = await d.kv.get(key)
         throw new VcError('VC_ERR_CONVERSATION_BUSY', undefined, { messageId: running })
       }
+      answering = true
       await answer(user, body, ctx, sink, { messageId, conversationId }, unlock)
     } catch (err) {
       // Refused before any answer existed: the same clientMessageId may try again.
       if (reserved && reservation && !sink.opened) {
-        await d.store.releaseClientMessageId(messageId) // the failed row keeps its status, not the id
+        // Only an answer that was started can have a row (T1) holding the id.
+        if (answering) await d.store.releaseClientMessageId(messageId) // the failed row keeps its status
         await d.kv.delIfEquals(reservation, messageId)
       }
       throw err

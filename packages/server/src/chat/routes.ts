@@ -1,5 +1,5 @@
 /** Widget chat endpoints (SPEC §2.2, §2.4): parse, call the service, reply. */
-import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { requireUser, userOf } from '../http/auth'
 import type { Sessions } from '../identity/sessions'
 import type { Store } from '../store/types'
@@ -12,18 +12,21 @@ export interface ChatRoutesOptions {
   sessions: Sessions
   store: Store
   heartbeatMs: number
-  /** Rate limits and the open-stream cap (issue 6); runs after the token check. */
-  guard?: preHandlerAsyncHookHandler
+  /**
+   * Rate limits and the open-stream cap (issue 6), after the token check. A send runs it beside its
+   * own first writes (one Redis round trip for both); the relay waits for it before Coze is asked.
+   */
+  guard?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
 }
 
 export async function chatRoutes(app: FastifyInstance, o: ChatRoutesOptions) {
   app.addHook('preHandler', requireUser(o.sessions))
-  if (o.guard) app.addHook('preHandler', o.guard)
 
   app.post('/send', async (request, reply) => {
     const body = sendBody.parse(request.body)
     const sink = sseSink(request, reply, o.heartbeatMs)
     const ctx = {
+      admission: o.guard?.(request, reply),
       clientIp: request.ip,
       userAgent: request.headers['user-agent'] ?? null,
       requestId: request.id,
