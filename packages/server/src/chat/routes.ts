@@ -30,7 +30,9 @@ export async function chatRoutes(app: FastifyInstance, o: ChatRoutesOptions) {
       clientIp: request.ip,
       userAgent: request.headers['user-agent'] ?? null,
       requestId: request.id,
-      signal: sink.signal,
+      get signal() {
+        return sink.signal
+      },
     }
     await o.relay.send(userOf(request), body, ctx, sink)
   })

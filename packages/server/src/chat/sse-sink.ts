@@ -10,10 +10,16 @@ export interface SseSink extends EventSink {
 
 export function sseSink(request: FastifyRequest, reply: FastifyReply, heartbeatMs: number): SseSink {
   let sse: SseWriter | undefined
-  const gone = new AbortController()
-  reply.raw.on('close', () => gone.abort())
+  let gone: AbortController | undefined // made on first use: most sends never need it
   return {
-    signal: gone.signal,
+    get signal() {
+      if (!gone) {
+        const ac = (gone = new AbortController())
+        if (reply.raw.destroyed || reply.raw.writableFinished) ac.abort()
+        else reply.raw.once('close', () => ac.abort())
+      }
+      return gone.signal
+    },
     get opened() {
       return sse !== undefined
     },

@@ -51,18 +51,11 @@ export function createCozeClient(o: CozeClientOptions) {
     o.dispatcher ??
     new Agent({ keepAliveTimeout: 30_000, headersTimeout: o.idleTimeoutMs, bodyTimeout: o.idleTimeoutMs })
 
-  async function send(
-    cred: CozeCredential,
-    method: 'GET' | 'POST',
-    path: string,
-    body?: unknown,
-    signal?: AbortSignal,
-  ) {
+  async function send(cred: CozeCredential, method: 'GET' | 'POST', path: string, body?: unknown) {
     try {
       return await request(o.apiBase + path, {
         method,
         dispatcher,
-        signal,
         headers: {
           authorization: `Bearer ${cred.token}`,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -127,7 +120,6 @@ export function createCozeClient(o: CozeClientOptions) {
     /** Opens the streamed chat; resolves once Coze accepted it (an SSE response), before any event. */
     streamChat(input: { conversationId: string; userId: string; question: string }): Promise<ChatStream> {
       return withAuth(async (cred) => {
-        const ac = new AbortController()
         const res = await send(
           cred,
           'POST',
@@ -141,7 +133,6 @@ export function createCozeClient(o: CozeClientOptions) {
               { role: 'user', type: 'question', content: input.question, content_type: 'text' },
             ],
           },
-          ac.signal,
         )
         // Stream-open errors arrive as plain JSON, not SSE (protocol §7.1).
         if (res.statusCode !== 200 || !String(res.headers['content-type'] ?? '').includes('event-stream')) {
@@ -153,9 +144,15 @@ export function createCozeClient(o: CozeClientOptions) {
             headerOf(res, 'x-tt-logid'),
           )
         }
+        // Destroying the body aborts the request (undici); no AbortController per answer.
+        let aborted = false
         return {
           read: (onEvent) => readEvents(res.body, onEvent),
-          abort: () => ac.abort(),
+          abort() {
+            if (aborted) return
+            aborted = true
+            res.body.on('error', () => undefined).destroy()
+          },
         }
       })
     },
