@@ -51,14 +51,15 @@ export function createKyselyStore(db: Kysely<Database>, dialect: SqlDialect): St
   })
   // …and one for the turn's finished conversations, stamped with the turn's latest time (they differ
   // by less than a turn). Never moves backwards: answers finishing out of order keep the later time.
-  const touchConversations = createWriteBatch((rows: { userId: string; id: string; at: number }[]) =>
-    db
+  const touchConversations = createWriteBatch((rows: { userId: string; id: string; at: number }[]) => {
+    const at = Math.max(...rows.map((r) => r.at))
+    return db
       .updateTable('chat_conversation')
-      .set({ updated_at: Math.max(...rows.map((r) => r.at)) })
+      .set({ updated_at: at })
       .where((eb) => eb.or(rows.map((r) => eb.and([eb('user_id', '=', r.userId), eb('id', '=', r.id)]))))
-      .where('updated_at', '<', Math.max(...rows.map((r) => r.at)))
-      .execute(),
-  )
+      .where('updated_at', '<', at)
+      .execute()
+  })
   return {
     dialect,
 
