@@ -1,6 +1,8 @@
 /**
  * Verifies request signing v1 (SPEC §2.1) for website A's server-to-server calls. The order matters:
  * key → timestamp window → signature (constant time) → nonce, so a forged request cannot burn a nonce.
+ * The first three are in-process (`checkSignature`); the nonce is spent in Redis (`spendNonce`), which
+ * lets a caller send it beside other Redis work.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import { VcError } from '../errors'
@@ -30,13 +32,13 @@ export function canonical(method: string, url: string, timestamp: string, nonce:
 }
 
 /**
- * @returns the id of the key that signed the request
- * @throws VcError UNKNOWN_KEY | TIMESTAMP_OUT_OF_WINDOW | SIGNATURE_INVALID | NONCE_REPLAYED
+ * Everything but the nonce's freshness, in-process.
+ * @throws VcError UNKNOWN_KEY | TIMESTAMP_OUT_OF_WINDOW | SIGNATURE_INVALID
  */
-export async function verifySignedRequest(
+export function checkSignature(
   req: SignedRequest,
-  deps: { keys: ReadonlyMap<string, string>; kv: Kv; nowMs: number },
-): Promise<string> {
+  deps: { keys: ReadonlyMap<string, string>; nowMs: number },
+): { keyId: string; nonce: string } {
   const keyId = header(req.headers, 'x-vc-key-id')
   const timestamp = header(req.headers, 'x-vc-timestamp')
   const nonce = header(req.headers, 'x-vc-nonce')
@@ -64,10 +66,30 @@ export async function verifySignedRequest(
     .digest()
   if (!timingSafeEqual(expected, Buffer.from(sig.slice(3), 'hex')))
     throw new VcError('VC_ERR_SIGNATURE_INVALID')
-  const fresh = await deps.kv.set(`s2s-nonce:${keyId}:${nonce}`, '1', {
+  return { keyId, nonce }
+}
+
+/**
+ * Marks a verified request's nonce as used for `NONCE_TTL_SECONDS`.
+ * @throws VcError NONCE_REPLAYED when it was used before
+ */
+export async function spendNonce(kv: Kv, signed: { keyId: string; nonce: string }): Promise<void> {
+  const fresh = await kv.set(`s2s-nonce:${signed.keyId}:${signed.nonce}`, '1', {
     nx: true,
     ttlMs: NONCE_TTL_SECONDS * 1000,
   })
   if (!fresh) throw new VcError('VC_ERR_NONCE_REPLAYED')
-  return keyId
+}
+
+/**
+ * @returns the id of the key that signed the request
+ * @throws VcError UNKNOWN_KEY | TIMESTAMP_OUT_OF_WINDOW | SIGNATURE_INVALID | NONCE_REPLAYED
+ */
+export async function verifySignedRequest(
+  req: SignedRequest,
+  deps: { keys: ReadonlyMap<string, string>; kv: Kv; nowMs: number },
+): Promise<string> {
+  const signed = checkSignature(req, deps)
+  await spendNonce(deps.kv, signed)
+  return signed.keyId
 }

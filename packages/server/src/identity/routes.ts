@@ -1,12 +1,13 @@
 /**
  * Website A's server-to-server endpoints (SPEC §2.1): allowlist first, JSON only, then the v1 signature,
- * then the per-key rate limit. Every outcome is audited (refusals by `audit/denials.ts`).
+ * then the nonce and (session/create) the per-key rate limit, together. Every outcome is audited
+ * (refusals by `audit/denials.ts`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Audit } from '../audit/audit'
-import { VcError } from '../errors'
+import { isVcError, VcError } from '../errors'
 import type { CidrList } from '../http/cidr'
-import { verifySignedRequest } from '../http/s2s-signature'
+import { checkSignature, spendNonce } from '../http/s2s-signature'
 import type { Kv } from '../kv/types'
 import { sessionCreateBody, sessionRevokeBody } from '../wire'
 import type { Sessions } from './sessions'
@@ -23,8 +24,11 @@ export interface SessionRoutesOptions {
   keys: ReadonlyMap<string, string>
   allowlist: CidrList
   audit: Audit
-  /** Per-key rate limit on session/create (runs after the signature is verified). */
-  limit?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+  /** Per-key rate limit on session/create (after the signature); `refund` gives a replay's point back. */
+  limit?: {
+    take: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+    refund: (request: FastifyRequest) => Promise<void>
+  }
   now?: () => number
 }
 
@@ -33,20 +37,35 @@ const S2S_BODY_LIMIT = 8 * 1024
 const JSON_TYPE = /^application\/json\s*(;|$)/i
 
 export async function sessionRoutes(app: FastifyInstance, o: SessionRoutesOptions) {
-  app.addHook('preHandler', async (request: FastifyRequest) => {
+  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     if (o.allowlist.size && !o.allowlist.has(request.ip)) throw new VcError('VC_ERR_IP_NOT_ALLOWED')
     // Even an empty body must be declared JSON: a signed call is never anything else.
     if (!JSON_TYPE.test(request.headers['content-type'] ?? ''))
       throw new VcError('VC_ERR_UNSUPPORTED_MEDIA_TYPE')
-    request.s2sKeyId = await verifySignedRequest(
+    const signed = checkSignature(
       {
         method: request.method,
         url: request.raw.url ?? '',
         headers: request.headers,
         body: request.rawBody ?? Buffer.alloc(0),
       },
-      { keys: o.keys, kv: o.kv, nowMs: (o.now ?? Date.now)() },
+      { keys: o.keys, nowMs: (o.now ?? Date.now)() },
     )
+    request.s2sKeyId = signed.keyId
+    // The nonce and the key's limit share one Redis round trip. A replay spends no budget (its point goes
+    // back); with Redis down the limit's 503 is the clearer answer.
+    const limit = request.routeOptions.url?.endsWith('/create') ? o.limit : undefined
+    const [nonce, limited] = await Promise.allSettled([spendNonce(o.kv, signed), limit?.take(request, reply)])
+    if (
+      nonce.status === 'rejected' &&
+      isVcError(nonce.reason) &&
+      nonce.reason.key === 'VC_ERR_NONCE_REPLAYED'
+    ) {
+      await limit?.refund(request)
+      throw nonce.reason
+    }
+    if (limited.status === 'rejected') throw limited.reason
+    if (nonce.status === 'rejected') throw nonce.reason
   })
   const from = (request: FastifyRequest) => ({
     clientIp: request.ip,
@@ -55,7 +74,7 @@ export async function sessionRoutes(app: FastifyInstance, o: SessionRoutesOption
     requestId: request.id,
   })
 
-  app.post('/create', { bodyLimit: S2S_BODY_LIMIT, preHandler: o.limit }, async (request, reply) => {
+  app.post('/create', { bodyLimit: S2S_BODY_LIMIT }, async (request, reply) => {
     const body = sessionCreateBody.parse(request.body)
     const s = await o.sessions.create(body, { keyId: request.s2sKeyId!, clientIp: request.ip })
     request.log.debug({ sessionId: s.sessionId, user: s.user.phoneMasked }, 'session created') // audited too

@@ -2,10 +2,11 @@
  * The identity swap (SPEC §2.1): a phone number from website A's backend becomes an opaque token.
  * Redis keeps only SHA-256(token) → session, with the session's TTL; the archive keeps a chat_session row.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import type { Kv } from '../kv/types'
 import type { Store } from '../store/types'
 import { maskPhone, pseudonymOf } from './phone'
+import { newToken } from './token'
 
 /** What a valid token resolves to; `cozeUserId` is what Coze sees as `user_id`. */
 export interface SessionUser {
@@ -39,7 +40,7 @@ export function createSessions(d: SessionsDeps) {
     input: { phone: string; externalUserId?: string; displayName?: string; ttlSeconds?: number },
     ctx: { keyId: string; clientIp: string | null },
   ) {
-    const token = randomBytes(32).toString('base64url') // 256 bits
+    const token = newToken()
     const tokenHash = hashToken(token)
     const createdAt = now()
     const ttlMs = (input.ttlSeconds ?? d.defaultTtlSeconds) * 1000

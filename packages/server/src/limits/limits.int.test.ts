@@ -128,17 +128,17 @@ describe('per-key limit on session/create', () => {
       backend: 'mysql',
       env: {
         RATE_LIMIT_S2S_KEY_PER_MINUTE: '2',
-        S2S_KEYS: `${S2S_KEY.id}:${S2S_KEY.secret},other-key:other-secret-0123456789`,
+        S2S_KEYS: `${S2S_KEY.id}:${S2S_KEY.secret},other-key:other-secret-0123456789,third-key:third-secret-0123456789`,
       },
     })
   })
   afterAll(() => s?.close())
 
-  const create = (keyId: string, secret: string) => {
+  const create = (keyId: string, secret: string, nonce?: string) => {
     const path = '/api/internal/session/create'
     const body = JSON.stringify({ phone: randomPhone() })
     const timestamp = Math.floor(Date.now() / 1000)
-    const nonce = `n_${Math.random().toString(36).slice(2)}_${timestamp}`
+    nonce ??= `n_${Math.random().toString(36).slice(2)}_${timestamp}`
     return fetch(s.url + path, {
       method: 'POST',
       body,
@@ -168,6 +168,20 @@ describe('per-key limit on session/create', () => {
     const forged = await create('other-key', 'not-the-secret-0123456789')
     expect(forged.status).toBe(401)
     expect((await create('other-key', 'other-secret-0123456789')).status).toBe(201)
+  })
+
+  it('should not spend a key budget on replayed nonces', async () => {
+    const key = ['third-key', 'third-secret-0123456789'] as const
+    const nonce = `replayed_${Date.now()}_0123456789`
+    expect((await create(...key, nonce)).status).toBe(201)
+    for (let i = 0; i < 3; i++) {
+      const replay = await create(...key, nonce)
+      expect(replay.status).toBe(401)
+      expect(((await replay.json()) as { error: { code: string } }).error.code).toBe('NONCE_REPLAYED')
+    }
+    const second = await create(...key)
+    expect(second.status).toBe(201)
+    expect(second.headers.get('ratelimit-remaining')).toBe('0')
   })
 })
 

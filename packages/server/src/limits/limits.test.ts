@@ -36,7 +36,7 @@ async function appOn(kv: Kv) {
   })
   app.post('/api/chat/send', { preHandler: limits.chatGuard }, async () => ({ ok: true }))
   app.get('/api/chat/history', async () => ({ ok: true }))
-  app.post('/api/internal/session/create', { preHandler: limits.s2sGuard }, async () => ({ ok: true }))
+  app.post('/api/internal/session/create', { preHandler: limits.s2sGuard.take }, async () => ({ ok: true }))
   apps.push(app, kv)
   return { app, limits, rejected }
 }

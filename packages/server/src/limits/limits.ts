@@ -137,15 +137,21 @@ export function createLimits(d: LimitsDeps) {
       if (points.status === 'rejected') throw points.reason
     },
 
-    /** preHandler of session/create, after the signature: per signing key; refuses when Redis is down. */
-    async s2sGuard(request: FastifyRequest, reply: FastifyReply) {
-      if (!s2sKey || !request.s2sKeyId) return
-      try {
-        await enforce(reply, [[s2sKey, request.s2sKeyId]])
-      } catch (err) {
-        if (!(err instanceof LimiterUnavailableError)) throw err
-        throw new VcError('VC_ERR_NOT_READY', 'Rate limits cannot be checked right now: try again shortly')
-      }
+    /** session/create, after the signature: one point per signing key; refuses when Redis is down. */
+    s2sGuard: {
+      async take(request: FastifyRequest, reply: FastifyReply) {
+        if (!s2sKey || !request.s2sKeyId) return
+        try {
+          await enforce(reply, [[s2sKey, request.s2sKeyId]])
+        } catch (err) {
+          if (!(err instanceof LimiterUnavailableError)) throw err
+          throw new VcError('VC_ERR_NOT_READY', 'Rate limits cannot be checked right now: try again shortly')
+        }
+      },
+      /** Gives the point back (a replayed nonce spends nothing). */
+      async refund(request: FastifyRequest) {
+        if (s2sKey && request.s2sKeyId) await s2sKey.refund(request.s2sKeyId)
+      },
     },
 
     /** /readyz check: throws while Redis-backed limits have fallen back (see `status`). */

@@ -3,9 +3,9 @@
  * must never sit in a URL, so the widget trades its token for a ticket valid 60 s, bound to the user, the
  * purpose and (by default) the client address. Redis keeps only SHA-256(ticket).
  */
-import { randomBytes } from 'node:crypto'
 import { VcError } from '../errors'
 import { hashToken, type SessionUser } from '../identity/sessions'
+import { newToken } from '../identity/token'
 import type { Kv } from '../kv/types'
 
 export type VoicePurpose = 'tts' | 'asr'
@@ -43,7 +43,7 @@ export function createVoiceTickets(d: VoiceTicketsDeps) {
   const now = d.now ?? Date.now
 
   async function issue(user: SessionUser, purpose: VoicePurpose, ip: string) {
-    const ticket = randomBytes(32).toString('base64url') // 256 bits
+    const ticket = newToken()
     const expiresAt = now() + TICKET_TTL_MS
     const record: TicketRecord = { userId: user.userId, sessionId: user.sessionId, purpose, ip, expiresAt }
     await d.kv.set(ticketKey(ticket), JSON.stringify(record), { ttlMs: TICKET_TTL_MS })
