@@ -2,18 +2,23 @@
  * The `audit_event` queries behind `Store` (append-only: inserts and reads, nothing else). A taken `seq`
  * surfaces as `false`, not as an error, because it is the normal outcome of two instances racing.
  */
-import type { Kysely, Selectable } from 'kysely'
+import type { Insertable, Kysely, Selectable } from 'kysely'
 import type { AuditEventTable, Database } from './db'
+import { prepared } from './prepared'
 import type { AuditRow, Store } from './types'
 
 export function createAuditQueries(
   db: Kysely<Database>,
 ): Pick<Store, 'appendAudit' | 'lastAudit' | 'listAudit'> {
+  // Every send and session create appends: compiled once per batch size (`prepared.ts`).
+  const insertRows = prepared(db, (rows: Insertable<AuditEventTable>[]) =>
+    db.insertInto('audit_event').values(rows),
+  )
   return {
     async appendAudit(rows) {
       if (rows.length === 0) return true
       try {
-        await db.insertInto('audit_event').values(rows.map(toAuditTable)).execute()
+        await insertRows(rows.map(toAuditTable))
         return true
       } catch (err) {
         if (isUniqueViolation(err)) return false
@@ -65,7 +70,7 @@ export function isUniqueViolation(err: unknown): boolean {
   )
 }
 
-const toAuditTable = (r: AuditRow): AuditEventTable => ({
+const toAuditTable = (r: AuditRow): Insertable<AuditEventTable> => ({
   id: r.id,
   seq: r.seq,
   at: r.at,

@@ -2,12 +2,13 @@
  * The one query codebase behind both `Store` adapters (STYLE §4: repositories hold queries). Every read
  * of user data filters by `user_id`; updates never rely on RETURNING (MySQL lacks it).
  */
-import { Migrator, sql, type Kysely } from 'kysely'
-import type { Database, SqlDialect } from './db'
+import { Migrator, sql, type Insertable, type Kysely, type Updateable } from 'kysely'
+import type { ChatMessageTable, ChatSessionTable, Database, SqlDialect } from './db'
 import { createAuditQueries } from './audit-queries'
 import { createDataQueries } from './data-queries'
 import { createWriteBatch } from './write-batch'
 import { createMigrationProvider } from './migrations'
+import { prepared } from './prepared'
 import {
   toConversationRow,
   toConversationTable,
@@ -26,40 +27,22 @@ import type { QuestionInsert, SessionRow, Store } from './types'
  * await store.migrate()
  */
 export function createKyselyStore(db: Kysely<Database>, dialect: SqlDialect): Store {
+  const q = hotQueries(db)
   // The two inserts of the hot paths (session create, T1 of every send) are batched per event-loop turn.
-  const insertSessions = createWriteBatch((rows: SessionRow[]) =>
-    db.insertInto('chat_session').values(rows.map(toSessionTable)).execute(),
-  )
+  const insertSessions = createWriteBatch((rows: SessionRow[]) => q.insertSessions(rows.map(toSessionTable)))
   const insertQuestions = createWriteBatch((rows: QuestionInsert[]) =>
-    db.insertInto('chat_message').values(rows.map(toQuestionTable)).execute(),
+    q.insertQuestions(rows.map(toQuestionTable)),
   )
   // Per answer, two small updates ride the same way: one statement for the turn's chat ids…
-  const setCozeChatIds = createWriteBatch((rows: { id: string; cozeChatId: string }[]) => {
-    const cases = sql.join(
-      rows.map((r) => sql`when ${r.id} then ${r.cozeChatId}`),
-      sql` `,
-    )
-    return db
-      .updateTable('chat_message')
-      .set({ coze_chat_id: sql<string>`case id ${cases} end` })
-      .where(
-        'id',
-        'in',
-        rows.map((r) => r.id),
-      )
-      .execute()
-  })
+  const setCozeChatIds = createWriteBatch(q.setCozeChatIds)
   // …and one for the turn's finished conversations, stamped with the turn's latest time (they differ
   // by less than a turn). Never moves backwards: answers finishing out of order keep the later time.
-  const touchConversations = createWriteBatch((rows: { userId: string; id: string; at: number }[]) => {
-    const at = Math.max(...rows.map((r) => r.at))
-    return db
-      .updateTable('chat_conversation')
-      .set({ updated_at: at })
-      .where((eb) => eb.or(rows.map((r) => eb.and([eb('user_id', '=', r.userId), eb('id', '=', r.id)]))))
-      .where('updated_at', '<', at)
-      .execute()
-  })
+  const touchConversations = createWriteBatch((rows: { userId: string; id: string; at: number }[]) =>
+    q.touchConversations({
+      at: Math.max(...rows.map((r) => r.at)),
+      rows: rows.map(({ userId, id }) => ({ userId, id })),
+    }),
+  )
   return {
     dialect,
 
@@ -84,12 +67,7 @@ export function createKyselyStore(db: Kysely<Database>, dialect: SqlDialect): St
     },
 
     async getConversation(userId, id) {
-      const row = await db
-        .selectFrom('chat_conversation')
-        .selectAll()
-        .where('user_id', '=', userId)
-        .where('id', '=', id)
-        .executeTakeFirst()
+      const [row] = (await q.getConversation({ userId, id })).rows
       return row && toConversationRow(row)
     },
 
@@ -112,22 +90,12 @@ export function createKyselyStore(db: Kysely<Database>, dialect: SqlDialect): St
     setCozeChatId: (id, cozeChatId) => setCozeChatIds({ id, cozeChatId }),
 
     async finishMessage(id, finish) {
-      const result = await db
-        .updateTable('chat_message')
-        .set(toFinishTable(finish))
-        .where('id', '=', id)
-        .where('status', '=', 'in_progress')
-        .executeTakeFirst()
-      return Number(result.numUpdatedRows) > 0
+      const result = await q.finishMessage({ id, set: toFinishTable(finish) })
+      return Number(result.numAffectedRows ?? 0) > 0
     },
 
     async getMessage(userId, id) {
-      const row = await db
-        .selectFrom('chat_message')
-        .selectAll()
-        .where('user_id', '=', userId)
-        .where('id', '=', id)
-        .executeTakeFirst()
+      const [row] = (await q.getMessage({ userId, id })).rows
       return row && toMessageRow(row)
     },
 
@@ -184,5 +152,47 @@ export function createKyselyStore(db: Kysely<Database>, dialect: SqlDialect): St
     async close() {
       await db.destroy()
     },
+  }
+}
+
+/** The statements of every send and session create, compiled once (`prepared.ts`). */
+function hotQueries(db: Kysely<Database>) {
+  return {
+    insertSessions: prepared(db, (rows: Insertable<ChatSessionTable>[]) =>
+      db.insertInto('chat_session').values(rows),
+    ),
+    insertQuestions: prepared(db, (rows: Insertable<ChatMessageTable>[]) =>
+      db.insertInto('chat_message').values(rows),
+    ),
+    setCozeChatIds: prepared(db, (rows: { id: string; cozeChatId: string }[]) => {
+      const cases = sql.join(
+        rows.map((r) => sql`when ${r.id} then ${r.cozeChatId}`),
+        sql` `,
+      )
+      return db
+        .updateTable('chat_message')
+        .set({ coze_chat_id: sql<string>`case id ${cases} end` })
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.id),
+        )
+    }),
+    touchConversations: prepared(db, (i: { at: number; rows: { userId: string; id: string }[] }) =>
+      db
+        .updateTable('chat_conversation')
+        .set({ updated_at: i.at })
+        .where((eb) => eb.or(i.rows.map((r) => eb.and([eb('user_id', '=', r.userId), eb('id', '=', r.id)]))))
+        .where('updated_at', '<', i.at),
+    ),
+    finishMessage: prepared(db, (i: { id: string; set: Updateable<ChatMessageTable> }) =>
+      db.updateTable('chat_message').set(i.set).where('id', '=', i.id).where('status', '=', 'in_progress'),
+    ),
+    getConversation: prepared(db, (i: { userId: string; id: string }) =>
+      db.selectFrom('chat_conversation').selectAll().where('user_id', '=', i.userId).where('id', '=', i.id),
+    ),
+    getMessage: prepared(db, (i: { userId: string; id: string }) =>
+      db.selectFrom('chat_message').selectAll().where('user_id', '=', i.userId).where('id', '=', i.id),
+    ),
   }
 }
