@@ -38,10 +38,7 @@ export function createKyselyStore(db: Kysely<Database>, dialect: SqlDialect): St
   // …and one for the turn's finished conversations, stamped with the turn's latest time (they differ
   // by less than a turn). Never moves backwards: answers finishing out of order keep the later time.
   const touchConversations = createWriteBatch((rows: { userId: string; id: string; at: number }[]) =>
-    q.touchConversations({
-      at: Math.max(...rows.map((r) => r.at)),
-      rows: rows.map(({ userId, id }) => ({ userId, id })),
-    }),
+    q.touchConversations({ at: Math.max(...rows.map((r) => r.at)), rows }),
   )
   return {
     dialect,
