@@ -105,6 +105,15 @@ describe('SSE over HTTP', () => {
   })
   afterEach(() => sim.close())
 
+  it('should advertise its keep-alive idle timeout on a stream, as on every other reply', async () => {
+    // Without the hint a pooling client keeps the socket past the sim's idle timeout and, now and then,
+    // sends its next chat on a socket the sim is closing ("other side closed").
+    const s = await openStream(sim, chatBody('你好 [[sim:tokens=1]]'))
+    expect(await s.finished).toBe('end')
+    expect(s.headers['connection']).toBe('keep-alive')
+    expect(s.headers['keep-alive']).toMatch(/^timeout=\d+$/)
+  })
+
   it('should send byte-exact Coze framing for a short answer', async () => {
     const question = '你好 [[sim:tokens=4]]'
     const answer = sim.answerFor(question)

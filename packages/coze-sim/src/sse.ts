@@ -16,10 +16,11 @@ export interface StreamFaults {
 
 export const formatEvent = (event: string, data: string) => `event:${event}\ndata:${data}\n\n`
 
+// No `connection` header: Node then writes `Connection: keep-alive` with `Keep-Alive: timeout=…`, and a
+// pooling client drops the socket before the sim's idle timeout closes it.
 export const SSE_HEADERS = {
   'content-type': 'text/event-stream',
   'cache-control': 'no-cache',
-  connection: 'keep-alive',
 } as const
 
 /** Junk a tolerant client must skip (`malformed`): an unknown event, a line without a colon, bad JSON. */
