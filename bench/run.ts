@@ -44,6 +44,7 @@ import type {
 } from './lib/protocol'
 import { markdownTable, type Row } from './lib/report'
 import { round } from './lib/stats'
+import { buildService } from '../scripts/build-service'
 
 const root = fileURLToPath(new URL('../', import.meta.url))
 const t0 = Date.now()
@@ -219,10 +220,10 @@ async function main() {
       LOG_LEVEL: plan.logLevel,
       ...GENEROUS_LIMITS,
     }
-    const nodeArgs = ['--import', 'tsx']
+    const nodeArgs: string[] = []
     if (plan.profile) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`)
     if (plan.heapSnapshot) nodeArgs.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${profileDir}`)
-    const proc = launch(process.execPath, [...nodeArgs, join(root, 'packages/server/src/main.ts')], {
+    const proc = launch(process.execPath, [...nodeArgs, await buildService()], {
       cpu: 0,
       nofile: plan.nofile,
       env,

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto'
+import { rm } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
 import type { TestProject } from 'vitest/node'
 import { createConnection } from 'mysql2/promise'
 import { Redis } from 'ioredis'
 import { testMysqlUrl, testRedisUrl } from './env'
+import { buildService } from '../scripts/build-service'
 
 /**
  * Every `vitest run` gets its own id: databases are named `<runId>_<n>` and Redis keys start with
@@ -11,7 +14,12 @@ import { testMysqlUrl, testRedisUrl } from './env'
 export default async function setup(project: TestProject) {
   const runId = `vct_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`
   project.provide('testRunId', runId)
+  // Service processes run the production bundle, built once per run beside the real one (under
+  // packages/server so that its external dependencies resolve).
+  const bundleDir = fileURLToPath(new URL(`../packages/server/dist/${runId}/`, import.meta.url))
+  project.provide('serviceBundle', await buildService(`${bundleDir}main.js`))
   return async () => {
+    await rm(bundleDir, { recursive: true, force: true })
     const conn = await createConnection(testMysqlUrl())
     try {
       const [rows] = await conn.query('SHOW DATABASES LIKE ?', [`${runId}%`])
@@ -40,5 +48,7 @@ export default async function setup(project: TestProject) {
 declare module 'vitest' {
   export interface ProvidedContext {
     testRunId: string
+    /** The Chat Service bundled as `npm run service` runs it (scripts/build-service.ts). */
+    serviceBundle: string
   }
 }

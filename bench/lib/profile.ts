@@ -87,7 +87,7 @@ export function summariseProfile(file: string, top = 25): ProfileSummary {
   for (let guard = 0; stack.length && guard < 10_000_000; guard++) {
     const { id, leaving } = stack.pop()!
     const n = byId.get(id)!
-    const own = n.callFrame.url.includes('/packages/server/src/')
+    const own = /\/packages\/server\/(src|dist)\//.test(n.callFrame.url)
     const k = keyOf(n)
     if (leaving) {
       if (own) onPath.set(k, onPath.get(k)! - 1)

@@ -1,17 +1,14 @@
 /**
- * Chat Service instances as child processes (`npm run service` as production runs it) on one MySQL
- * database and one Redis prefix, for the multi-instance tests of issue 5.
+ * Chat Service instances as child processes (`npm run service` as production runs it: the bundle the
+ * test setup built) on one MySQL database and one Redis prefix, for the multi-instance tests of issue 5.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
-import { fileURLToPath } from 'node:url'
+import { inject } from 'vitest'
 import { startCozeSim, type CozeSim, type CozeSimOptions } from '@volcano-chat/coze-sim'
 import { createChatServiceClient } from '@volcano-chat/client'
 import { createTestDatabase, createTestRedisPrefix, testRedisUrl } from '../../../test/services'
 import { BOT_ID, OAUTH_APP, PAT, S2S_KEY, testKeyPair } from './harness'
-
-const root = fileURLToPath(new URL('../../../', import.meta.url))
-const main = `${root}packages/server/src/main.ts`
 
 export interface Instance {
   name: string
@@ -64,8 +61,8 @@ export async function startCluster(opts: { sim?: CozeSimOptions; env?: Record<st
 
   async function start(name: string, extra: Record<string, string> = {}): Promise<Instance> {
     const port = await freePort()
-    // One process (not the tsx wrapper), so signals reach the service itself.
-    const proc = spawn(process.execPath, ['--import', 'tsx', main], {
+    // One process (not an npm wrapper), so signals reach the service itself.
+    const proc = spawn(process.execPath, [inject('serviceBundle')], {
       env: { ...env, ...extra, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     })

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { fileURLToPath } from 'node:url'
 import { ConfigError, loadConfig } from './index'
 
 const base = {
@@ -27,6 +28,7 @@ describe('loadConfig', () => {
     expect(c.databaseUrl).toBeUndefined()
     expect(c.redisUrl).toBeUndefined()
     expect(c.s2s.keys).toEqual([{ id: 'site-a', secret: '0123456789abcdef0123' }])
+    expect(c.widgetDir).toBe(fileURLToPath(new URL('../../../widget/dist', import.meta.url)))
   })
 
   it('should list every problem, one line each', () => {

@@ -2,7 +2,8 @@
  * Configuration from the environment (SPEC §5), validated once at boot. Every problem is reported on its
  * own line and start-up stops; nothing else in the service reads `process.env`.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import { parseCidrList } from '../http/cidr'
@@ -107,8 +108,16 @@ export class ConfigError extends Error {
   }
 }
 
-/** The widget package's build output in this repository. */
-const DEFAULT_WIDGET_DIR = fileURLToPath(new URL('../../../widget/dist', import.meta.url))
+/**
+ * The widget package's build output in this repository, found from the sources (`src/config/`) or from
+ * the bundle (`dist/`) alike: the nearest ancestor holding `packages/widget`.
+ */
+function defaultWidgetDir(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'packages', 'widget'))) return join(dir, 'packages', 'widget', 'dist')
+    if (dirname(dir) === dir) return join(process.cwd(), 'packages', 'widget', 'dist')
+  }
+}
 
 const DEV_USER_ID_SECRET = 'volcano-chat-dev-only-user-id-secret'
 
@@ -206,7 +215,7 @@ function finish(e: z.infer<typeof envSchema>, problems: string[]) {
     retentionDays: e.RETENTION_DAYS,
     metricsAllowlist,
     logLevel: e.LOG_LEVEL,
-    widgetDir: e.WIDGET_DIR ?? DEFAULT_WIDGET_DIR,
+    widgetDir: e.WIDGET_DIR ?? defaultWidgetDir(),
   }
 }
 
