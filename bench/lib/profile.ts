@@ -31,17 +31,44 @@ export interface ProfileSummary {
 const ROOT = process.cwd()
 
 /** `node_modules/<pkg>`, `node:<internal>`, a repo-relative source file, or a V8 pseudo-frame. */
-export function moduleOf(url: string, fn: string): string {
+export function moduleOf(url: string, fn: string, line = -1): string {
   if (!url) return fn.startsWith('(') ? fn : '(native)'
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)
   if (nm) return nm[1]!
   if (url.startsWith('node:')) return url.replace(/^node:internal\/.*/, 'node:internal')
-  return url.replace(/^file:\/\//, '').replace(`${ROOT}/`, '')
+  return sourceInBundle(url, line) ?? url.replace(/^file:\/\//, '').replace(`${ROOT}/`, '')
+}
+
+const bundles = new Map<string, { line: number; file: string }[]>()
+
+/** The service's bundle (scripts/build-service.ts) marks each source file's code with `// <path>`. */
+function sourceInBundle(url: string, line: number): string | undefined {
+  if (line < 0 || !/\/packages\/server\/dist\/.*\.js$/.test(url)) return undefined
+  let sections = bundles.get(url)
+  if (!sections) {
+    sections = []
+    try {
+      const lines = readFileSync(url.replace(/^file:\/\//, ''), 'utf8').split('\n')
+      lines.forEach((text, i) => {
+        const m = /^\/\/ (packages\/\S+\.ts)$/.exec(text)
+        if (m) sections!.push({ line: i, file: m[1]! })
+      })
+    } catch {
+      // the bundle was removed or rebuilt: fall back to its own name
+    }
+    bundles.set(url, sections)
+  }
+  return sections.findLast((s) => s.line <= line)?.file
 }
 
 const keyOf = (n: ProfileNode) => {
   const f = n.callFrame
-  const where = f.url ? `${moduleOf(f.url, f.functionName)}:${f.lineNumber + 1}` : ''
+  const bundled = sourceInBundle(f.url, f.lineNumber)
+  const where = bundled
+    ? `${bundled} (dist/main.js:${f.lineNumber + 1})`
+    : f.url
+      ? `${moduleOf(f.url, f.functionName)}:${f.lineNumber + 1}`
+      : ''
   return `${f.functionName || '(anonymous)'}${where ? ` ${where}` : ''}`
 }
 
@@ -67,7 +94,7 @@ export function summariseProfile(file: string, top = 25): ProfileSummary {
     const n = byId.get(id)!
     if (n.callFrame.functionName === '(idle)') continue
     add(fnSelf, keyOf(n), ms)
-    add(modSelf, moduleOf(n.callFrame.url, n.callFrame.functionName), ms)
+    add(modSelf, moduleOf(n.callFrame.url, n.callFrame.functionName, n.callFrame.lineNumber), ms)
   }
 
   // Inclusive time of the service's own functions, counting a recursive function once per stack.
