@@ -23,6 +23,7 @@ import {
   nofileOf,
   pidsByName,
   rssKb,
+  runQueueWaitMs,
   stopProcess,
   tools,
 } from './lib/procs'
@@ -220,7 +221,7 @@ async function main() {
       LOG_LEVEL: plan.logLevel,
       ...GENEROUS_LIMITS,
     }
-    const nodeArgs: string[] = []
+    const nodeArgs = [...plan.nodeArgs]
     if (plan.profile) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`)
     if (plan.heapSnapshot) nodeArgs.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${profileDir}`)
     const proc = launch(process.execPath, [...nodeArgs, await buildService()], {
@@ -331,7 +332,8 @@ async function main() {
       else log(`no .cpuprofile in ${profileDir} (did the service exit cleanly?)`)
     }
     if (service) log(`service log: ${logSize} bytes at LOG_LEVEL=${plan.logLevel}`)
-    rmSync(dir, { recursive: true, force: true })
+    if (plan.keep) log(`kept ${dir}`)
+    else rmSync(dir, { recursive: true, force: true })
   }
 
   machine.loadavgEnd = loadavg().map((x) => round(x))
@@ -549,6 +551,28 @@ async function loopLag(url: string): Promise<{ p99: number; max: number } | unde
   return Number.isFinite(p99) ? { p99: p99 * 1000, max: max * 1000 } : undefined
 }
 
+/**
+ * Share of a step's wall time the service's main thread was ready to run but waiting for a core (other
+ * processes, its own helper threads): latency the service's code cannot win back. Call once before
+ * the step and once after.
+ */
+function cpuWait(pid: number) {
+  const start = { at: Date.now(), ms: runQueueWaitMs(pid) }
+  return () => {
+    const ms = runQueueWaitMs(pid)
+    if (ms === undefined || start.ms === undefined) return null
+    return ((ms - start.ms) / (Date.now() - start.at)) * 100
+  }
+}
+
+const cpuWaitRow = (scenario: string, percent: number | null | undefined): Row => ({
+  scenario,
+  metric: 'service main thread waiting for a core',
+  note: 'share of the step',
+  unit: '%',
+  c: percent ?? null,
+})
+
 /** Until the service runs no answer (a previous step's streams are archived), at most `ms`. */
 async function serviceIdle(url: string, ms = 60_000) {
   const deadline = Date.now() + ms
@@ -602,9 +626,11 @@ const ttftScenario: Runner = async (ctx) => {
   const results: Partial<Record<Way, TtftResult>> = {}
   const cpu: Partial<Record<Way, number | undefined>> = {}
   let lag: { p99: number; max: number } | undefined
+  let waited: number | null | undefined
   for (const way of ctx.ways) {
     const start = Date.now()
     if (way === 'c') await loopLag(ctx.serviceUrl)
+    const waiting = cpuWait(ctx.servicePid)
     results[way] = await ctx.loadgen.call<TtftResult>({
       kind: 'ttft',
       way,
@@ -619,6 +645,7 @@ const ttftScenario: Runner = async (ctx) => {
       start,
       Date.now(),
     ])
+    if (way === 'c') waited = waiting()
     if (way === 'c') lag = await loopLag(ctx.serviceUrl)
     if (way === 'c') await serviceIdle(ctx.serviceUrl)
   }
@@ -668,11 +695,13 @@ const ttftScenario: Runner = async (ctx) => {
       c: lag?.p99 ?? null,
       note: lag ? `max ${round(lag.max, 0)} ms` : undefined,
     },
+    cpuWaitRow(s, waited),
   ]
   return collect('ttft', Object.values(results), rows, {
     results,
     middleCpuPercent: cpu,
     serviceLoopLagMs: lag,
+    serviceCpuWaitPercent: waited,
   })
 }
 
@@ -741,9 +770,11 @@ const relayScenario: Runner = async (ctx) => {
     const results: Partial<Record<Way, RelayResult>> = {}
     const cpu: Partial<Record<Way, Record<string, number | undefined>>> = {}
     let lag: { p99: number; max: number } | undefined
+    let waited: number | null | undefined
     for (const way of ctx.ways) {
       log(`  relay ${n} streams, way ${way}`)
       if (way === 'c') await loopLag(ctx.serviceUrl)
+      const waiting = cpuWait(ctx.servicePid)
       const res = await ctx.loadgen.call<RelayResult>({
         kind: 'relay',
         way,
@@ -756,6 +787,7 @@ const relayScenario: Runner = async (ctx) => {
       })
       results[way] = res
       parts.push(res)
+      if (way === 'c') waited = waiting()
       if (way === 'c') lag = await loopLag(ctx.serviceUrl)
       cpu[way] = Object.fromEntries(
         ['service', 'nginx', 'sim', 'loadgen', 'redis', 'mysql'].map((g) => [
@@ -804,6 +836,7 @@ const relayScenario: Runner = async (ctx) => {
         c: lag?.p99 ?? null,
         note: lag ? `max ${round(lag.max, 0)} ms` : undefined,
       },
+      cpuWaitRow(s, waited),
       {
         scenario: s,
         metric: 'p99 inter-event lateness',
@@ -836,6 +869,7 @@ const relayScenario: Runner = async (ctx) => {
       cpuPercent: cpu,
       serviceUsPerEvent: round(usPerEvent),
       serviceLoopLagMs: lag,
+      serviceCpuWaitPercent: waited,
     })
   }
   return collect('relay', parts, rows, { steps })

@@ -22,6 +22,9 @@ Options:
   --no-nginx           skip way (b)
   --no-install         never apt-get install nginx (way (b) is skipped when it is missing)
   --log-level <level>  the service's LOG_LEVEL (default info, as in production)
+  --node-args "<flags>"  extra flags for the service's node, e.g. "--trace-gc" (its stdout goes to
+                       the service log) or "--inspect=127.0.0.1:9229" (to sample allocations)
+  --keep               keep the run's directory (service.log, nginx files) and print where it is
   --help               this text
 `
 
@@ -35,6 +38,9 @@ export interface Plan {
   nginx: boolean
   installNginx: boolean
   logLevel: string
+  /** Extra node flags for the service process (diagnostics only). */
+  nodeArgs: string[]
+  keep: boolean
   firstDelta: { sends: number; warmup: number }
   ttft: { users: number; tokens: number; tps: number; thinkMs: number }
   sendRate: { users: number }
@@ -60,6 +66,8 @@ export function parsePlan(argv: string[]): Plan | 'help' {
       'no-nginx': { type: 'boolean' },
       'no-install': { type: 'boolean' },
       'log-level': { type: 'string' },
+      'node-args': { type: 'string' },
+      keep: { type: 'boolean' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -87,6 +95,8 @@ export function parsePlan(argv: string[]): Plan | 'help' {
     nginx: !values['no-nginx'],
     installNginx: !values['no-install'],
     logLevel: values['log-level'] ?? 'info',
+    nodeArgs: values['node-args']?.split(' ').filter(Boolean) ?? [],
+    keep: !!values.keep,
     firstDelta: { sends: quick ? 30 : 200, warmup: quick ? 3 : 20 },
     // Users read each answer (20 tokens at 20/s, about 1 s) and think up to 100 ms before the next.
     ttft: { users: n(quick ? 20 : 100), tokens: 20, tps: 20, thinkMs: 100 },

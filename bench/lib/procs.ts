@@ -49,6 +49,21 @@ export function cpuMs(pid: number): number | undefined {
   }
 }
 
+/**
+ * How long a thread has been runnable but waiting for a CPU, in ms (the kernel's run-queue delay,
+ * `/proc/<pid>/task/<tid>/schedstat`); the main thread when `tid` is left out. Undefined where the
+ * kernel does not keep scheduler statistics.
+ */
+export function runQueueWaitMs(pid: number, tid = pid): number | undefined {
+  try {
+    const [, waitNs] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')
+    const ms = Number(waitNs) / 1e6
+    return Number.isFinite(ms) ? ms : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** Resident set size in KB. */
 export function rssKb(pid: number): number | undefined {
   try {
