@@ -22,7 +22,7 @@ Options:
   --no-nginx           skip way (b)
   --no-install         never apt-get install nginx (way (b) is skipped when it is missing)
   --log-level <level>  the service's LOG_LEVEL (default info, as in production)
-  --node-args "<flags>"  extra flags for the service's node, e.g. "--trace-gc" (its stdout goes to
+  --node-args=<flags>  extra flags for the service's node, e.g. --node-args=--trace-gc (stdout goes to
                        the service log) or "--inspect=127.0.0.1:9229" (to sample allocations)
   --keep               keep the run's directory (service.log, nginx files) and print where it is
   --help               this text
