@@ -1,5 +1,7 @@
 /**
- * JSON only, with the raw bytes kept: the S2S signature covers the body exactly as sent (SPEC §2.1).
+ * JSON only. The raw bytes are kept only where a signature covers the body exactly as sent (the S2S
+ * routes, SPEC §2.1): a kept slice pins its whole 8 KB buffer-pool slab for as long as the request
+ * lives, which for a held chat stream is minutes (≈ 2 KB per held stream: bench/README.md finding 7).
  */
 import type { FastifyInstance } from 'fastify'
 
@@ -9,11 +11,12 @@ declare module 'fastify' {
   }
 }
 
-export function installJsonBody(app: FastifyInstance) {
+/** Installs the JSON parser in `app`'s scope; `keepRaw` also keeps the bytes as `request.rawBody`. */
+export function installJsonBody(app: FastifyInstance, o: { keepRaw?: boolean } = {}) {
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const raw = body as Buffer
-    request.rawBody = raw
+    if (o.keepRaw) request.rawBody = raw
     if (raw.length === 0) return done(null, undefined)
     try {
       done(null, JSON.parse(raw.toString('utf8')))

@@ -3,7 +3,7 @@
  * buffering by proxies, and writes that become no-ops once the client has gone (the answer goes on).
  */
 import type { ServerResponse } from 'node:http'
-import { joinHeartbeat } from './heartbeat'
+import { joinHeartbeat, leaveHeartbeat } from './heartbeat'
 
 export interface SseOptions {
   heartbeatMs: number
@@ -34,44 +34,71 @@ export function formatEvent(id: string, event: string, data: unknown, json?: str
 }
 
 export function openSse(res: ServerResponse, opts: SseOptions): SseWriter {
-  res.writeHead(200, {
-    ...opts.headers,
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-  })
-  res.socket?.setNoDelay(true)
-  // Headers, the opening line and whatever the caller sends in this same tick (the `meta` event)
-  // leave in one write instead of three.
-  res.cork()
-  process.nextTick(() => res.uncork())
-  let closed = false
-  let wrote = true // since the last heartbeat tick
-  const write = (chunk: string) => {
-    if (closed || res.destroyed) return
-    wrote = true
-    res.write(chunk)
+  return new SseStream(res, opts)
+}
+
+/**
+ * One open stream. A class rather than closures: a held stream is one object here (plus its
+ * heartbeat entry and a close listener), which counts at 10,000 held streams (issue 8).
+ */
+class SseStream implements SseWriter {
+  private stopped = false
+  private wrote = true // since the last heartbeat tick
+  private readonly heartbeatMs: number
+
+  constructor(
+    private readonly res: ServerResponse,
+    opts: SseOptions,
+  ) {
+    this.heartbeatMs = opts.heartbeatMs
+    res.writeHead(200, {
+      ...opts.headers,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    })
+    res.socket?.setNoDelay(true)
+    // Headers, the opening line and whatever the caller sends in this same tick (the `meta` event)
+    // leave in one write instead of three.
+    res.cork()
+    process.nextTick(() => res.uncork())
+    joinHeartbeat(this.heartbeatMs, this)
+    res.once('close', () => this.stop())
+    this.write(opts.retryMs ? `retry: ${opts.retryMs}\n\n` : ': open\n\n')
   }
-  const leave = joinHeartbeat(opts.heartbeatMs, () => {
-    if (!wrote) write(': ping\n\n')
-    wrote = false
-  })
-  const stop = () => {
-    closed = true
-    leave()
+
+  get closed() {
+    return this.stopped || this.res.destroyed
   }
-  res.on('close', stop)
-  write(opts.retryMs ? `retry: ${opts.retryMs}\n\n` : ': open\n\n')
-  return {
-    send: (id, event, data, json) => write(formatEvent(id, event, data, json)),
-    comment: (text) => write(`: ${text.replace(/[\r\n]+/g, ' ')}\n\n`),
-    end() {
-      if (!closed && !res.destroyed) res.end()
-      stop()
-    },
-    get closed() {
-      return closed || res.destroyed
-    },
+
+  send(id: string, event: string, data: unknown, json?: string) {
+    this.write(formatEvent(id, event, data, json))
+  }
+
+  comment(text: string) {
+    this.write(`: ${text.replace(/[\r\n]+/g, ' ')}\n\n`)
+  }
+
+  end() {
+    if (!this.closed) this.res.end()
+    this.stop()
+  }
+
+  /** Heartbeat tick: a `: ping` when nothing else was written since the last one. */
+  beat() {
+    if (!this.wrote) this.write(': ping\n\n')
+    this.wrote = false
+  }
+
+  private write(chunk: string) {
+    if (this.closed) return
+    this.wrote = true
+    this.res.write(chunk)
+  }
+
+  private stop() {
+    this.stopped = true
+    leaveHeartbeat(this.heartbeatMs, this)
   }
 }

@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Audit } from '../audit/audit'
 import { isVcError, VcError } from '../errors'
+import { installJsonBody } from '../http/body'
 import type { CidrList } from '../http/cidr'
 import { checkSignature, spendNonce } from '../http/s2s-signature'
 import type { Kv } from '../kv/types'
@@ -37,6 +38,7 @@ const S2S_BODY_LIMIT = 8 * 1024
 const JSON_TYPE = /^application\/json\s*(;|$)/i
 
 export async function sessionRoutes(app: FastifyInstance, o: SessionRoutesOptions) {
+  installJsonBody(app, { keepRaw: true }) // the signature covers the bytes as sent
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     if (o.allowlist.size && !o.allowlist.has(request.ip)) throw new VcError('VC_ERR_IP_NOT_ALLOWED')
     // Even an empty body must be declared JSON: a signed call is never anything else.

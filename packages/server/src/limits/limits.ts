@@ -5,7 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { VcError } from '../errors'
-import { joinHeartbeat } from '../http/heartbeat'
+import { joinHeartbeat, leaveHeartbeat } from '../http/heartbeat'
 import type { Kv, RedisKv } from '../kv'
 import { rateLimitedError, rateLimitHeaders, tightest } from './headers'
 import { ipKey } from './ip-key'
@@ -98,9 +98,10 @@ export function createLimits(d: LimitsDeps) {
       throw rateLimitedError([{ ...full, resetMs: 5_000 }])
     }
     // One shared ticker refreshes every open slot (no timer per stream: issue 8, held streams).
-    const leave = joinHeartbeat(SLOT_TTL_MS / 3, () => void slots.refresh(user.userId, slot))
+    const refresher = { beat: () => void slots.refresh(user.userId, slot) }
+    joinHeartbeat(SLOT_TTL_MS / 3, refresher)
     reply.raw.once('close', () => {
-      leave()
+      leaveHeartbeat(SLOT_TTL_MS / 3, refresher)
       void slots.release(user.userId, slot)
     })
   }
