@@ -50,8 +50,11 @@ export interface SendContext {
   clientIp: string | null
   userAgent: string | null
   requestId?: string
-  /** Aborts when the widget's connection closes (attached streams stop; the answer goes on). */
-  signal?: AbortSignal
+  /**
+   * A signal that aborts when the widget's connection closes (attached streams stop; the answer goes
+   * on), made on demand: most sends never need one.
+   */
+  signal?: () => AbortSignal
   /**
    * The request's rate limits, still running: the send's own first writes go out beside them, and
    * nothing is answered or attached until they allowed it.
@@ -106,7 +109,7 @@ export function createRelay(d: RelayDeps) {
         if (taken.status === 'rejected') throw taken.reason
         if (!reserved) {
           const first = (await d.kv.get(reservation)) ?? ''
-          const from = { afterSeq: -1, signal: ctx.signal, waitForRowMs: 3000 }
+          const from = { afterSeq: -1, signal: ctx.signal?.(), waitForRowMs: 3000 }
           return await attachToMessage(d, user, first, from, sink)
         }
       }
