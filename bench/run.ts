@@ -102,10 +102,9 @@ async function main() {
   let heldCap: string | undefined
   if (nofile < plan.nofile) {
     const max = Math.floor((nofile - 1024) / 2)
-    const capped = [...new Set(plan.held.steps.map((m) => Math.min(m, max)))]
-    if (capped.some((m, i) => m !== plan.held.steps[i])) {
+    if (plan.held.steps.some((m) => m > max)) {
       heldCap = `open-file hard limit ${nofile} (not raisable here): held streams capped at ${max.toLocaleString('en-US')}`
-      plan.held.steps = capped
+      plan.held.steps = [...new Set(plan.held.steps.map((m) => Math.min(m, max)))]
     }
     plan.nofile = nofile
   }

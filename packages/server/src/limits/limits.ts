@@ -16,7 +16,7 @@ import {
   type LimitName,
   type LimitResult,
 } from './limiter'
-import { createStreamSlots, SLOT_TTL_MS } from './stream-slots'
+import { createStreamSlots, SLOT_TTL_MS, type HeldSlot } from './stream-slots'
 
 export interface LimitsConfig {
   ipRequestsPerMinute: number
@@ -56,6 +56,9 @@ export function createLimits(d: LimitsDeps) {
   ] as const
   const s2sKey = make('s2s-key', c.s2sKeyPerMinute, MINUTE, 'refuse')
   const slots = createStreamSlots(d.kv, d.onStoreError)
+  // Every slot this instance holds, refreshed together on one shared ticker (issue 8, held streams).
+  const held = new Set<HeldSlot>()
+  const refresher = { beat: () => void slots.refresh(held) }
 
   /** Consumes one point of each limiter; headers for the tightest; 429 when any refused. */
   async function enforce(reply: FastifyReply, checks: [Limiter, string][]) {
@@ -97,11 +100,11 @@ export function createLimits(d: LimitsDeps) {
       // No window to wait for: a stream may end any moment, so ask the client to retry soon.
       throw rateLimitedError([{ ...full, resetMs: 5_000 }])
     }
-    // One shared ticker refreshes every open slot (no timer per stream: issue 8, held streams).
-    const refresher = { beat: () => void slots.refresh(user.userId, slot) }
-    joinHeartbeat(SLOT_TTL_MS / 3, refresher)
+    const mine: HeldSlot = { userId: user.userId, slot }
+    if (held.add(mine).size === 1) joinHeartbeat(SLOT_TTL_MS / 3, refresher)
     reply.raw.once('close', () => {
-      leaveHeartbeat(SLOT_TTL_MS / 3, refresher)
+      held.delete(mine)
+      if (!held.size) leaveHeartbeat(SLOT_TTL_MS / 3, refresher)
       void slots.release(user.userId, slot)
     })
   }

@@ -32,11 +32,24 @@ function contract(name: string, make: () => StreamSlots) {
     it('should keep a refreshed slot and ignore refreshing a released one', async () => {
       const sut = make()
       const a = (await sut.acquire('u3', 1))!
-      await sut.refresh('u3', a)
+      await sut.refresh([{ userId: 'u3', slot: a }])
       expect(await sut.count('u3')).toBe(1)
       await sut.release('u3', a)
-      await sut.refresh('u3', a)
+      await sut.refresh([{ userId: 'u3', slot: a }])
       expect(await sut.count('u3')).toBe(0)
+    })
+
+    it('should refresh many slots of many users in one call', async () => {
+      const sut = make()
+      const held = []
+      for (let i = 0; i < 1_200; i++) {
+        const userId = `many-${i % 7}`
+        held.push({ userId, slot: (await sut.acquire(userId, 1_000))! })
+      }
+      await sut.release(held[0]!.userId, held[0]!.slot)
+      await sut.refresh(held)
+      const counts = await Promise.all([0, 1, 2, 3, 4, 5, 6].map((u) => sut.count(`many-${u}`)))
+      expect(counts.reduce((a, b) => a + b)).toBe(1_199)
     })
   })
 }
@@ -62,6 +75,22 @@ describe('crash safety', () => {
     expect(await sut.acquire('crashed', 1)).toBeTruthy()
     expect(await kv.redis.zscore(kv.key('streams:crashed'), 'dead-slot')).toBeNull()
     expect(await kv.redis.pttl(kv.key('streams:crashed'))).toBeGreaterThan(0)
+  })
+})
+
+describe('refresh (redis)', () => {
+  it('should push the expiry of every held slot out, across batches, and skip released ones', async () => {
+    const sut = createRedisStreamSlots(kv)
+    const held = []
+    for (let i = 0; i < 1_100; i++)
+      held.push({ userId: `r-${i % 3}`, slot: (await sut.acquire(`r-${i % 3}`, 1_000))! })
+    const soon = Date.now() + 1_000
+    for (const h of held) await kv.redis.zadd(kv.key(`streams:${h.userId}`), soon, h.slot)
+    await sut.release(held[5]!.userId, held[5]!.slot)
+    await sut.refresh(held)
+    const scores = await Promise.all(held.map((h) => kv.redis.zscore(kv.key(`streams:${h.userId}`), h.slot)))
+    expect(scores[5]).toBeNull()
+    expect(scores.filter((s) => s !== null && Number(s) > soon + 30_000)).toHaveLength(1_099)
   })
 })
 
