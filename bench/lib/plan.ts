@@ -24,6 +24,8 @@ Options:
   --log-level <level>  the service's LOG_LEVEL (default info, as in production)
   --node-args=<flags>  extra flags for the service's node, e.g. --node-args=--trace-gc (stdout goes to
                        the service log) or "--inspect=127.0.0.1:9229" (to sample allocations)
+  --held <list>        the held-stream steps, e.g. --held 10000 (one step on a fresh service: its RSS
+                       is not inflated by an earlier step's heap); capped by the open-file limit
   --keep               keep the run's directory (service.log, nginx files) and print where it is
   --help               this text
 `
@@ -68,6 +70,7 @@ export function parsePlan(argv: string[]): Plan | 'help' {
       'log-level': { type: 'string' },
       'node-args': { type: 'string' },
       keep: { type: 'boolean' },
+      held: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -84,7 +87,11 @@ export function parsePlan(argv: string[]): Plan | 'help' {
   }
   const n = (count: number) => Math.max(1, Math.round(count * scale))
   const durationMs = seconds * 1000
-  const held = (quick ? [200] : [1000, 5000, 10_000]).map(n)
+  const held = values.held
+    ? values.held.split(',').map((v) => Number(v.trim()))
+    : (quick ? [200] : [1000, 5000, 10_000]).map(n)
+  if (!held.every((m) => Number.isInteger(m) && m > 0))
+    throw new Error(`--held takes whole numbers, got ${values.held}`)
   return {
     quick,
     scenarios: SCENARIOS.filter((s) => scenarios.includes(s)),
