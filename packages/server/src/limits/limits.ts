@@ -101,7 +101,8 @@ export function createLimits(d: LimitsDeps) {
       throw rateLimitedError([{ ...full, resetMs: 5_000 }])
     }
     const mine: HeldSlot = { userId: user.userId, slot }
-    if (held.add(mine).size === 1) joinHeartbeat(SLOT_TTL_MS / 3, refresher)
+    held.add(mine)
+    joinHeartbeat(SLOT_TTL_MS / 3, refresher) // joining again is a no-op
     reply.raw.once('close', () => {
       held.delete(mine)
       if (!held.size) leaveHeartbeat(SLOT_TTL_MS / 3, refresher)

@@ -79,20 +79,13 @@ export function createRedisStreamSlots(kv: RedisKv, ttlMs = SLOT_TTL_MS): Stream
       return ok === 1 ? slot : undefined
     },
     async refresh(held) {
+      const all = [...held]
       const batches: Promise<number>[] = []
-      let keys: string[] = []
-      let slots: string[] = []
-      const send = () => {
-        batches.push(scripts.vcSlotRefresh(keys.length, ...keys, ttlMs, ...slots))
-        keys = []
-        slots = []
+      for (let i = 0; i < all.length; i += REFRESH_BATCH) {
+        const batch = all.slice(i, i + REFRESH_BATCH)
+        const keys = batch.map((h) => kv.key(slotKey(h.userId)))
+        batches.push(scripts.vcSlotRefresh(batch.length, ...keys, ttlMs, ...batch.map((h) => h.slot)))
       }
-      for (const h of held) {
-        keys.push(kv.key(slotKey(h.userId)))
-        slots.push(h.slot)
-        if (keys.length === REFRESH_BATCH) send()
-      }
-      if (keys.length) send()
       await Promise.all(batches)
     },
     async release(userId, slot) {
