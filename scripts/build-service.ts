@@ -5,14 +5,14 @@
  * Why bundle rather than run the sources through tsx: tsx compiles with esbuild's `keepNames`, which
  * wraps every closure in `__name(fn, "…")`; each call defines a property on a fresh function and turns
  * its property store into a dictionary (≈ 256 B). The relay makes several closures per open answer:
- * 30.2 → 25.0 KB of JS heap per held stream (bench/README.md finding 11). Dependencies stay external.
+ * 33.0 → 27.9 KB of JS heap per held stream (bench/README.md finding 11). Dependencies stay external.
  */
 import { build } from 'esbuild'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('../', import.meta.url))
 
-export const SERVICE_BUNDLE = `${root}packages/server/dist/main.js`
+const SERVICE_BUNDLE = `${root}packages/server/dist/main.js`
 
 /** Bundles the service's entry point to `outfile` (≈ 0.3 s) and returns it. */
 export async function buildService(outfile = SERVICE_BUNDLE): Promise<string> {
