@@ -5,8 +5,10 @@
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici'
 import { VcError } from '../errors'
 import type { CozeAuth, CozeCredential } from './auth'
-import { parseCozeEvent, type CozeChat, type CozeEvent, type CozeMessage } from './events'
-import { createSseReader } from './sse'
+import { openChatStream, type ChatStream, type ChatStreamHooks } from './chat-stream'
+import type { CozeChat, CozeMessage } from './events'
+
+export type { ChatStream } from './chat-stream'
 
 export interface CozeClientOptions {
   apiBase: string
@@ -34,16 +36,6 @@ export class CozeApiError extends Error {
   }
 }
 
-export interface ChatStream {
-  /**
-   * Delivers each event synchronously as its bytes arrive (no generator or promise per token).
-   * `onEvent` returns true to stop reading. Resolves at the end of the body or once stopped; rejects
-   * on a network failure or abort (as `upstreamFailure`) or with whatever `onEvent` threw.
-   */
-  read(onEvent: (e: CozeEvent) => boolean | void): Promise<void>
-  abort(): void
-}
-
 /**
  * Request bodies get a buffer of their own: undici turns a string into a buffer-pool slice, and the
  * request lives as long as its answer streams, so each held answer would pin an 8 KB pool slab
@@ -57,6 +49,9 @@ export function createCozeClient(o: CozeClientOptions) {
   const dispatcher =
     o.dispatcher ??
     new Agent({ keepAliveTimeout: 30_000, headersTimeout: o.idleTimeoutMs, bodyTimeout: o.idleTimeoutMs })
+  // The streamed chat is dispatched with an origin and a path; an API base may carry a path prefix.
+  const base = new URL(o.apiBase)
+  const api = { origin: base.origin, prefix: base.pathname.replace(/\/+$/, '') }
 
   async function send(cred: CozeCredential, method: 'GET' | 'POST', path: string, body?: unknown) {
     try {
@@ -78,20 +73,23 @@ export function createCozeClient(o: CozeClientOptions) {
 
   /** Reads a JSON reply; `{code≠0}` and non-2xx become CozeApiError (protocol §1.4). */
   async function json<T>(res: Dispatcher.ResponseData): Promise<T> {
-    const logid = headerOf(res, 'x-tt-logid')
     const text = await res.body.text().catch((err) => {
       throw upstreamFailure(err)
     })
-    let body: { code?: number; msg?: string; data?: T } | undefined
-    try {
-      body = JSON.parse(text)
-    } catch {
-      throw new CozeApiError(res.statusCode, -1, `Coze sent non-JSON (HTTP ${res.statusCode})`, logid)
-    }
-    if (res.statusCode >= 400 || (body?.code !== undefined && body.code !== 0)) {
-      throw new CozeApiError(res.statusCode, Number(body?.code ?? -1), String(body?.msg ?? 'error'), logid)
-    }
-    return body?.data as T
+    return replyData<T>(res.statusCode, text, headerOf(res.headers, 'x-tt-logid'))
+  }
+
+  const streamHooks: ChatStreamHooks = {
+    refused(status, text, logid) {
+      try {
+        replyData(status, text, logid)
+      } catch (err) {
+        return err as Error
+      }
+      return new CozeApiError(status, -1, 'Coze did not open a stream', logid)
+    },
+    failed: upstreamFailure,
+    onMalformedEvent: o.onMalformedEvent,
   }
 
   function accepted<T>(result: T): T {
@@ -126,42 +124,25 @@ export function createCozeClient(o: CozeClientOptions) {
 
     /** Opens the streamed chat; resolves once Coze accepted it (an SSE response), before any event. */
     streamChat(input: { conversationId: string; userId: string; question: string }): Promise<ChatStream> {
+      const body = encoder.encode(
+        JSON.stringify({
+          bot_id: o.botId,
+          user_id: input.userId,
+          stream: true,
+          auto_save_history: true,
+          additional_messages: [
+            { role: 'user', type: 'question', content: input.question, content_type: 'text' },
+          ],
+        }),
+      )
+      const path = `${api.prefix}/v3/chat?conversation_id=${encodeURIComponent(input.conversationId)}`
       return withAuth(async (cred) => {
-        const res = await send(
-          cred,
-          'POST',
-          `/v3/chat?conversation_id=${encodeURIComponent(input.conversationId)}`,
-          {
-            bot_id: o.botId,
-            user_id: input.userId,
-            stream: true,
-            auto_save_history: true,
-            additional_messages: [
-              { role: 'user', type: 'question', content: input.question, content_type: 'text' },
-            ],
-          },
-        )
-        // Stream-open errors arrive as plain JSON, not SSE (protocol §7.1).
-        if (res.statusCode !== 200 || !String(res.headers['content-type'] ?? '').includes('event-stream')) {
-          await json(res)
-          throw new CozeApiError(
-            res.statusCode,
-            -1,
-            'Coze did not open a stream',
-            headerOf(res, 'x-tt-logid'),
-          )
-        }
-        // Destroying the body aborts the request (undici); no AbortController per answer. Only the
-        // body is kept: the reply's headers are not needed for as long as the answer lasts.
-        const body = res.body
-        let aborted = false
-        return {
-          read: (onEvent) => readEvents(body, onEvent),
-          abort() {
-            if (aborted) return
-            aborted = true
-            body.on('error', () => undefined).destroy()
-          },
+        const headers = { authorization: `Bearer ${cred.token}`, 'content-type': 'application/json' }
+        const req = { origin: api.origin, path, headers, body, timeoutMs: o.idleTimeoutMs }
+        try {
+          return await openChatStream(dispatcher, req, streamHooks)
+        } catch (err) {
+          throw upstreamFailure(err)
         }
       })
     },
@@ -185,40 +166,6 @@ export function createCozeClient(o: CozeClientOptions) {
 
     close: () => dispatcher.close(),
   }
-
-  function readEvents(body: Dispatcher.ResponseData['body'], onEvent: (e: CozeEvent) => boolean | void) {
-    return new Promise<void>((resolve, reject) => {
-      let done = false
-      const finish = (err?: unknown) => {
-        if (done) return
-        done = true
-        body.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose)
-        body.on('error', () => undefined) // a late abort of a finished stream is nobody's business
-        if (err === undefined) resolve()
-        else reject(err)
-      }
-      const reader = createSseReader((m) => {
-        if (done) return
-        const e = parseCozeEvent(m.event, m.data)
-        if (!e) return o.onMalformedEvent?.(m.event)
-        try {
-          if (onEvent(e)) finish()
-        } catch (err) {
-          finish(err)
-        }
-      })
-      const onData = (chunk: Uint8Array) => reader.feed(chunk)
-      const onEnd = () => {
-        reader.end()
-        finish()
-      }
-      const onError = (err: unknown) => finish(upstreamFailure(err))
-      // Destroyed without an error (never after 'end' or 'error', which come first).
-      const onClose = () => onError(body.errored ?? new Error('the stream closed before its end'))
-      body.on('data', onData).on('end', onEnd).on('error', onError).once('close', onClose)
-      if (body.errored) onError(body.errored)
-    })
-  }
 }
 
 export type CozeClient = ReturnType<typeof createCozeClient>
@@ -226,9 +173,23 @@ export type CozeClient = ReturnType<typeof createCozeClient>
 const ids = (conversationId: string, chatId: string) =>
   `conversation_id=${encodeURIComponent(conversationId)}&chat_id=${encodeURIComponent(chatId)}`
 
-const headerOf = (res: Dispatcher.ResponseData, name: string) => {
-  const v = res.headers[name]
+const headerOf = (headers: Record<string, string | string[] | undefined>, name: string) => {
+  const v = headers[name]
   return Array.isArray(v) ? v[0] : v
+}
+
+/** A reply's JSON envelope: `{code≠0}` and non-2xx become CozeApiError (protocol §1.4). */
+function replyData<T>(status: number, text: string, logid: string | undefined): T {
+  let body: { code?: number; msg?: string; data?: T } | undefined
+  try {
+    body = JSON.parse(text)
+  } catch {
+    throw new CozeApiError(status, -1, `Coze sent non-JSON (HTTP ${status})`, logid)
+  }
+  if (status >= 400 || (body?.code !== undefined && body.code !== 0)) {
+    throw new CozeApiError(status, Number(body?.code ?? -1), String(body?.msg ?? 'error'), logid)
+  }
+  return body?.data as T
 }
 
 /** Network-level failures as catalogue errors: timeouts → 504, anything else → 503/502. */
