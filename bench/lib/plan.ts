@@ -26,6 +26,7 @@ Options:
                        the service log) or "--inspect=127.0.0.1:9229" (to sample allocations)
   --held <list>        the held-stream steps, e.g. --held 10000 (one step on a fresh service: its RSS
                        is not inflated by an earlier step's heap); capped by the open-file limit
+  --streams <list>     the relay steps (concurrent streams at 20 tokens/s), e.g. --streams 1000
   --keep               keep the run's directory (service.log, nginx files) and print where it is
   --help               this text
 `
@@ -71,6 +72,7 @@ export function parsePlan(argv: string[]): Plan | 'help' {
       'node-args': { type: 'string' },
       keep: { type: 'boolean' },
       held: { type: 'string' },
+      streams: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -87,11 +89,8 @@ export function parsePlan(argv: string[]): Plan | 'help' {
   }
   const n = (count: number) => Math.max(1, Math.round(count * scale))
   const durationMs = seconds * 1000
-  const held = values.held
-    ? values.held.split(',').map((v) => Number(v.trim()))
-    : (quick ? [200] : [1000, 5000, 10_000]).map(n)
-  if (!held.every((m) => Number.isInteger(m) && m > 0))
-    throw new Error(`--held takes whole numbers, got ${values.held}`)
+  const held = steps('held', values.held) ?? (quick ? [200] : [1000, 5000, 10_000]).map(n)
+  const relaySteps = steps('streams', values.streams) ?? (quick ? [100] : [250, 500, 1000, 1500]).map(n)
   return {
     quick,
     scenarios: SCENARIOS.filter((s) => scenarios.includes(s)),
@@ -110,7 +109,7 @@ export function parsePlan(argv: string[]): Plan | 'help' {
     // Back-to-back one-token answers: what one send costs, with next to no relaying.
     sendRate: { users: n(quick ? 10 : 50) },
     relay: {
-      steps: (quick ? [100] : [250, 500, 1000, 1500]).map(n),
+      steps: relaySteps,
       tps: 20,
       tokens: quick ? 30 : 100,
       rampMs: quick ? 500 : 2000,
@@ -121,4 +120,13 @@ export function parsePlan(argv: string[]): Plan | 'help' {
     resume: { replays: quick ? 5 : 50, events: 1000 },
     nofile: Math.max(65_536, Math.max(...held) * 3 + 4096),
   }
+}
+
+/** A list option of whole, positive counts (`--held`, `--streams`); undefined when not given. */
+function steps(option: string, value: string | undefined): number[] | undefined {
+  if (value === undefined) return undefined
+  const list = value.split(',').map((v) => Number(v.trim()))
+  if (!list.every((m) => Number.isInteger(m) && m > 0))
+    throw new Error(`--${option} takes whole numbers, got ${value}`)
+  return list
 }
