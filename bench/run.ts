@@ -1,19 +1,29 @@
 /**
  * `npm run bench`: what the Chat Service adds on top of Coze (issue 8, SPEC §7). Every scenario runs
- * the same load three ways in one run — (a) client → coze-sim, (b) client → nginx → coze-sim,
+ * the same load three ways in one run — (a) client → coze-sim, (b) client → nginx (or, with
+ * `--proxy node`, the bare Node relay of bench/node-relay.ts) → coze-sim,
  * (c) client → Chat Service (`npm run service`: MariaDB, Redis, limits, metrics, audit) → coze-sim — so
  * the figures are differences on the same noisy machine. The service is pinned to core 0; the load
  * generator (its own process) and the sim to core 1. Prints a Markdown table; writes JSON under
  * bench/results/. Everything is loopback and bounded in count and time. See bench/README.md.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, openSync } from 'node:fs'
+import {
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { createServer } from 'node:net'
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { BOT_ID, createDatabase, keyPair, OAUTH_APP, PAT, redisPrefix, runSuffix, S2S_KEY } from './lib/infra'
-import { ensureNginx, nginxVersion, startNginx, type Nginx } from './lib/nginx'
+import { ensureNginx, nginxVersion, startNginx, type Proxy } from './lib/nginx'
 import { HELP, parsePlan, type Plan, type ScenarioName } from './lib/plan'
 import {
   canPin,
@@ -97,7 +107,7 @@ async function main() {
     return 2
   }
 
-  // Each held stream costs the service two descriptors (widget + Coze) and nginx two as well.
+  // Each held stream costs the service two descriptors (widget + Coze) and the proxy two as well.
   const nofile = grantableNofile(plan.nofile)
   let heldCap: string | undefined
   if (nofile < plan.nofile) {
@@ -143,7 +153,7 @@ async function main() {
     loadavgStart: loadavg().map((x) => round(x)),
     loadavgEnd: [] as (number | null)[],
     pinned: canPin()
-      ? 'service + nginx on core 0; load generator + coze-sim on core 1'
+      ? 'service + proxy on core 0; load generator + coze-sim on core 1'
       : 'no (taskset or 2 cores missing)',
     nofileHardLimit: nofileOf('self', 'hard'),
     nofileGiven: plan.nofile,
@@ -161,7 +171,7 @@ async function main() {
   let profile: ProfileSummary | undefined
   let service: { proc: ChildProcess; url: string; logFile: string } | undefined
   try {
-    // ── infrastructure: database, Redis prefix, keys, sim, nginx, service, load generator ─────────────
+    // ── infrastructure: database, Redis prefix, keys, sim, proxy, service, load generator ─────────────
     const keys = keyPair()
     const [db, redis] = await Promise.all([createDatabase(suffix), redisPrefix(suffix)])
     cleanups.push({ what: 'database', fn: () => db.drop() })
@@ -172,16 +182,21 @@ async function main() {
     const sim = await startSim(keys.publicKeyPem, plan.nofile)
     cleanups.push({ what: 'coze-sim', fn: () => stopProcess(sim.proc, 'SIGTERM', 5000) })
 
-    let nginx: Nginx | undefined
-    let nginxSkip: string | undefined
-    if (!plan.nginx) nginxSkip = 'skipped (--no-nginx)'
-    else {
+    let proxy: Proxy | undefined
+    let proxySkip: string | undefined
+    if (!plan.nginx) proxySkip = 'skipped (--no-nginx)'
+    else if (plan.proxy === 'node') {
+      proxy = await startNodeRelay(sim.url, plan.nofile)
+      const p = proxy
+      cleanups.push({ what: 'node relay', fn: () => stopProcess(p.master, 'SIGTERM', 5000) })
+      machine.versions.nodeRelay = packageVersions(['fastify', 'undici'])
+    } else {
       const found = ensureNginx(plan.installNginx && !plan.quick, log)
-      if (!found.path) nginxSkip = found.reason
+      if (!found.path) proxySkip = found.reason
       else {
         machine.versions.nginx = nginxVersion(found.path)
         try {
-          nginx = await startNginx({
+          proxy = await startNginx({
             path: found.path,
             dir,
             port: await freePort(),
@@ -189,14 +204,14 @@ async function main() {
             cpu: 0,
             nofile: plan.nofile,
           })
-          const n = nginx
+          const n = proxy
           cleanups.push({ what: 'nginx', fn: () => stopProcess(n.master, 'SIGQUIT', 5000) })
         } catch (err) {
-          nginxSkip = `nginx did not start: ${(err as Error).message}`
+          proxySkip = `nginx did not start: ${(err as Error).message}`
         }
       }
     }
-    if (nginxSkip) log(`way (b) nginx: ${nginxSkip}`)
+    if (proxySkip) log(`way (b) ${plan.proxy}: ${proxySkip}`)
 
     const port = await freePort()
     const logFile = join(dir, 'service.log')
@@ -243,7 +258,7 @@ async function main() {
       kind: 'init',
       endpoints: {
         simUrl: sim.url,
-        nginxUrl: nginx?.url,
+        proxyUrl: proxy?.url,
         serviceUrl: service.url,
         pat: PAT,
         botId: BOT_ID,
@@ -262,14 +277,14 @@ async function main() {
 
     const sampler = cpuSampler(() => ({
       service: [proc.pid!],
-      nginx: nginx?.workers() ?? [],
+      proxy: proxy?.workers() ?? [],
       sim: [sim.proc.pid!],
       loadgen: [loadgen.proc.pid!],
       redis: pidsByName('redis-server'),
       mysql: [...pidsByName('mariadbd'), ...pidsByName('mysqld')],
     }))
     cleanups.push({ what: 'sampler', fn: async () => sampler.stop() })
-    const ways: Way[] = nginx ? ['a', 'b', 'c'] : ['a', 'c']
+    const ways: Way[] = proxy ? ['a', 'b', 'c'] : ['a', 'c']
     const ctx: Ctx = {
       profileDir,
       plan,
@@ -278,9 +293,9 @@ async function main() {
       ways,
       serviceUrl: service.url,
       servicePid: proc.pid!,
-      nginx,
+      proxy,
       sim,
-      nginxSkip,
+      proxySkip,
     }
 
     // ── scenarios ───────────────────────────────────────────────────────────────────────────────
@@ -337,7 +352,7 @@ async function main() {
 
   machine.loadavgEnd = loadavg().map((x) => round(x))
   const rows = outcomes.flatMap((o) => o.rows)
-  const table = markdownTable(rows)
+  const table = markdownTable(rows, PROXY_NAME[plan.proxy])
   const failed = outcomes.filter((o) => !o.ok)
   const seconds = round((Date.now() - t0) / 1000, 1)
   const file = join(resultsDir, `${stamp}-${plan.quick ? 'quick' : 'full'}.json`)
@@ -437,6 +452,40 @@ async function startSim(publicKeyPem: string, nofile: number) {
   return { proc, url, reset: () => proc.send({ kind: 'reset' }) }
 }
 
+/** How way (b) is named in the table and its notes. */
+const PROXY_NAME = { nginx: 'nginx', node: 'node relay' } as const
+
+/** Way (b) with `--proxy node`: bench/node-relay.ts, pinned beside the service like nginx. */
+async function startNodeRelay(upstream: string, nofile: number): Promise<Proxy> {
+  const port = await freePort()
+  const proc = launch(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'bench/node-relay.ts'), String(port), upstream],
+    { cpu: 0, nofile, cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  )
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the node relay did not start within 30 s')), 30_000)
+    proc.once('exit', (code) => reject(new Error(`the node relay exited (${code})`)))
+    proc.once('message', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+  })
+  return { url: `http://127.0.0.1:${port}`, master: proc, workers: () => [proc.pid!] }
+}
+
+/** `fastify 5.x, undici 7.y`: what the node relay runs on. */
+function packageVersions(names: string[]): string {
+  return names
+    .map((n) => {
+      const pkg = JSON.parse(readFileSync(join(root, 'node_modules', n, 'package.json'), 'utf8')) as {
+        version: string
+      }
+      return `${n} ${pkg.version}`
+    })
+    .join(', ')
+}
+
 async function waitReady(url: string, proc: ChildProcess, stderr: string[]) {
   const deadline = Date.now() + 60_000
   for (;;) {
@@ -506,8 +555,8 @@ interface Ctx {
   ways: Way[]
   serviceUrl: string
   servicePid: number
-  nginx?: Nginx
-  nginxSkip?: string
+  proxy?: Proxy
+  proxySkip?: string
   sim: { proc: ChildProcess; reset(): void }
 }
 
@@ -640,7 +689,7 @@ const ttftScenario: Runner = async (ctx) => {
       thinkMs: t.thinkMs,
       timeoutMs: ctx.plan.durationMs + 60_000,
     })
-    cpu[way] = ctx.sampler.percent(way === 'c' ? 'service' : way === 'b' ? 'nginx' : 'sim', [
+    cpu[way] = ctx.sampler.percent(way === 'c' ? 'service' : way === 'b' ? 'proxy' : 'sim', [
       start,
       Date.now(),
     ])
@@ -720,7 +769,7 @@ const sendRateScenario: Runner = async (ctx) => {
       thinkMs: 0,
       timeoutMs: ctx.plan.durationMs + 60_000,
     })
-    cpu[way] = ctx.sampler.percent(way === 'c' ? 'service' : way === 'b' ? 'nginx' : 'sim', [
+    cpu[way] = ctx.sampler.percent(way === 'c' ? 'service' : way === 'b' ? 'proxy' : 'sim', [
       start,
       Date.now(),
     ])
@@ -743,7 +792,7 @@ const sendRateScenario: Runner = async (ctx) => {
     {
       scenario: s,
       metric: 'CPU per send',
-      note: '(a): the sim; (b): nginx; (c): the service',
+      note: `(a): the sim; (b): ${PROXY_NAME[ctx.plan.proxy]}; (c): the service`,
       unit: 'ms',
       a: cpuPerSend('a'),
       b: ctx.ways.includes('b') ? cpuPerSend('b') : undefined,
@@ -789,7 +838,7 @@ const relayScenario: Runner = async (ctx) => {
       if (way === 'c') waited = waiting()
       if (way === 'c') lag = await loopLag(ctx.serviceUrl)
       cpu[way] = Object.fromEntries(
-        ['service', 'nginx', 'sim', 'loadgen', 'redis', 'mysql'].map((g) => [
+        ['service', 'proxy', 'sim', 'loadgen', 'redis', 'mysql'].map((g) => [
           g,
           round(ctx.sampler.percent(g, res.window) ?? NaN, 1) ?? undefined,
         ]),
@@ -817,9 +866,9 @@ const relayScenario: Runner = async (ctx) => {
       {
         scenario: s,
         metric: 'CPU of the middle',
-        note: 'nginx / service; 100 % = 1 core',
+        note: `${PROXY_NAME[ctx.plan.proxy]} / service; 100 % = 1 core`,
         unit: '%',
-        b: ctx.ways.includes('b') ? cpuOf('b', 'nginx') : undefined,
+        b: ctx.ways.includes('b') ? cpuOf('b', 'proxy') : undefined,
         c: cpuOf('c', 'service'),
       },
       {
@@ -880,7 +929,7 @@ const heldScenario: Runner = async (ctx) => {
   const parts: { errors: number; errorSamples: string[] }[] = []
   const steps: Record<string, unknown>[] = []
   const middle = (way: Way): number[] =>
-    way === 'c' ? [ctx.servicePid] : way === 'b' ? (ctx.nginx?.workers() ?? []) : [ctx.sim.proc.pid!]
+    way === 'c' ? [ctx.servicePid] : way === 'b' ? (ctx.proxy?.workers() ?? []) : [ctx.sim.proc.pid!]
   const rss = (pids: number[]) => pids.reduce((s, pid) => s + (rssKb(pid) ?? 0), 0)
   let heap: HeapSummary | undefined
   for (const m of h.steps) {
@@ -912,7 +961,7 @@ const heldScenario: Runner = async (ctx) => {
       }
       const m1 = await ctx.loadgen.call<HeldMarkResult>({ kind: 'held-mark' })
       const window: [number, number] = [m0.at, m1.at]
-      const group = way === 'c' ? 'service' : way === 'b' ? 'nginx' : 'sim'
+      const group = way === 'c' ? 'service' : way === 'b' ? 'proxy' : 'sim'
       const cpuPct = ctx.sampler.percent(group, window)
       const cpuMs = ctx.sampler.used(group, window)
       if (snapshotting && baseline) {

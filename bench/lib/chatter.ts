@@ -62,8 +62,8 @@ export class Chatter {
   private get base(): string {
     if (this.way === 'a') return this.ep.simUrl
     if (this.way === 'b') {
-      if (!this.ep.nginxUrl) throw new Error('nginx is not running')
-      return this.ep.nginxUrl
+      if (!this.ep.proxyUrl) throw new Error('way (b), the proxy, is not running')
+      return this.ep.proxyUrl
     }
     return this.ep.serviceUrl
   }

@@ -46,10 +46,11 @@ export function nginxVersion(path: string): string {
   return (r.stderr || r.stdout).trim().replace(/^nginx version: /, '')
 }
 
-export interface Nginx {
+/** Way (b): nginx, or with `--proxy node` the bare Node relay (bench/node-relay.ts). */
+export interface Proxy {
   url: string
   master: ChildProcess
-  /** Worker pids (CPU and RSS are theirs). */
+  /** The pids that do the proxying: CPU and RSS are theirs (nginx's workers). */
   workers(): number[]
 }
 
@@ -60,7 +61,7 @@ export async function startNginx(o: {
   upstreamPort: number
   cpu?: number
   nofile: number
-}): Promise<Nginx> {
+}): Promise<Proxy> {
   const conf = join(o.dir, 'nginx.conf')
   writeFileSync(
     conf,

@@ -20,6 +20,8 @@ Options:
   --heap-snapshot      while the service holds the most idle streams, write a heap snapshot and
                        print what fills the heap per stream
   --no-nginx           skip way (b)
+  --proxy <nginx|node> what way (b) is: nginx (default), or node, a bare fastify + undici relay that
+                       only passes bytes through (the floor a Node relay cannot go below)
   --no-install         never apt-get install nginx (way (b) is skipped when it is missing)
   --log-level <level>  the service's LOG_LEVEL (default info, as in production)
   --node-args=<flags>  extra flags for the service's node, e.g. --node-args=--trace-gc (stdout goes to
@@ -39,6 +41,8 @@ export interface Plan {
   profile: boolean
   heapSnapshot: boolean
   nginx: boolean
+  /** Way (b): nginx, or the bare Node relay (bench/node-relay.ts). */
+  proxy: 'nginx' | 'node'
   installNginx: boolean
   logLevel: string
   /** Extra node flags for the service process (diagnostics only). */
@@ -68,6 +72,7 @@ export function parsePlan(argv: string[]): Plan | 'help' {
       'heap-snapshot': { type: 'boolean' },
       'no-nginx': { type: 'boolean' },
       'no-install': { type: 'boolean' },
+      proxy: { type: 'string' },
       'log-level': { type: 'string' },
       'node-args': { type: 'string' },
       keep: { type: 'boolean' },
@@ -87,6 +92,8 @@ export function parsePlan(argv: string[]): Plan | 'help' {
   for (const s of scenarios) {
     if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario "${s}" (one of ${SCENARIOS.join(', ')})`)
   }
+  const proxy = values.proxy ?? 'nginx'
+  if (proxy !== 'nginx' && proxy !== 'node') throw new Error(`--proxy is nginx or node, got ${proxy}`)
   const n = (count: number) => Math.max(1, Math.round(count * scale))
   const durationMs = seconds * 1000
   const held = steps('held', values.held) ?? (quick ? [200] : [1000, 5000, 10_000]).map(n)
@@ -99,6 +106,7 @@ export function parsePlan(argv: string[]): Plan | 'help' {
     profile: !!values.profile,
     heapSnapshot: !!values['heap-snapshot'],
     nginx: !values['no-nginx'],
+    proxy,
     installNginx: !values['no-install'],
     logLevel: values['log-level'] ?? 'info',
     nodeArgs: values['node-args']?.split(' ').filter(Boolean) ?? [],

@@ -1,14 +1,16 @@
 /** Messages between the bench orchestrator (`run.ts`) and the load generator process (`loadgen.ts`). */
 import type { Summary } from './stats'
 
-/** (a) client → coze-sim, (b) client → nginx → coze-sim, (c) client → Chat Service → coze-sim. */
+/**
+ * (a) client → coze-sim, (b) client → a plain proxy (nginx, or the bare Node relay) → coze-sim,
+ * (c) client → Chat Service → coze-sim.
+ */
 export type Way = 'a' | 'b' | 'c'
 export const WAYS: readonly Way[] = ['a', 'b', 'c']
-export const WAY_NAMES: Record<Way, string> = { a: 'direct', b: 'nginx', c: 'service' }
 
 export interface Endpoints {
   simUrl: string
-  nginxUrl?: string
+  proxyUrl?: string
   serviceUrl: string
   pat: string
   botId: string

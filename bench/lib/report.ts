@@ -26,9 +26,10 @@ const fmt = (v: number | null | undefined, unit: string) => {
 const diff = (x: number | null | undefined, a: number | null | undefined, unit: string) =>
   x === undefined || x === null || a === undefined || a === null ? '–' : fmt(x - a, unit)
 
-export function markdownTable(rows: Row[]): string {
+/** `proxy` names way (b): nginx, or the bare Node relay (`--proxy node`). */
+export function markdownTable(rows: Row[], proxy = 'nginx'): string {
   const head =
-    '| scenario | metric | (a) direct | (b) nginx | (c) service | (b)−(a) | (c)−(a) | target for (c) |\n' +
+    `| scenario | metric | (a) direct | (b) ${proxy} | (c) service | (b)−(a) | (c)−(a) | target for (c) |\n` +
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |'
   const lines = rows.map((r) => {
     const target = r.target ? `${r.target} ${r.pass === undefined ? '' : r.pass ? '✅' : '❌'}`.trim() : ''
