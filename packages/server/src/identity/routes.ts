@@ -17,6 +17,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     s2sKeyId?: string
   }
+  interface FastifyContextConfig {
+    /** The route spends a point of the per-key limit (session/create). */
+    s2sLimited?: boolean
+  }
 }
 
 export interface SessionRoutesOptions {
@@ -56,7 +60,7 @@ export async function sessionRoutes(app: FastifyInstance, o: SessionRoutesOption
     request.s2sKeyId = signed.keyId
     // The nonce and the key's limit share one Redis round trip. A replay spends no budget (its point goes
     // back); with Redis down the limit's 503 is the clearer answer.
-    const limit = request.routeOptions.url?.endsWith('/create') ? o.limit : undefined
+    const limit = request.routeOptions.config.s2sLimited ? o.limit : undefined
     const [nonce, limited] = await Promise.allSettled([spendNonce(o.kv, signed), limit?.take(request, reply)])
     if (
       nonce.status === 'rejected' &&
@@ -76,7 +80,7 @@ export async function sessionRoutes(app: FastifyInstance, o: SessionRoutesOption
     requestId: request.id,
   })
 
-  app.post('/create', { bodyLimit: S2S_BODY_LIMIT }, async (request, reply) => {
+  app.post('/create', { bodyLimit: S2S_BODY_LIMIT, config: { s2sLimited: true } }, async (request, reply) => {
     const body = sessionCreateBody.parse(request.body)
     const s = await o.sessions.create(body, { keyId: request.s2sKeyId!, clientIp: request.ip })
     request.log.debug({ sessionId: s.sessionId, user: s.user.phoneMasked }, 'session created') // audited too

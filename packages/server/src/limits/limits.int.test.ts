@@ -134,9 +134,11 @@ describe('per-key limit on session/create', () => {
   })
   afterAll(() => s?.close())
 
-  const create = (keyId: string, secret: string, nonce?: string) => {
-    const path = '/api/internal/session/create'
-    const body = JSON.stringify({ phone: randomPhone() })
+  const create = (keyId: string, secret: string, nonce?: string) =>
+    signedPost('/api/internal/session/create', { phone: randomPhone() }, keyId, secret, nonce)
+
+  const signedPost = (path: string, json: unknown, keyId: string, secret: string, nonce?: string) => {
+    const body = JSON.stringify(json)
     const timestamp = Math.floor(Date.now() / 1000)
     nonce ??= `n_${Math.random().toString(36).slice(2)}_${timestamp}`
     return fetch(s.url + path, {
@@ -162,6 +164,14 @@ describe('per-key limit on session/create', () => {
     expect(((await third.json()) as { error: { limit: string } }).error.limit).toBe('s2s-key')
     expect(third.headers.get('retry-after')).toBeTruthy()
     expect((await create('other-key', 'other-secret-0123456789')).status).toBe(201)
+  })
+
+  it('should leave session/revoke out of the key budget', async () => {
+    // The key spent its budget on creates in the test above; a revoke still goes through.
+    const path = '/api/internal/session/revoke'
+    const revoke = await signedPost(path, { phone: randomPhone() }, S2S_KEY.id, S2S_KEY.secret)
+    expect(revoke.status).toBe(200)
+    expect((await create(S2S_KEY.id, S2S_KEY.secret)).status).toBe(429)
   })
 
   it('should not spend a key budget on requests whose signature fails', async () => {
