@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest'
 import vectors from '../../../client/test/signature-v1.json'
 import { createMemoryKv } from '../kv/memory'
-import { canonical, verifySignedRequest } from './s2s-signature'
+import type { Kv } from '../kv/types'
+import { canonical, checkSignature, spendNonce, type SignedRequest } from './s2s-signature'
+
+/** The S2S hook's order: the in-process checks first, so a forged request never reaches the nonce. */
+async function verifySignedRequest(
+  r: SignedRequest,
+  deps: { keys: ReadonlyMap<string, string>; kv: Kv; nowMs: number },
+): Promise<string> {
+  const signed = checkSignature(r, deps)
+  await spendNonce(deps.kv, signed)
+  return signed.keyId
+}
 
 const v = vectors.vectors[0]!
 const keys = new Map([['k1', v.secret]])
@@ -28,7 +39,7 @@ describe('canonical', () => {
   }
 })
 
-describe('verifySignedRequest', () => {
+describe('checkSignature, then spendNonce', () => {
   it('should accept the README test vector and return the key id', async () => {
     expect(await verifySignedRequest(req(), { keys, kv: createMemoryKv(), nowMs: at })).toBe('k1')
   })

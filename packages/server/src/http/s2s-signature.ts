@@ -80,16 +80,3 @@ export async function spendNonce(kv: Kv, signed: { keyId: string; nonce: string 
   })
   if (!fresh) throw new VcError('VC_ERR_NONCE_REPLAYED')
 }
-
-/**
- * @returns the id of the key that signed the request
- * @throws VcError UNKNOWN_KEY | TIMESTAMP_OUT_OF_WINDOW | SIGNATURE_INVALID | NONCE_REPLAYED
- */
-export async function verifySignedRequest(
-  req: SignedRequest,
-  deps: { keys: ReadonlyMap<string, string>; kv: Kv; nowMs: number },
-): Promise<string> {
-  const signed = checkSignature(req, deps)
-  await spendNonce(deps.kv, signed)
-  return signed.keyId
-}
