@@ -34,6 +34,27 @@ export function runStreamLogContract(name: string, open: OpenLog) {
       await log.close()
     })
 
+    it('should give back every event exactly as appended, whatever its text', async () => {
+      const log = await open()
+      const m = id()
+      const texts = [
+        '"quoted" and \\ backslashes \\"',
+        'line\nbreak\r\n\ttab',
+        '\u2028\u2029 separators, \u0000 nul',
+        '😀 表情 👍🏽',
+        '\ud800 a lone surrogate',
+        '</script><b>',
+        '',
+      ]
+      const events = [...texts.map((t, i) => delta(i, t)), done(texts.length)]
+      // The relay hands over the data already serialised; other callers do not.
+      events.forEach((e, i) => log.append(m, e, i % 2 ? JSON.stringify(e.data) : undefined))
+      await log.flush()
+      expect(await log.read(m)).toEqual(events)
+      expect(await collect(log.follow(m, -1, new AbortController().signal))).toEqual(events)
+      await log.close()
+    })
+
     it('should resume after a seq without duplicates', async () => {
       const log = await open()
       const m = id()
