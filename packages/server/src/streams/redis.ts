@@ -16,7 +16,8 @@ import {
 } from './types'
 
 type Follower = (messageId: string) => void
-type Queued = LoggedEvent & { json?: string }
+/** One message's queued appends, as the script takes them: [ended (0/1), seq, event, data JSON, …]. */
+type Queued = (string | number)[]
 
 /**
  * One window's appends in one command, its events in one argument: ioredis builds a RESP string per
@@ -51,7 +52,7 @@ export async function openRedisStreamLog(
   const redis = kv.redis
   const channel = kv.key('stream-appended')
   const streamKey = (messageId: string) => kv.key(`stream:${messageId}`)
-  const pending = new Map<string, Queued[]>()
+  const pending = new Map<string, Queued>()
   if (!('vcStreamAppend' in redis)) redis.defineCommand('vcStreamAppend', { lua: APPEND })
   const script = redis as unknown as AppendScript
   const followers = new Map<string, Set<Follower>>()
@@ -68,12 +69,10 @@ export async function openRedisStreamLog(
     timer = undefined
     if (!pending.size) return flushing
     const keys: string[] = []
-    const batch: (string | number)[][] = []
-    for (const [messageId, events] of pending) {
+    const batch: Queued[] = []
+    for (const [messageId, queued] of pending) {
       keys.push(streamKey(messageId))
-      const entry: (string | number)[] = [events.some(isTerminalEvent) ? 1 : 0]
-      for (const e of events) entry.push(e.seq, e.event, e.json ?? JSON.stringify(e.data))
-      batch.push(entry)
+      batch.push(queued)
     }
     const args = [
       o.maxEvents,
@@ -98,11 +97,13 @@ export async function openRedisStreamLog(
   return {
     kind: 'redis',
     append(messageId, e, json) {
-      const list = pending.get(messageId) ?? []
-      list.push(json === undefined ? e : { ...e, json })
-      pending.set(messageId, list)
-      if (isTerminalEvent(e)) void writeBatch().catch(onError)
-      else timer ??= setTimeout(() => void writeBatch().catch(onError), o.flushMs)
+      let queued = pending.get(messageId)
+      if (!queued) pending.set(messageId, (queued = [0]))
+      queued.push(e.seq, e.event, json ?? JSON.stringify(e.data))
+      if (isTerminalEvent(e)) {
+        queued[0] = 1
+        void writeBatch().catch(onError)
+      } else timer ??= setTimeout(() => void writeBatch().catch(onError), o.flushMs)
     },
     flush() {
       clearTimeout(timer)
