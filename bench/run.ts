@@ -429,26 +429,8 @@ async function startSim(publicKeyPem: string, nofile: number) {
     firstTokenDelayMs: 0,
     tokensPerSecond: 0,
   }
-  const proc = launch(
-    process.execPath,
-    ['--import', 'tsx', join(root, 'bench/sim.ts'), JSON.stringify(options)],
-    {
-      cpu: 1,
-      nofile,
-      cwd: root,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    },
-  )
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('coze-sim did not start within 30 s')), 30_000)
-    proc.once('exit', (code) => reject(new Error(`coze-sim exited (${code})`)))
-    proc.on('message', (m: { kind: string; url?: string }) => {
-      if (m.kind === 'ready') {
-        clearTimeout(timer)
-        resolve(m.url!)
-      }
-    })
-  })
+  const proc = launchTsx('bench/sim.ts', [JSON.stringify(options)], 1, nofile)
+  const { url } = (await readyOverIpc(proc, 'coze-sim')) as { url: string }
   return { proc, url, reset: () => proc.send({ kind: 'reset' }) }
 }
 
@@ -458,20 +440,32 @@ const PROXY_NAME = { nginx: 'nginx', node: 'node relay' } as const
 /** Way (b) with `--proxy node`: bench/node-relay.ts, pinned beside the service like nginx. */
 async function startNodeRelay(upstream: string, nofile: number): Promise<Proxy> {
   const port = await freePort()
-  const proc = launch(
-    process.execPath,
-    ['--import', 'tsx', join(root, 'bench/node-relay.ts'), String(port), upstream],
-    { cpu: 0, nofile, cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-  )
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the node relay did not start within 30 s')), 30_000)
-    proc.once('exit', (code) => reject(new Error(`the node relay exited (${code})`)))
-    proc.once('message', () => {
+  const proc = launchTsx('bench/node-relay.ts', [String(port), upstream], 0, nofile)
+  await readyOverIpc(proc, 'the node relay')
+  return { url: `http://127.0.0.1:${port}`, master: proc, workers: () => [proc.pid!] }
+}
+
+/** A bench script of its own (tsx), pinned to `cpu`, with an IPC channel for its `ready` message. */
+function launchTsx(script: string, args: string[], cpu: number, nofile: number) {
+  return launch(process.execPath, ['--import', 'tsx', join(root, script), ...args], {
+    cpu,
+    nofile,
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+}
+
+/** Waits for the child's `{ kind: 'ready' }` message (30 s at most). */
+function readyOverIpc(proc: ChildProcess, what: string): Promise<{ url?: string }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start within 30 s`)), 30_000)
+    proc.once('exit', (code) => reject(new Error(`${what} exited (${code})`)))
+    proc.on('message', (m: { kind: string; url?: string }) => {
+      if (m.kind !== 'ready') return
       clearTimeout(timer)
-      resolve()
+      resolve(m)
     })
   })
-  return { url: `http://127.0.0.1:${port}`, master: proc, workers: () => [proc.pid!] }
 }
 
 /** `fastify 5.x, undici 7.y`: what the node relay runs on. */
