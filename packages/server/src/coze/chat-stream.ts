@@ -95,7 +95,8 @@ class ChatStreamHandler implements Dispatcher.DispatchHandler, ChatStream {
       this.reader = createSseReader((m) => this.message(m.event, m.data))
       const queued = this.chunks
       this.chunks = undefined
-      for (const chunk of queued ?? []) if (!this.done) this.reader.feed(chunk)
+      // Aborted before anyone read: what had arrived is not delivered (the body was dropped before).
+      if (!this.aborted) for (const chunk of queued ?? []) if (!this.done) this.reader.feed(chunk)
       if (this.early === true) this.end()
       else if (this.early) this.finish(this.early)
     })

@@ -96,6 +96,15 @@ describe('Coze client: the streamed chat', () => {
     await expect(reading).rejects.toMatchObject({ code: 'UPSTREAM_INTERRUPTED' })
   })
 
+  it('should deliver nothing when the answer aborts before reading', async () => {
+    const stream = await ask('hello [[sim:tokens=5]]')
+    await sleep(100) // the whole answer has arrived
+    stream.abort()
+    const kinds: string[] = []
+    await stream.read((e) => void kinds.push(e.kind)).catch(() => undefined)
+    expect(kinds).toEqual([])
+  })
+
   it('should turn a refused open into Coze’s own error, with its status and code', async () => {
     const err = await ask('hello [[sim:http=500]]').catch((e: unknown) => e)
     expect(err).toBeInstanceOf(CozeApiError)
