@@ -36,7 +36,10 @@ export interface ChatStreamHooks {
   onMalformedEvent?: (name: string) => void
 }
 
-/** Resolves once Coze accepted the chat (an SSE reply), before any event is read. */
+/**
+ * Resolves once Coze accepted the chat (an SSE reply), before any event is read; rejects with
+ * `hooks.refused` or `hooks.failed`, already as the caller's errors.
+ */
 export function openChatStream(
   dispatcher: Dispatcher,
   req: ChatStreamRequest,
@@ -44,6 +47,7 @@ export function openChatStream(
 ): Promise<ChatStream> {
   return new Promise((resolve, reject) => {
     const handler = new ChatStreamHandler(hooks, resolve, reject)
+    // A closed or destroyed dispatcher reports through the handler too (onResponseError), never throws.
     dispatcher.dispatch(
       {
         origin: req.origin,

@@ -139,11 +139,7 @@ export function createCozeClient(o: CozeClientOptions) {
       return withAuth(async (cred) => {
         const headers = { authorization: `Bearer ${cred.token}`, 'content-type': 'application/json' }
         const req = { origin: api.origin, path, headers, body, timeoutMs: o.idleTimeoutMs }
-        try {
-          return await openChatStream(dispatcher, req, streamHooks)
-        } catch (err) {
-          throw upstreamFailure(err)
-        }
+        return openChatStream(dispatcher, req, streamHooks)
       })
     },
 
