@@ -672,7 +672,7 @@ const ttftScenario: Runner = async (ctx) => {
   for (const way of ctx.ways) {
     const start = Date.now()
     if (way === 'c') await loopLag(ctx.serviceUrl)
-    const waiting = cpuWait(ctx.servicePid)
+    const waiting = way === 'c' ? cpuWait(ctx.servicePid) : undefined
     results[way] = await ctx.loadgen.call<TtftResult>({
       kind: 'ttft',
       way,
@@ -687,7 +687,7 @@ const ttftScenario: Runner = async (ctx) => {
       start,
       Date.now(),
     ])
-    if (way === 'c') waited = waiting()
+    if (waiting) waited = waiting()
     if (way === 'c') lag = await loopLag(ctx.serviceUrl)
     if (way === 'c') await serviceIdle(ctx.serviceUrl)
   }
@@ -816,7 +816,7 @@ const relayScenario: Runner = async (ctx) => {
     for (const way of ctx.ways) {
       log(`  relay ${n} streams, way ${way}`)
       if (way === 'c') await loopLag(ctx.serviceUrl)
-      const waiting = cpuWait(ctx.servicePid)
+      const waiting = way === 'c' ? cpuWait(ctx.servicePid) : undefined
       const res = await ctx.loadgen.call<RelayResult>({
         kind: 'relay',
         way,
@@ -829,7 +829,7 @@ const relayScenario: Runner = async (ctx) => {
       })
       results[way] = res
       parts.push(res)
-      if (way === 'c') waited = waiting()
+      if (waiting) waited = waiting()
       if (way === 'c') lag = await loopLag(ctx.serviceUrl)
       cpu[way] = Object.fromEntries(
         ['service', 'proxy', 'sim', 'loadgen', 'redis', 'mysql'].map((g) => [
