@@ -20,12 +20,27 @@ export const codes = {
   VC_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed on this route' },
   VC_ERR_CONVERSATION_BUSY: { status: 409, message: 'An answer is still being generated' },
   VC_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body is too large' },
+  VC_ERR_CONTEXT_TOO_LONG: {
+    status: 413,
+    message: 'The conversation is too long for the model; start a new topic',
+  },
   VC_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Only application/json is accepted' },
   VC_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  VC_ERR_UPSTREAM_BUSY: { status: 429, message: 'The assistant is busy; try again shortly' },
   VC_ERR_INTERNAL: { status: 500, message: 'Internal error' },
   VC_ERR_UPSTREAM_ERROR: { status: 502, message: 'Coze answered with an error' },
   VC_ERR_UPSTREAM_UNAVAILABLE: { status: 503, message: 'Coze cannot be reached' },
   VC_ERR_NOT_READY: { status: 503, message: 'Service is not ready' },
+  // SPEC §2.7: Coze business codes an operator must act on, and one API not granted to the app.
+  VC_ERR_UPSTREAM_ACCOUNT: {
+    status: 503,
+    message: 'The assistant is temporarily unavailable (Coze account)',
+  },
+  VC_ERR_UPSTREAM_MISCONFIGURED: {
+    status: 503,
+    message: 'The assistant is temporarily unavailable (Coze bot configuration)',
+  },
+  VC_ERR_UPSTREAM_FORBIDDEN: { status: 503, message: 'This feature is not enabled for the assistant' },
   VC_ERR_UPSTREAM_TIMEOUT: { status: 504, message: 'Coze did not answer in time' },
   // Stream-only codes: sent as SSE `error` events after the 200 response has started.
   VC_ERR_UPSTREAM_INTERRUPTED: { status: 502, message: 'The answer stream from Coze broke off' },

@@ -39,6 +39,15 @@ export const sendBody = z.strictObject({
 })
 export type SendBody = z.infer<typeof sendBody>
 
+/** `POST /api/chat/reply`: the user's answer to the bot's question (`action` `reply`). */
+export const replyBody = z.strictObject({
+  messageId: id,
+  toolCallId: z.string().min(1).max(128),
+  text: sendBody.shape.message,
+  clientMessageId: id.optional(),
+})
+export type ReplyBody = z.infer<typeof replyBody>
+
 export const historyQuery = z.strictObject({
   conversationId: id,
   before: id.optional(),
@@ -60,8 +69,21 @@ export type StreamEvent =
   | { event: 'delta'; data: { text: string } }
   | { event: 'reasoning'; data: { text: string } }
   | { event: 'suggestions'; data: { items: string[] } }
-  | { event: 'done'; data: { status: 'completed'; usage: Usage } }
-  | { event: 'error'; data: { code: string; message: string } }
+  | { event: 'part'; data: { index: number; kind: PartKind; data?: unknown } }
+  | { event: 'action'; data: ActionData }
+  | { event: 'done'; data: { status: 'completed' | 'requires_action'; usage: Usage } }
+  | { event: 'error'; data: { code: string; message: string; retryAfter?: number } }
+
+/** One answer message of Coze's (SPEC §2.2 `part`): text gets `delta`s, other kinds carry `data`. */
+export type PartKind = 'text' | 'card' | 'image' | 'file'
+
+/** Coze needs something before it can go on (`requires_action`, SPEC §2.7). */
+export interface ActionData {
+  kind: 'reply' | 'tool'
+  toolCallId: string
+  name?: string
+  arguments?: string
+}
 
 export const isTerminal = (e: StreamEvent) => e.event === 'done' || e.event === 'error'
 
@@ -95,6 +117,17 @@ export const historyResponse = z.object({
       answer: z.string(),
       status: z.enum(['in_progress', 'completed', 'failed', 'cancelled', 'interrupted']),
       errorCode: z.string().nullable(),
+      parts: z
+        .array(
+          z.object({
+            kind: z.enum(['text', 'card', 'image', 'file']),
+            text: z.string().optional(),
+            data: z.unknown().optional(),
+          }),
+        )
+        .optional()
+        .meta({ description: 'Every answer message, when there was more than one plain text (cards…)' }),
+      parentMessageId: z.string().optional().meta({ description: "A reply: the bot's question it answers" }),
       askedAt: isoTime,
       finishedAt: isoTime.nullable(),
     }),

@@ -1,18 +1,34 @@
-/** T3 and the mapping of outcomes to archived rows and wire codes (SPEC §1 phase 3). */
+/** T3: an answer's outcome and parts as its archived row (SPEC §1 phase 3, §2.7). */
 import type { Logger } from 'pino'
-import { CozeApiError, upstreamFailure } from '../coze/client'
-import { VcError, type ErrorKey } from '../errors'
 import type { MessageFinish, MessageRow, Store } from '../store/types'
 import type { StreamEvent } from '../wire'
 import type { AnswerState } from './normalise'
+import { archivedStatus, terminalEvent, type Outcome } from './outcome'
+import { archivedParts } from './parts'
 
-/** The archived status for an outcome: why the answer ended, in SPEC §4's words. */
-export function statusOf(outcome: AnswerState['outcome']): MessageFinish['status'] {
-  if (!outcome) return 'failed'
-  if (outcome.status === 'completed') return 'completed'
-  if (outcome.code === 'CANCELLED') return 'cancelled'
-  if (outcome.code === 'INTERRUPTED') return 'interrupted'
-  return 'failed'
+/** The row's final columns for an outcome (also used by recovery, which has no live state). */
+export function finishOf(
+  o: Outcome | null,
+  answer: { text: string; reasoning?: string | null; parts?: AnswerState['parts'] },
+  at: { firstTokenAt: number | null; finishedAt: number },
+): MessageFinish {
+  const failed = o && 'code' in o ? o : undefined
+  const usage = o && 'usage' in o ? o.usage : undefined
+  return {
+    status: archivedStatus(o),
+    answer: answer.text,
+    reasoning: answer.reasoning || null,
+    errorCode: o ? (failed?.code ?? null) : 'UPSTREAM_INTERRUPTED',
+    // Coze's own text is the operator's clue; the widget only ever saw the catalogue's message.
+    errorMessage: o ? (failed ? (failed.coze?.msg || failed.message).slice(0, 500) : null) : 'No outcome',
+    inputTokens: usage?.inputTokens ?? null,
+    outputTokens: usage?.outputTokens ?? null,
+    firstTokenAt: at.firstTokenAt,
+    finishedAt: at.finishedAt,
+    cozeCode: failed?.coze?.code ?? null,
+    cozeLogid: failed?.coze?.logid ?? null,
+    parts: answer.parts ? archivedParts(answer.parts) : null,
+  }
 }
 
 /** T3: only after T1 succeeded (SPEC §1); a failure here is logged, the answer was already relayed. */
@@ -23,27 +39,18 @@ export async function archiveAnswer(
   s: AnswerState,
   firstTokenAt: number | null,
 ): Promise<MessageFinish['status']> {
-  const status = statusOf(s.outcome)
-  if (!(await t1)) return status
-  const o = s.outcome
-  const failed = o?.status === 'failed' ? o : undefined
-  const finish: MessageFinish = {
-    status,
-    answer: s.answer,
-    reasoning: s.reasoning || null,
-    errorCode: status === 'completed' ? null : (failed?.code ?? 'UPSTREAM_INTERRUPTED'),
-    errorMessage: status === 'completed' ? null : (failed?.message ?? 'No outcome').slice(0, 500),
-    inputTokens: s.usage?.inputTokens ?? null,
-    outputTokens: s.usage?.outputTokens ?? null,
-    firstTokenAt,
-    finishedAt: (d.now ?? Date.now)(),
-  }
+  const finish = finishOf(
+    s.outcome,
+    { text: s.answer, reasoning: s.reasoning, parts: s.parts },
+    { firstTokenAt, finishedAt: (d.now ?? Date.now)() },
+  )
+  if (!(await t1)) return finish.status
   try {
     await d.store.finishMessage(messageId, finish)
   } catch (err) {
     d.log.error({ err, messageId }, 'T3 update failed')
   }
-  return status
+  return finish.status
 }
 
 /** A finished row as the events a widget would have seen (used once the stream log has expired). */
@@ -51,32 +58,22 @@ export function archivedEvents(row: MessageRow): StreamEvent[] {
   const events: StreamEvent[] = [
     { event: 'meta', data: { messageId: row.id, conversationId: row.conversationId } },
   ]
-  if (row.answer) events.push({ event: 'delta', data: { text: row.answer } })
-  if (row.status === 'completed') {
-    const usage = { inputTokens: row.inputTokens ?? 0, outputTokens: row.outputTokens ?? 0 }
-    events.push({ event: 'done', data: { status: 'completed', usage } })
-  } else {
+  if (row.parts) {
+    row.parts.forEach((p, index) => {
+      if (index > 0 || p.kind !== 'text') {
+        events.push({
+          event: 'part',
+          data: { index, kind: p.kind, ...(p.data === undefined ? {} : { data: p.data }) },
+        })
+      }
+      if (p.kind === 'text' && p.text) events.push({ event: 'delta', data: { text: p.text } })
+    })
+  } else if (row.answer) events.push({ event: 'delta', data: { text: row.answer } })
+  const usage = { inputTokens: row.inputTokens ?? 0, outputTokens: row.outputTokens ?? 0 }
+  if (row.status === 'completed') events.push(terminalEvent({ status: 'completed', usage }))
+  else {
     const code = row.errorCode ?? (row.status === 'cancelled' ? 'CANCELLED' : 'INTERRUPTED')
     events.push({ event: 'error', data: { code, message: row.errorMessage ?? row.status } })
   }
   return events
-}
-
-const COZE_CODE_KEYS: Record<number, ErrorKey> = {
-  4016: 'VC_ERR_CONVERSATION_BUSY',
-  4013: 'VC_ERR_UPSTREAM_UNAVAILABLE',
-}
-
-export function toUpstreamVcError(err: unknown): VcError {
-  if (err instanceof CozeApiError) {
-    const key =
-      COZE_CODE_KEYS[err.code] ??
-      (err.httpStatus === 429 || err.httpStatus >= 500
-        ? 'VC_ERR_UPSTREAM_UNAVAILABLE'
-        : 'VC_ERR_UPSTREAM_ERROR')
-    const detail = `code ${err.code}${err.logid ? `, logid ${err.logid}` : ''}`
-    return new VcError(key, `Coze: ${err.message} (${detail})`.slice(0, 300))
-  }
-  const e = upstreamFailure(err)
-  return e instanceof VcError ? e : new VcError('VC_ERR_UPSTREAM_INTERRUPTED')
 }

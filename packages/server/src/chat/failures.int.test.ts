@@ -55,7 +55,7 @@ describe('upstream failures (mysql)', () => {
 
   it.each([
     [500, 503, 'UPSTREAM_UNAVAILABLE'],
-    [429, 503, 'UPSTREAM_UNAVAILABLE'],
+    [429, 429, 'UPSTREAM_BUSY'], // the sim's 429 carries 4013, a model rate limit (SPEC §2.7)
   ])('should map a Coze HTTP %i to %i %s', async (coze, status, code) => {
     const user = await stack.newUser()
     const r = await stack.chat(user.token, { message: `上游 ${coze} [[sim:http=${coze}]]` })

@@ -24,6 +24,8 @@ export interface ChatObserver {
   ): void
   chatCancelled?(c: Omit<ChatContext, 'conversationId'> & { conversationId?: string }): void
   upstreamError?(code: string): void
+  /** Coze's own code of a failed call or answer (SPEC §2.7), for `vc_coze_errors_total{code}`. */
+  cozeError?(code: number): void
   streamResumed?(c: { user: SessionUser; messageId: string; fromSeq: number }): void
   sweeperRepaired?(c: { messageId: string; status: MessageStatus }): void
 }
@@ -51,6 +53,7 @@ export function combineObservers(
     chatEnded: call('chatEnded'),
     chatCancelled: call('chatCancelled'),
     upstreamError: call('upstreamError'),
+    cozeError: call('cozeError'),
     streamResumed: call('streamResumed'),
     sweeperRepaired: call('sweeperRepaired'),
   }

@@ -141,9 +141,16 @@ export type Recovery = ReturnType<typeof createRecovery>
 /** The answer text a log carries: its deltas since the last `meta` (a `meta` restarts the answer). */
 export function textOf(events: LoggedEvent[]): string {
   let text = ''
+  let textPart = false
   for (const e of events) {
-    if (e.event === 'meta') text = ''
-    else if (e.event === 'delta') text += e.data.text
+    if (e.event === 'meta') [text, textPart] = ['', false]
+    else if (e.event === 'part') textPart = e.data.kind === 'text'
+    else if (e.event === 'delta') {
+      // A later answer message starts a part of its own: the archive joins them with a blank line.
+      if (textPart && text) text += '\n\n'
+      textPart = false
+      text += e.data.text
+    }
   }
   return text
 }

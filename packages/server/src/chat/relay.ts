@@ -7,15 +7,25 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import { type ChatStream, type CozeClient } from '../coze/client'
+import type { CozeToolCall } from '../coze/events'
 import { VcError } from '../errors'
 import type { SessionUser } from '../identity/sessions'
 import type { Kv } from '../kv/types'
 import type { Store } from '../store/types'
 import type { LoggedEvent, StreamLog } from '../streams'
-import type { SendBody, StreamEvent } from '../wire'
-import { archiveAnswer, toUpstreamVcError } from './archive'
+import type { ReplyBody, SendBody, StreamEvent } from '../wire'
+import { archiveAnswer } from './archive'
 import { attachToMessage } from './attach'
-import { newAnswerState, normalise } from './normalise'
+import { newAnswerState, normalise, type AnswerState } from './normalise'
+import {
+  failureOf,
+  httpError,
+  needsOperator,
+  stopped,
+  terminalEvent,
+  vcFailure,
+  type Failure,
+} from './outcome'
 import { createOwnerCache, type OwnerCache } from './owners'
 import { combineObservers, type ChatContext, type ChatObserver } from './observer'
 import type { AbortReason, Running } from './running'
@@ -44,6 +54,30 @@ export interface RelayDeps {
   isDraining?: () => boolean
   /** Conversation owners already checked (default: 50,000 for 5 minutes). */
   owners?: OwnerCache
+  /** Website A's tools (SPEC §2.8); without it every `function` call gets the "unavailable" output. */
+  tools?: ToolRunner
+}
+
+/** Answers one `function` tool call; never throws (a failure is an output that says so). */
+export interface ToolRunner {
+  call(c: {
+    toolCallId: string
+    name: string
+    arguments: string
+    sessionId: string
+    externalUserId: string | null
+    conversationId: string
+    messageId: string
+  }): Promise<{ output: string }>
+}
+
+/** What a send asks: a new question, or the user's reply to the bot's question (SPEC §2.4). */
+interface Ask {
+  message: string
+  conversationId?: string
+  clientMessageId?: string
+  /** A reply continues Coze's chat through `submit_tool_outputs` instead of starting one. */
+  replyTo?: { messageId: string; cozeChatId: string; toolCallId: string }
 }
 
 export interface SendContext {
@@ -64,11 +98,9 @@ export interface SendContext {
 
 const IDEMPOTENCY_TTL_MS = 24 * 3600_000
 
-/** What an abort turns into: the event the widget gets and the archived status. */
-const ABORTS: Record<AbortReason, { code: 'CANCELLED' | 'INTERRUPTED'; message: string }> = {
-  cancel: { code: 'CANCELLED', message: 'The answer was cancelled' },
-  shutdown: { code: 'INTERRUPTED', message: 'The service instance shut down; ask again to continue' },
-}
+/** Tool rounds one answer may take: a bot calling tools in a loop must still end. */
+const MAX_TOOL_ROUNDS = 5
+const TOOL_UNAVAILABLE = JSON.stringify({ error: 'tool unavailable' })
 
 export function createRelay(d: RelayDeps) {
   const now = d.now ?? Date.now
@@ -78,7 +110,27 @@ export function createRelay(d: RelayDeps) {
   )
   const owners = d.owners ?? createOwnerCache()
 
-  async function send(user: SessionUser, body: SendBody, ctx: SendContext, sink: EventSink): Promise<void> {
+  const send = (user: SessionUser, body: SendBody, ctx: SendContext, sink: EventSink) =>
+    ask(user, body, ctx, sink)
+
+  /** The user's answer to the bot's question: a new message, continuing the question's Coze chat. */
+  async function reply(user: SessionUser, body: ReplyBody, ctx: SendContext, sink: EventSink) {
+    const parent = await d.store.getMessage(user.userId, body.messageId)
+    if (!parent) throw new VcError('VC_ERR_MESSAGE_NOT_FOUND')
+    if (!parent.cozeChatId || parent.status !== 'completed') {
+      throw new VcError('VC_ERR_BAD_REQUEST', 'This message is not waiting for a reply')
+    }
+    const replyTo = { messageId: parent.id, cozeChatId: parent.cozeChatId, toolCallId: body.toolCallId }
+    const { text, clientMessageId } = body
+    await ask(
+      user,
+      { message: text, conversationId: parent.conversationId, clientMessageId, replyTo },
+      ctx,
+      sink,
+    )
+  }
+
+  async function ask(user: SessionUser, body: Ask, ctx: SendContext, sink: EventSink): Promise<void> {
     const admission = ctx.admission ?? Promise.resolve()
     admission.catch(() => undefined) // awaited below; this only keeps an early throw from leaving it unhandled
     if (d.isDraining?.()) throw new VcError('VC_ERR_NOT_READY', 'This instance is shutting down; try again')
@@ -161,7 +213,7 @@ export function createRelay(d: RelayDeps) {
 
   async function startConversation(user: SessionUser, question: string): Promise<string> {
     const { id } = await d.coze.createConversation().catch((err: unknown) => {
-      throw toUpstreamVcError(err)
+      throw httpError(reported(failureOf(err)))
     })
     const at = now()
     await d.store.insertConversation({
@@ -177,7 +229,7 @@ export function createRelay(d: RelayDeps) {
 
   async function answer(
     user: SessionUser,
-    body: SendBody,
+    body: Ask,
     ctx: SendContext,
     sink: EventSink,
     ids: { messageId: string; conversationId: string },
@@ -200,11 +252,17 @@ export function createRelay(d: RelayDeps) {
     })
     // Coze is asked first; T1 and the audit row wait one turn of the event loop, so their query
     // building and writes never delay the request (SPEC §1 step 8). T3 waits for T1.
-    const opening = d.coze.streamChat({
-      conversationId: ids.conversationId,
-      userId: user.cozeUserId,
-      question: body.message,
-    })
+    const opening = body.replyTo
+      ? d.coze.submitToolOutputs({
+          conversationId: ids.conversationId,
+          chatId: body.replyTo.cozeChatId,
+          outputs: [{ toolCallId: body.replyTo.toolCallId, output: body.message }],
+        })
+      : d.coze.streamChat({
+          conversationId: ids.conversationId,
+          userId: user.cozeUserId,
+          question: body.message,
+        })
     opening.catch(() => undefined) // awaited below
     const t1 = nextTurn()
       .then(() => {
@@ -219,6 +277,7 @@ export function createRelay(d: RelayDeps) {
           clientIp: ctx.clientIp,
           userAgent: ctx.userAgent?.slice(0, 512) ?? null,
           askedAt,
+          parentMessageId: body.replyTo?.messageId ?? null,
         })
       })
       .then(
@@ -230,7 +289,8 @@ export function createRelay(d: RelayDeps) {
       )
     const finish = async (terminal: StreamEvent | undefined, firstTokenAt: number | null) => {
       const status = await archiveAnswer(d, t1, ids.messageId, state, firstTokenAt)
-      const errorCode = state.outcome?.status === 'failed' ? state.outcome.code : null
+      const o = state.outcome
+      const errorCode = o && 'code' in o && status === 'failed' ? o.code : null
       observe.chatEnded(chat, { status, errorCode, durationMs: now() - askedAt })
       // Free the conversation before the widget hears the end, or its next send could race the unlock.
       await unlock()
@@ -241,14 +301,12 @@ export function createRelay(d: RelayDeps) {
     try {
       stream = await opening
     } catch (err) {
-      const vc = toUpstreamVcError(err)
-      observe.upstreamError(vc.code)
-      state.outcome = { status: 'failed', code: vc.code, message: vc.message }
+      state.outcome = reported(failureOf(err), ids.messageId)
       await finish(undefined, null)
-      throw vc
+      throw httpError(state.outcome)
     }
     if (aborted) stream.abort()
-    void t1.then((ok) => ok || stream.abort())
+    void t1.then((ok) => ok || stream?.abort())
 
     let seq = 0
     // The per-token path: the data is serialised once, for the widget and the stream log alike.
@@ -262,54 +320,116 @@ export function createRelay(d: RelayDeps) {
     sink.open()
     emit({ event: 'meta', data: ids })
     let firstTokenAt: number | null = null
-    let terminal: StreamEvent | undefined
     let chatIdSaved: Promise<unknown> = Promise.resolve()
-    try {
-      await stream.read((e) => {
-        if (e.kind === 'chat' && !state.chatId) chatIdSaved = saveChatId(t1, ids.messageId, e.chat.id)
-        for (const out of normalise(state, e)) {
-          if (out.event === 'done' || out.event === 'error') terminal = out
-          else {
-            if (firstTokenAt === null && out.event === 'delta') {
-              firstTokenAt = now()
-              observe.firstToken(chat, firstTokenAt - askedAt)
-            }
-            emit(out)
-          }
+    const onEvent = (e: Parameters<Parameters<ChatStream['read']>[0]>[0]) => {
+      if (e.kind === 'chat' && !state.chatId) chatIdSaved = saveChatId(t1, ids.messageId, e.chat.id)
+      for (const out of normalise(state, e)) {
+        if (out.event === 'done' || out.event === 'error') continue // sent by `finish`, after T3
+        if (firstTokenAt === null && out.event === 'delta') {
+          firstTokenAt = now()
+          observe.firstToken(chat, firstTokenAt - askedAt)
         }
-        return terminal !== undefined
-      })
-    } catch (err) {
-      terminal = await failure(err, aborted, t1)
-    } finally {
-      stream.abort() // Coze keeps streaming after the terminal event otherwise
+        emit(out)
+      }
+      return state.outcome !== null
     }
-    if (aborted && terminal?.event !== 'done') terminal = await failure(undefined, aborted, t1)
+    let broke: unknown
+    for (let round = 0; ; round++) {
+      try {
+        await stream.read(onEvent)
+      } catch (err) {
+        broke = err
+      } finally {
+        stream.abort() // Coze keeps streaming after the terminal event otherwise
+      }
+      // A `function` call: website A's tool answers, and the same Coze chat goes on (SPEC §2.8).
+      if (broke !== undefined || aborted || !state.toolCalls.length || !state.chatId) break
+      if (round >= MAX_TOOL_ROUNDS) {
+        state.outcome = vcFailure('VC_ERR_UPSTREAM_ERROR', 'The bot called tools too many times')
+        break
+      }
+      const outputs = await runTools(user, ids, state.toolCalls)
+      state.toolCalls = []
+      try {
+        stream = await d.coze.submitToolOutputs({
+          conversationId: ids.conversationId,
+          chatId: state.chatId,
+          outputs,
+        })
+        if (aborted) stream.abort()
+      } catch (err) {
+        broke = err
+        break
+      }
+    }
+    state.outcome = await outcomeAfterReading(state, broke, aborted, t1, ids.messageId)
     if (aborted === 'cancel' && state.chatId) {
       await d.coze.cancelChat(ids.conversationId, state.chatId).catch((err: unknown) => {
         d.log.warn({ err, messageId: ids.messageId }, 'Coze cancel failed')
       })
     }
-    terminal ??= outcomeEvent('UPSTREAM_INTERRUPTED', 'Coze ended the stream without an answer')
-    if (terminal.event === 'error') state.outcome = { status: 'failed', ...terminal.data }
     await chatIdSaved
-    await finish(terminal, firstTokenAt)
+    await finish(terminalEvent(state.outcome), firstTokenAt)
     await d.store
       .touchConversation(user.userId, ids.conversationId, now())
       .catch((err: unknown) => d.log.warn({ err }, 'could not touch the conversation'))
     sink.close()
   }
 
-  async function failure(
-    err: unknown,
+  /** How the answer ended once reading stopped: Coze's outcome, unless we stopped it or lost Coze. */
+  async function outcomeAfterReading(
+    state: AnswerState,
+    broke: unknown,
     aborted: AbortReason | undefined,
     t1: Promise<boolean>,
-  ): Promise<StreamEvent> {
-    if (aborted) return outcomeEvent(ABORTS[aborted].code, ABORTS[aborted].message)
-    if (!(await t1)) return outcomeEvent('INTERNAL', 'The question could not be archived')
-    const vc = toUpstreamVcError(err)
-    observe.upstreamError(vc.code)
-    return outcomeEvent(vc.code, vc.message)
+    messageId: string,
+  ) {
+    const o = state.outcome
+    if (aborted && o?.status !== 'completed' && o?.status !== 'requires_action') return stopped[aborted]()
+    if (o) return o.status === 'failed' ? reported(o, messageId) : o
+    if (!(await t1)) return vcFailure('VC_ERR_INTERNAL', 'The question could not be archived')
+    if (broke === undefined) {
+      return reported(
+        vcFailure('VC_ERR_UPSTREAM_INTERRUPTED', 'Coze ended the stream without an answer'),
+        messageId,
+      )
+    }
+    return reported(failureOf(broke), messageId)
+  }
+
+  /** Counts a failure Coze caused, and tells the operator when only they can fix it. */
+  function reported(f: Failure, messageId?: string): Failure {
+    observe.upstreamError(f.code)
+    if (f.coze) observe.cozeError(f.coze.code)
+    if (needsOperator(f)) {
+      d.log.error(
+        { code: f.code, cozeCode: f.coze?.code, logid: f.coze?.logid, messageId },
+        'Coze needs an operator',
+      )
+    }
+    return f
+  }
+
+  async function runTools(
+    user: SessionUser,
+    ids: { messageId: string; conversationId: string },
+    calls: CozeToolCall[],
+  ) {
+    return Promise.all(
+      calls.map(async (c) => {
+        const args = { name: c.function?.name ?? '', arguments: c.function?.arguments ?? '' }
+        const answer = d.tools
+          ? await d.tools.call({
+              toolCallId: c.id,
+              ...args,
+              sessionId: user.sessionId,
+              externalUserId: user.externalUserId ?? null,
+              ...ids,
+            })
+          : { output: TOOL_UNAVAILABLE }
+        return { toolCallId: c.id, output: answer.output }
+      }),
+    )
   }
 
   /** Kept off the token path: recorded once T1 is in, for recovery of an orphaned answer. */
@@ -319,7 +439,7 @@ export function createRelay(d: RelayDeps) {
       .catch((err: unknown) => d.log.warn({ err, messageId }, 'could not record the Coze chat id'))
   }
 
-  return { send }
+  return { send, reply }
 }
 
 export type Relay = ReturnType<typeof createRelay>
@@ -331,8 +451,3 @@ function once<T>(f: () => Promise<T>): () => Promise<T> {
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
-
-const outcomeEvent = (code: string, message: string): StreamEvent => ({
-  event: 'error',
-  data: { code, message },
-})

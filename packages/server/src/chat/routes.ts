@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { requireUser, userOf } from '../http/auth'
 import type { Sessions } from '../identity/sessions'
 import type { Store } from '../store/types'
-import { conversationsQuery, historyQuery, sendBody } from '../wire'
+import { conversationsQuery, historyQuery, replyBody, sendBody } from '../wire'
 import type { Relay } from './relay'
 import { sseSink } from './sse-sink'
 
@@ -37,6 +37,20 @@ export async function chatRoutes(app: FastifyInstance, o: ChatRoutesOptions) {
     await o.relay.send(userOf(request), body, ctx, sink)
   })
 
+  // The user's answer to the bot's question (`action` `reply`): streamed exactly like a send.
+  app.post('/reply', async (request, reply) => {
+    const body = replyBody.parse(request.body)
+    const sink = sseSink(request, reply, o.heartbeatMs)
+    const ctx = {
+      admission: o.guard?.(request, reply),
+      clientIp: request.ip,
+      userAgent: request.headers['user-agent'] ?? null,
+      requestId: request.id,
+      signal: () => sink.signal,
+    }
+    await o.relay.reply(userOf(request), body, ctx, sink)
+  })
+
   app.get('/history', async (request) => {
     const q = historyQuery.parse(request.query)
     const rows = await o.store.listMessages(userOf(request).userId, q.conversationId, {
@@ -51,6 +65,8 @@ export async function chatRoutes(app: FastifyInstance, o: ChatRoutesOptions) {
         answer: r.answer,
         status: r.status,
         errorCode: r.errorCode,
+        ...(r.parts ? { parts: r.parts } : {}),
+        ...(r.parentMessageId ? { parentMessageId: r.parentMessageId } : {}),
         askedAt: new Date(r.askedAt).toISOString(),
         finishedAt: r.finishedAt === null ? null : new Date(r.finishedAt).toISOString(),
       })),

@@ -143,6 +143,29 @@ export function createCozeClient(o: CozeClientOptions) {
       })
     },
 
+    /**
+     * Continues a chat waiting in `requires_action` (coze-protocol §9 row 3): the outputs of its tool
+     * calls, or the user's reply to a question node. Streamed exactly like `/v3/chat`.
+     */
+    submitToolOutputs(input: {
+      conversationId: string
+      chatId: string
+      outputs: { toolCallId: string; output: string }[]
+    }): Promise<ChatStream> {
+      const body = encoder.encode(
+        JSON.stringify({
+          stream: true,
+          tool_outputs: input.outputs.map((t) => ({ tool_call_id: t.toolCallId, output: t.output })),
+        }),
+      )
+      const path = `${api.prefix}/v3/chat/submit_tool_outputs?${ids(input.conversationId, input.chatId)}`
+      return withAuth(async (cred) => {
+        const headers = { authorization: `Bearer ${cred.token}`, 'content-type': 'application/json' }
+        const req = { origin: api.origin, path, headers, body, timeoutMs: o.idleTimeoutMs }
+        return openChatStream(dispatcher, req, streamHooks)
+      })
+    },
+
     cancelChat: (conversationId: string, chatId: string) =>
       withAuth(async (cred) =>
         json<CozeChat>(

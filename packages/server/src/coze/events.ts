@@ -12,7 +12,19 @@ export interface CozeChat {
   completed_at?: number
   failed_at?: number
   last_error?: { code: number; msg: string }
+  /** Set while `status` is `requires_action` (coze-protocol §9 row 3). */
+  required_action?: {
+    type: 'submit_tool_outputs'
+    submit_tool_outputs?: { tool_calls?: CozeToolCall[] }
+  }
   usage?: { token_count: number; output_count: number; input_count: number }
+}
+
+/** `reply_message`: a chatflow question node asks the user; `function`: a client-side plugin call. */
+export interface CozeToolCall {
+  id: string
+  type: 'function' | 'reply_message' | string
+  function?: { name?: string; arguments?: string }
 }
 
 export interface CozeMessage {

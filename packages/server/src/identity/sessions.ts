@@ -16,6 +16,8 @@ export interface SessionUser {
   cozeUserId: string
   displayName: string | null
   expiresAt: number
+  /** Website A's own id for the user, handed to its tools (SPEC §2.8); absent in older sessions. */
+  externalUserId?: string | null
 }
 
 export interface SessionsDeps {
@@ -52,6 +54,7 @@ export function createSessions(d: SessionsDeps) {
       cozeUserId: d.cozeUserIdMode === 'phone' ? input.phone : userId,
       displayName: input.displayName ?? null,
       expiresAt: createdAt + ttlMs,
+      externalUserId: input.externalUserId ?? null,
     }
     // The row and the two Redis keys are independent: written together (one Redis write, pipelined).
     // Should one fail, the token is never handed out, so a key left behind opens nothing.

@@ -125,7 +125,8 @@ export function createLimits(d: LimitsDeps) {
     /** preHandler of the chat routes (after the token check): messages on send, a slot on streams. */
     async chatGuard(request: FastifyRequest, reply: FastifyReply) {
       const route = request.routeOptions.url ?? ''
-      const isSend = request.method === 'POST' && route.endsWith('/send')
+      // A reply to the bot's question is a message like any other: same limits, same stream cap.
+      const isSend = request.method === 'POST' && (route.endsWith('/send') || route.endsWith('/reply'))
       const isStream = isSend || (request.method === 'GET' && route.includes('/stream/'))
       if (!isSend) return isStream ? acquireStream(request, reply) : undefined
       // Both at once (one Redis round trip, not two). A send refused for its open streams must not

@@ -52,6 +52,12 @@ export function createMetrics() {
     help: 'Coze failures by wire error code',
     labelNames: ['code'] as const,
   })
+  const cozeErrors = new Counter({
+    ...reg,
+    name: 'vc_coze_errors_total',
+    help: "Coze's own error codes (SPEC §2.7): 4011/4027/4028… need an operator",
+    labelNames: ['code'] as const,
+  })
   const cancels = new Counter({ ...reg, name: 'vc_chat_cancels_total', help: 'Answers cancelled' })
   const resumes = new Counter({ ...reg, name: 'vc_chat_resumes_total', help: 'Streams resumed' })
   const sweeperRepairs = new Counter({
@@ -94,6 +100,7 @@ export function createMetrics() {
     },
     chatCancelled: () => cancels.inc(),
     upstreamError: (code) => upstreamErrors.inc({ code }),
+    cozeError: (code) => cozeErrors.inc({ code: String(code) }),
     streamResumed: () => resumes.inc(),
     sweeperRepaired: (r) => sweeperRepairs.inc({ status: r.status }),
   }

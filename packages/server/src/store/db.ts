@@ -46,6 +46,11 @@ export interface ChatMessageTable {
   first_token_at: number | null
   finished_at: number | null
   updated_at: number
+  coze_code: number | null
+  coze_logid: string | null
+  /** JSON array of the answer's parts (`AnswerPart[]`), null for a plain text answer. */
+  parts: string | null
+  parent_message_id: string | null
 }
 
 export interface AuditEventTable {

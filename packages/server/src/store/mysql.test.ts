@@ -38,7 +38,11 @@ describe('openMysqlStore', () => {
       const conn = await createConnection(db.url)
       const [rows] = await conn.query('SELECT name FROM kysely_migration')
       await conn.end()
-      expect(rows).toEqual([{ name: '0001_create_chat_tables' }, { name: '0002_create_audit_event' }])
+      expect(rows).toEqual([
+        { name: '0001_create_chat_tables' },
+        { name: '0002_create_audit_event' },
+        { name: '0003_answer_parts_and_coze_codes' },
+      ])
     } finally {
       await Promise.all(instances.map((s) => s.close()))
     }

@@ -45,6 +45,7 @@ export const question = (over: Partial<QuestionInsert> = {}): QuestionInsert => 
   clientIp: '203.0.113.7',
   userAgent: 'Mozilla/5.0 (test)',
   askedAt: T0,
+  parentMessageId: null,
   ...over,
 })
 
@@ -58,5 +59,8 @@ export const finish = (over: Partial<MessageFinish> = {}): MessageFinish => ({
   outputTokens: 34,
   firstTokenAt: T0 + 800,
   finishedAt: T0 + 5_000,
+  cozeCode: null,
+  cozeLogid: null,
+  parts: null,
   ...over,
 })

@@ -4,7 +4,14 @@
  */
 import type { Insertable, Selectable, Updateable } from 'kysely'
 import type { ChatConversationTable, ChatMessageTable, ChatSessionTable } from './db'
-import type { ConversationRow, MessageFinish, MessageRow, QuestionInsert, SessionRow } from './types'
+import type {
+  ArchivedPart,
+  ConversationRow,
+  MessageFinish,
+  MessageRow,
+  QuestionInsert,
+  SessionRow,
+} from './types'
 
 export const toSessionTable = (row: SessionRow): Insertable<ChatSessionTable> => ({
   id: row.id,
@@ -70,6 +77,10 @@ export const toQuestionTable = (row: QuestionInsert): Insertable<ChatMessageTabl
   first_token_at: null,
   finished_at: null,
   updated_at: row.askedAt,
+  coze_code: null,
+  coze_logid: null,
+  parts: null,
+  parent_message_id: row.parentMessageId ?? null,
 })
 
 export const toFinishTable = (finish: MessageFinish): Updateable<ChatMessageTable> => ({
@@ -83,6 +94,9 @@ export const toFinishTable = (finish: MessageFinish): Updateable<ChatMessageTabl
   first_token_at: finish.firstTokenAt,
   finished_at: finish.finishedAt,
   updated_at: finish.finishedAt,
+  coze_code: finish.cozeCode ?? null,
+  coze_logid: finish.cozeLogid?.slice(0, 64) ?? null,
+  parts: finish.parts?.length ? JSON.stringify(finish.parts) : null,
 })
 
 export const toMessageRow = (row: Selectable<ChatMessageTable>): MessageRow => ({
@@ -105,4 +119,19 @@ export const toMessageRow = (row: Selectable<ChatMessageTable>): MessageRow => (
   askedAt: row.asked_at,
   firstTokenAt: row.first_token_at,
   finishedAt: row.finished_at,
+  parentMessageId: row.parent_message_id,
+  cozeCode: row.coze_code,
+  cozeLogid: row.coze_logid,
+  parts: partsOf(row.parts),
 })
+
+/** A corrupt `parts` cell must not break a history read: the joined answer text is still there. */
+function partsOf(json: string | null): ArchivedPart[] | null {
+  if (!json) return null
+  try {
+    const parts: unknown = JSON.parse(json)
+    return Array.isArray(parts) ? (parts as ArchivedPart[]) : null
+  } catch {
+    return null
+  }
+}

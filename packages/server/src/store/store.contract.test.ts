@@ -119,6 +119,9 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
             outputTokens: null,
             firstTokenAt: null,
             finishedAt: null,
+            cozeCode: null,
+            cozeLogid: null,
+            parts: null,
           },
         })
         await sut.setCozeChatId(q.id, '7491234567890123456')
@@ -145,6 +148,24 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
         for (const key of ['askedAt', 'finishedAt', 'firstTokenAt', 'inputTokens', 'outputTokens'] as const) {
           expect(typeof got?.[key]).toBe('number')
         }
+      })
+
+      it("should keep a reply's parent, an answer's parts and Coze's code and logid", async () => {
+        const q = question({ parentMessageId: uid('msg') })
+        const parts = [
+          { kind: 'card' as const, data: { title: TRICKY, nested: [1, { a: null }] } },
+          { kind: 'text' as const, text: TRICKY },
+          { kind: 'image' as const, data: { url: 'https://example.com/a.png', name: 'a' } },
+        ]
+        const f = finish({
+          status: 'failed',
+          parts,
+          cozeCode: 788788103,
+          cozeLogid: '20250402172757C9D48D9701EFB24031A7',
+        })
+        await sut.insertQuestion(q)
+        await sut.finishMessage(q.id, f)
+        expect(await sut.getMessage(q.userId, q.id)).toEqual({ ...q, ...f, cozeChatId: null })
       })
 
       it('should finish only once: a second finish returns false and changes nothing', async () => {

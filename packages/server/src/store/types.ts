@@ -38,6 +38,8 @@ export interface QuestionInsert {
   clientIp: string | null
   userAgent: string | null
   askedAt: number
+  /** A reply to the bot's question links to the message that asked it (SPEC §2.4 `/api/chat/reply`). */
+  parentMessageId?: string | null
 }
 
 /** Written at T3, whatever the outcome. */
@@ -51,12 +53,31 @@ export interface MessageFinish {
   outputTokens: number | null
   firstTokenAt: number | null
   finishedAt: number
+  /** Coze's own code and logid when Coze failed the answer: for the operator, never the user. */
+  cozeCode?: number | null
+  cozeLogid?: string | null
+  /** Every answer message (cards, several answers), when there was more than one plain text. */
+  parts?: ArchivedPart[] | null
 }
 
-export interface MessageRow extends QuestionInsert, Omit<MessageFinish, 'status' | 'finishedAt'> {
+/** One answer message as archived (`chat_message.parts`). */
+export interface ArchivedPart {
+  kind: 'text' | 'card' | 'image' | 'file'
+  text?: string
+  data?: unknown
+}
+
+export interface MessageRow
+  extends
+    Omit<QuestionInsert, 'parentMessageId'>,
+    Omit<MessageFinish, 'status' | 'finishedAt' | 'cozeCode' | 'cozeLogid' | 'parts'> {
   status: MessageStatus
   cozeChatId: string | null
   finishedAt: number | null
+  parentMessageId: string | null
+  cozeCode: number | null
+  cozeLogid: string | null
+  parts: ArchivedPart[] | null
 }
 
 /** One `audit_event` row: who did what, from where, allowed or denied, and the chain link (issue 6). */

@@ -18,6 +18,12 @@ create index `chat_message_asked_idx` on `chat_message` (`asked_at`);
 create index `chat_conversation_updated_idx` on `chat_conversation` (`updated_at`);
 create index `chat_session_expires_idx` on `chat_session` (`expires_at`);
 
+-- migration 0003_answer_parts_and_coze_codes
+alter table `chat_message` add column `coze_code` bigint;
+alter table `chat_message` add column `coze_logid` varchar(64);
+alter table `chat_message` add column `parts` longtext;
+alter table `chat_message` add column `parent_message_id` varchar(64);
+
 -- Store.insertSession
 insert into `chat_session` (`id`, `user_id`, `phone_masked`, `external_user_id`, `display_name`, `key_id`, `client_ip`, `created_at`, `expires_at`, `revoked_at`) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
@@ -40,13 +46,13 @@ select * from `chat_conversation` where `user_id` = ? order by `updated_at` desc
 update `chat_conversation` set `updated_at` = ? where (`user_id` = ? and `id` = ?) and `updated_at` < ?;
 
 -- Store.insertQuestion
-insert into `chat_message` (`id`, `user_id`, `conversation_id`, `session_id`, `client_message_id`, `coze_chat_id`, `question`, `answer`, `reasoning`, `status`, `error_code`, `error_message`, `input_tokens`, `output_tokens`, `client_ip`, `user_agent`, `asked_at`, `first_token_at`, `finished_at`, `updated_at`) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+insert into `chat_message` (`id`, `user_id`, `conversation_id`, `session_id`, `client_message_id`, `coze_chat_id`, `question`, `answer`, `reasoning`, `status`, `error_code`, `error_message`, `input_tokens`, `output_tokens`, `client_ip`, `user_agent`, `asked_at`, `first_token_at`, `finished_at`, `updated_at`, `coze_code`, `coze_logid`, `parts`, `parent_message_id`) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- Store.setCozeChatId
 update `chat_message` set `coze_chat_id` = case id when ? then ? end where `id` in (?);
 
 -- Store.finishMessage
-update `chat_message` set `status` = ?, `answer` = ?, `reasoning` = ?, `error_code` = ?, `error_message` = ?, `input_tokens` = ?, `output_tokens` = ?, `first_token_at` = ?, `finished_at` = ?, `updated_at` = ? where `id` = ? and `status` = ?;
+update `chat_message` set `status` = ?, `answer` = ?, `reasoning` = ?, `error_code` = ?, `error_message` = ?, `input_tokens` = ?, `output_tokens` = ?, `first_token_at` = ?, `finished_at` = ?, `updated_at` = ?, `coze_code` = ?, `coze_logid` = ?, `parts` = ? where `id` = ? and `status` = ?;
 
 -- Store.getMessage
 select * from `chat_message` where `user_id` = ? and `id` = ?;
