@@ -1,5 +1,6 @@
 /** T3: an answer's outcome and parts as its archived row (SPEC §1 phase 3, §2.7). */
 import type { Logger } from 'pino'
+import { codes, type ErrorKey } from '../errors'
 import type { MessageFinish, MessageRow, Store } from '../store/types'
 import type { StreamEvent } from '../wire'
 import type { AnswerState } from './normalise'
@@ -73,7 +74,9 @@ export function archivedEvents(row: MessageRow): StreamEvent[] {
   if (row.status === 'completed') events.push(terminalEvent({ status: 'completed', usage }))
   else {
     const code = row.errorCode ?? (row.status === 'cancelled' ? 'CANCELLED' : 'INTERRUPTED')
-    events.push({ event: 'error', data: { code, message: row.errorMessage ?? row.status } })
+    // The row's error_message may be Coze's own text: the widget gets the catalogue's.
+    const message = codes[`VC_ERR_${code}` as ErrorKey]?.message ?? row.status
+    events.push({ event: 'error', data: { code, message } })
   }
   return events
 }

@@ -28,6 +28,8 @@ export interface AnswerState {
   relayed: Set<string>
   /** `function` tool calls Coze waits for (SPEC §2.8); the relay answers them and reads on. */
   toolCalls: CozeToolCall[]
+  /** The question node's tool call id, when the bot asked the user something. */
+  awaitingReply: string | null
 }
 
 export const newAnswerState = (): AnswerState => ({
@@ -41,6 +43,7 @@ export const newAnswerState = (): AnswerState => ({
   textPartOf: new Map(),
   relayed: new Set(),
   toolCalls: [],
+  awaitingReply: null,
 })
 
 /** How much of a Coze message's text the widget already has (for the rest after a broken stream). */
@@ -166,6 +169,7 @@ function requiresAction(
   const reply = calls.find((c) => c.type === 'reply_message')
   if (reply) {
     s.usage = usageOf(chat.usage)
+    s.awaitingReply = reply.id
     const action: StreamEvent = { event: 'action', data: { kind: 'reply', toolCallId: reply.id } }
     return [action, ...suggestions(s), ...end(s, { status: 'requires_action', usage: s.usage })]
   }

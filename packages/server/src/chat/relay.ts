@@ -101,6 +101,9 @@ const IDEMPOTENCY_TTL_MS = 24 * 3600_000
 /** Tool rounds one answer may take: a bot calling tools in a loop must still end. */
 const MAX_TOOL_ROUNDS = 5
 const TOOL_UNAVAILABLE = JSON.stringify({ error: 'tool unavailable' })
+/** How long the bot's question waits for the user's reply. */
+const AWAITING_REPLY_TTL_MS = 24 * 3600_000
+const awaitingReplyKey = (messageId: string) => `awaiting-reply:${messageId}`
 
 export function createRelay(d: RelayDeps) {
   const now = d.now ?? Date.now
@@ -117,7 +120,9 @@ export function createRelay(d: RelayDeps) {
   async function reply(user: SessionUser, body: ReplyBody, ctx: SendContext, sink: EventSink) {
     const parent = await d.store.getMessage(user.userId, body.messageId)
     if (!parent) throw new VcError('VC_ERR_MESSAGE_NOT_FOUND')
-    if (!parent.cozeChatId || parent.status !== 'completed') {
+    // Only a question the bot asked, answered once: checked here, not by a round trip to Coze.
+    const key = awaitingReplyKey(parent.id)
+    if (!parent.cozeChatId || (await d.kv.get(key)) !== body.toolCallId) {
       throw new VcError('VC_ERR_BAD_REQUEST', 'This message is not waiting for a reply')
     }
     const replyTo = { messageId: parent.id, cozeChatId: parent.cozeChatId, toolCallId: body.toolCallId }
@@ -128,6 +133,7 @@ export function createRelay(d: RelayDeps) {
       ctx,
       sink,
     )
+    if (sink.opened) await d.kv.delIfEquals(key, body.toolCallId)
   }
 
   async function ask(user: SessionUser, body: Ask, ctx: SendContext, sink: EventSink): Promise<void> {
@@ -369,6 +375,11 @@ export function createRelay(d: RelayDeps) {
       })
     }
     await chatIdSaved
+    if (state.awaitingReply && state.outcome.status === 'requires_action') {
+      await d.kv
+        .set(awaitingReplyKey(ids.messageId), state.awaitingReply, { ttlMs: AWAITING_REPLY_TTL_MS })
+        .catch((err: unknown) => d.log.warn({ err }, 'could not record the question awaiting a reply'))
+    }
     await finish(terminalEvent(state.outcome), firstTokenAt)
     await d.store
       .touchConversation(user.userId, ids.conversationId, now())
