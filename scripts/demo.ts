@@ -19,13 +19,21 @@ const env = (name: string, def: string) => process.env[name] ?? def
 function demoSecrets() {
   mkdirSync(dataDir, { recursive: true })
   const file = join(dataDir, 'demo-secrets.json')
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>
+  if (existsSync(file)) {
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>
+    if (kept.toolsSecret) return kept
+    // Kept from before website A had tools: add the tools secret, keep the rest.
+    kept.toolsSecret = randomBytes(24).toString('base64url')
+    writeFileSync(file, JSON.stringify(kept, null, 2), { mode: 0o600 })
+    return kept
+  }
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
   const secrets = {
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     s2sSecret: randomBytes(24).toString('base64url'),
     userIdSecret: randomBytes(24).toString('base64url'),
+    toolsSecret: randomBytes(24).toString('base64url'),
   }
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 })
   return secrets
@@ -62,6 +70,10 @@ async function main() {
     S2S_KEYS: `website-a:${secrets.s2sSecret}`,
     USER_ID_SECRET: secrets.userIdSecret,
     CORS_ORIGINS: `http://${host}:${sitePort},http://localhost:${sitePort}`,
+    // The bot's client-side plugins call website A's demo tool ("my_orders", SPEC §2.8).
+    TOOLS_URL: `http://${host.includes(':') ? `[${host}]` : host}:${sitePort}/tools`,
+    TOOLS_KEY_ID: 'chat-service',
+    TOOLS_SECRET: secrets.toolsSecret,
     LOG_LEVEL: env('LOG_LEVEL', 'warn'),
   })
   const services = await openServices(config)
@@ -74,6 +86,7 @@ async function main() {
     keyId: 'website-a',
     secret: secrets.s2sSecret!,
     widget: { features: 'cancel voice', voiceSend: 'confirm' }, // the demo shows voice too
+    toolKeys: { 'chat-service': secrets.toolsSecret! },
   })
   console.log(`coze-sim      ${sim.url}`)
   console.log(`Chat Service  ${serviceUrl}  (SQLite ${config.sqlitePath}, in-process store)`)

@@ -11,14 +11,17 @@ export interface Login {
   phone: string
   /** Chat tokens issued for this login, all revoked at logout. */
   tokens: Set<string>
+  /** Their Chat Service session ids: a tool call names one (SPEC §2.8). */
+  sessionIds: Set<string>
 }
 
 export function createLogins() {
   const logins = new Map<string, Login>()
+  const bySession = new Map<string, Login>()
   return {
     start(phone: string): { id: string; cookie: string } {
       const id = randomBytes(32).toString('base64url')
-      logins.set(id, { phone, tokens: new Set() })
+      logins.set(id, { phone, tokens: new Set(), sessionIds: new Set() })
       return { id, cookie: `${COOKIE}=${id}; HttpOnly; SameSite=Lax; Path=/; Max-Age=${MAX_AGE_S}` }
     },
     get(cookieHeader: string | undefined): Login | undefined {
@@ -29,8 +32,17 @@ export function createLogins() {
       const id = readCookie(cookieHeader, COOKIE)
       const login = id ? logins.get(id) : undefined
       if (id) logins.delete(id)
+      for (const s of login?.sessionIds ?? []) bySession.delete(s)
       return login
     },
+    /** Remembers a chat session issued for this login. */
+    addSession(login: Login, token: string, sessionId: string) {
+      login.tokens.add(token)
+      login.sessionIds.add(sessionId)
+      bySession.set(sessionId, login)
+    },
+    /** The login a Chat Service session was issued for; gone after logout. */
+    bySession: (sessionId: string): Login | undefined => bySession.get(sessionId),
     clearCookie: `${COOKIE}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0`,
   }
 }

@@ -16,6 +16,8 @@ const site = await startWebsiteA({
   publicChatServiceUrl: env.CHAT_SERVICE_PUBLIC_URL,
   keyId: env.S2S_KEY_ID!,
   secret: env.S2S_SECRET!,
+  // The service's TOOLS_KEY_ID / TOOLS_SECRET, when its TOOLS_URL points here (`/tools`).
+  toolKeys: env.TOOLS_KEY_ID && env.TOOLS_SECRET ? { [env.TOOLS_KEY_ID]: env.TOOLS_SECRET } : undefined,
 })
 console.log(`website A: ${site.url}`)
 const stop = () => void site.close().then(() => process.exit(0))

@@ -1,12 +1,15 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { signature } from '@volcano-chat/client'
+import { signature, signRequest } from '@volcano-chat/client'
+import { ordersOf } from './orders'
 import { chatPage } from './pages'
 import { startWebsiteA, type WebsiteA } from './server'
 
 const SECRET = 's2s-secret-never-in-html'
 const KEY_ID = 'website-a-test'
+const TOOLS_KEY_ID = 'chat-service-tools'
+const TOOLS_SECRET = 'tools-secret-0123456789abcdef'
 
 /** Just enough of the Chat Service's session API: checks the v1 signature, issues numbered tokens. */
 function fakeChatService() {
@@ -53,7 +56,13 @@ beforeAll(async () => {
   chat = fakeChatService()
   await new Promise<void>((r) => chat.server.listen(0, '127.0.0.1', r))
   chatUrl = `http://127.0.0.1:${(chat.server.address() as AddressInfo).port}`
-  site = await startWebsiteA({ port: 0, chatServiceUrl: chatUrl, keyId: KEY_ID, secret: SECRET })
+  site = await startWebsiteA({
+    port: 0,
+    chatServiceUrl: chatUrl,
+    keyId: KEY_ID,
+    secret: SECRET,
+    toolKeys: { [TOOLS_KEY_ID]: TOOLS_SECRET },
+  })
 })
 
 afterAll(async () => {
@@ -198,5 +207,88 @@ describe('logout', () => {
     expect(res.headers.get('set-cookie')).toContain('Max-Age=0')
     expect(chat.revoked.slice(-2)).toEqual(issued.map((token) => ({ token })))
     expect((await get('/', cookie)).status).toBe(303)
+  })
+})
+
+describe('POST /tools (SPEC §2.8)', () => {
+  /** A tool call as the Chat Service sends it, signed with `secret`. */
+  function toolCall(body: Record<string, unknown>, secret = TOOLS_SECRET) {
+    const raw = JSON.stringify({
+      toolCallId: 'call_1',
+      name: 'my_orders',
+      arguments: '{}',
+      conversationId: 'conv_1',
+      messageId: 'msg_1',
+      ...body,
+    })
+    const headers = signRequest({ keyId: TOOLS_KEY_ID, secret, method: 'POST', path: '/tools', body: raw })
+    const send = () =>
+      fetch(site.url + '/tools', {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: raw,
+      })
+    return { send, headers }
+  }
+
+  /** A logged-in user with a chat session; its id is what the service names in a tool call. */
+  async function chatSession(phone: string) {
+    const cookie = await login(phone)
+    await get('/', cookie)
+    return { cookie, sessionId: `s${chat.created.length}` }
+  }
+
+  it("should answer my_orders with the session's user's orders", async () => {
+    const { sessionId } = await chatSession('13900139000')
+    const res = await toolCall({ sessionId, arguments: '{"limit":2}' }).send()
+    expect(res.status).toBe(200)
+    const { output } = (await res.json()) as { output: string }
+    expect(JSON.parse(output)).toEqual({ orders: ordersOf('13900139000').reverse().slice(0, 2) })
+    expect(output).not.toContain('13900139000') // website A's data, not the phone itself
+  })
+
+  it('should give each user their own orders', async () => {
+    const a = await chatSession('13800138000')
+    const b = await chatSession('15000150000')
+    const orders = async (sessionId: string) =>
+      JSON.parse(((await (await toolCall({ sessionId }).send()).json()) as { output: string }).output)
+    expect((await orders(a.sessionId)).orders[0].id).toMatch(/^A8000-/)
+    expect((await orders(b.sessionId)).orders[0].id).toMatch(/^A0000-/)
+  })
+
+  it('should refuse a bad signature with 401 and a replayed call too', async () => {
+    const { sessionId } = await chatSession('13800138000')
+    const forged = toolCall({ sessionId }, 'guessed-secret-0123456789abcdef')
+    const refused = await forged.send()
+    expect(refused.status).toBe(401)
+    expect(await refused.json()).toEqual({ error: 'SIGNATURE_INVALID' })
+
+    const call = toolCall({ sessionId })
+    expect((await call.send()).status).toBe(200)
+    const replay = await call.send()
+    expect(replay.status).toBe(401)
+    expect(await replay.json()).toEqual({ error: 'NONCE_REPLAYED' })
+  })
+
+  it('should refuse an unsigned call and a signed call that is not a tool call', async () => {
+    const unsigned = await fetch(site.url + '/tools', { method: 'POST', body: '{}' })
+    expect(unsigned.status).toBe(401)
+    const res = await toolCall({}).send() // no sessionId
+    expect(res.status).toBe(400)
+    expect(await res.json()).toEqual({ error: 'BAD_REQUEST' })
+  })
+
+  it('should tell the bot when the user has logged out or the tool is unknown', async () => {
+    const { cookie, sessionId } = await chatSession('13800138000')
+    const other = await toolCall({ sessionId, name: 'delete_account' }).send()
+    expect(JSON.parse(((await other.json()) as { output: string }).output)).toEqual({
+      error: 'unknown tool delete_account',
+    })
+    await post('/logout', { cookie })
+    const res = await toolCall({ sessionId }).send()
+    expect(res.status).toBe(200)
+    expect(JSON.parse(((await res.json()) as { output: string }).output)).toEqual({
+      error: 'user not logged in',
+    })
   })
 })

@@ -1,13 +1,21 @@
 /**
  * Demo website A on `node:http`: a fake login, then a page embedding the widget with a token its
  * backend got from the Chat Service (SPEC §1 phase 1). Only this server knows the S2S secret and the
- * user's phone; the browser sees a cookie and the opaque chat token.
+ * user's phone; the browser sees a cookie and the opaque chat token. `POST /tools` answers the bot's
+ * tool calls (SPEC §2.8), signed by the Chat Service.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
-import { createChatServiceClient, type ChatServiceClient } from '@volcano-chat/client'
+import {
+  createChatServiceClient,
+  createMemoryNonceStore,
+  verifyToolCall,
+  type ChatServiceClient,
+  type NonceStore,
+} from '@volcano-chat/client'
 import { createLogins, normalisePhone, type Login } from './logins'
+import { myOrdersOutput } from './orders'
 import { chatPage, errorPage, HOST_SCRIPT, loginPage, type WidgetAttributes } from './pages'
 
 export type { WidgetAttributes } from './pages'
@@ -23,6 +31,11 @@ export interface WebsiteAOptions {
   secret: string
   /** Extra `<volcano-chat>` attributes, e.g. `{ features: 'cancel voice' }` to offer voice. */
   widget?: WidgetAttributes
+  /**
+   * Key id → secret the Chat Service signs tool calls with (its `TOOLS_KEY_ID`/`TOOLS_SECRET`);
+   * without it `POST /tools` is not served.
+   */
+  toolKeys?: Record<string, string>
 }
 
 export interface WebsiteA {
@@ -31,6 +44,7 @@ export interface WebsiteA {
 }
 
 const MAX_FORM_BYTES = 4096
+const MAX_TOOL_CALL_BYTES = 512 * 1024
 
 export async function startWebsiteA(opts: WebsiteAOptions): Promise<WebsiteA> {
   const client = createChatServiceClient({
@@ -40,7 +54,14 @@ export async function startWebsiteA(opts: WebsiteAOptions): Promise<WebsiteA> {
   })
   const publicUrl = (opts.publicChatServiceUrl ?? opts.chatServiceUrl).replace(/\/+$/, '')
   const logins = createLogins()
-  const route = createRoutes({ client, logins, publicUrl, widget: opts.widget })
+  const route = createRoutes({
+    client,
+    logins,
+    publicUrl,
+    widget: opts.widget,
+    toolKeys: opts.toolKeys,
+    nonces: createMemoryNonceStore(),
+  })
 
   const server = createServer((req, res) => {
     route(req, res).catch((err: unknown) => {
@@ -70,12 +91,31 @@ function createRoutes(d: {
   logins: ReturnType<typeof createLogins>
   publicUrl: string
   widget?: WidgetAttributes
+  toolKeys?: Record<string, string>
+  nonces: NonceStore
 }) {
-  /** A new chat token for this login; remembered so logout can revoke it. */
+  /** A new chat token for this login; remembered so logout can revoke it and tools find the user. */
   async function issueToken(login: Login) {
     const session = await d.client.createSession({ phone: login.phone })
-    login.tokens.add(session.token)
+    d.logins.addSession(login, session.token, session.sessionId)
     return session
+  }
+
+  /** A tool call from the Chat Service: verified like any signed call, answered `{output}`. */
+  async function tool(req: IncomingMessage, res: ServerResponse, keys: Record<string, string>) {
+    const body = await readBytes(req, MAX_TOOL_CALL_BYTES).catch(() => undefined)
+    if (body === undefined) return json(res, 413, { error: 'too large' })
+    const verified = await verifyToolCall(
+      { method: req.method!, url: req.url!, headers: req.headers, body },
+      { keys, nonceStore: d.nonces },
+    )
+    if (!verified.ok) return json(res, verified.status, { error: verified.code })
+    const { name, sessionId, args } = verified.call
+    // The bot acts only for the user whose chat this is, and only while that login lasts.
+    const login = d.logins.bySession(sessionId)
+    if (!login) return json(res, 200, { output: JSON.stringify({ error: 'user not logged in' }) })
+    if (name === 'my_orders') return json(res, 200, { output: myOrdersOutput(login.phone, args) })
+    json(res, 200, { output: JSON.stringify({ error: `unknown tool ${name}` }) })
   }
 
   return async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -132,6 +172,7 @@ function createRoutes(d: {
         return json(res, 502, { error: 'chat service unavailable' })
       }
     }
+    if (key === 'POST /tools' && d.toolKeys) return tool(req, res, d.toolKeys)
     send(res, 404, 'text/plain; charset=utf-8', 'Not found')
   }
 }
@@ -175,13 +216,16 @@ function redirect(res: ServerResponse, location: string, cookie?: string) {
   res.end()
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+const readBody = async (req: IncomingMessage) => (await readBytes(req, MAX_FORM_BYTES)).toString('utf8')
+
+/** The raw bytes: a signature covers them, not their decoding. */
+async function readBytes(req: IncomingMessage, max: number): Promise<Buffer> {
   let size = 0
   const chunks: Buffer[] = []
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length
-    if (size > MAX_FORM_BYTES) throw new Error('form too large')
+    if (size > max) throw new Error('body too large')
     chunks.push(chunk)
   }
-  return Buffer.concat(chunks).toString('utf8')
+  return Buffer.concat(chunks)
 }

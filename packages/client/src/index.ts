@@ -1,11 +1,21 @@
 /**
  * Website A's server-side client for the Chat Service's internal session API (SPEC §2.1).
- * It signs every call (v1) so the secret never leaves website A's backend.
+ * It signs every call (v1) so the secret never leaves website A's backend, and verifies the service's
+ * signed tool calls (SPEC §2.8).
  */
 import { signRequest } from './sign'
 
 export { canonicalString, createNonce, signature, signRequest, SIGNATURE_HEADERS } from './sign'
 export type { SignInput } from './sign'
+export { createMemoryNonceStore, verifyToolCall } from './verify'
+export type {
+  NonceStore,
+  ToolCall,
+  ToolCallErrorCode,
+  ToolCallRequest,
+  VerifyToolCallOptions,
+  VerifyToolCallResult,
+} from './verify'
 
 export interface ChatServiceClientOptions {
   /** The Chat Service's base URL as website A's backend reaches it, e.g. `http://chat.internal:8081`. */

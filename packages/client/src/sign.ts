@@ -13,7 +13,8 @@ export interface SignInput {
   method: string
   /** Path with the query string exactly as sent, e.g. `/api/internal/session/create?x=1`. */
   path: string
-  timestamp: number
+  /** Unix seconds; a verifier passes the header's text as received. */
+  timestamp: number | string
   nonce: string
   body: string | Uint8Array
 }

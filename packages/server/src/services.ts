@@ -11,6 +11,7 @@ import { scheduleRetention } from './audit/retention'
 import { createCanceller } from './chat/cancel'
 import { createRecovery } from './chat/recovery'
 import { createRelay } from './chat/relay'
+import { createToolCaller } from './tools/caller'
 import { createRunning } from './chat/running'
 import { createSweeper } from './chat/sweeper'
 import { combineObservers, type ChatObserver } from './chat/observer'
@@ -129,7 +130,29 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
     minAgeMs: config.streams.heartbeatMs * 3,
   })
   let draining = false
-  const relay = createRelay({ store, kv, coze, streams, running, log, observer, isDraining: () => draining })
+  // Website A's tools (SPEC §2.8): every call is audited, never with its arguments or output.
+  const tools = createToolCaller({
+    ...config.tools,
+    log,
+    onCall: (r) =>
+      void audit.record({
+        action: 'tool.call',
+        outcome: r.ok ? 'allowed' : 'denied',
+        reason: r.reason ?? null,
+        detail: { name: r.name, toolCallId: r.toolCallId, messageId: r.messageId, ms: r.ms },
+      }),
+  })
+  const relay = createRelay({
+    store,
+    kv,
+    coze,
+    streams,
+    running,
+    log,
+    observer,
+    tools,
+    isDraining: () => draining,
+  })
   const canceller = createCanceller({ store, running, recovery, coze, log, observer })
   if (config.userIdSecretIsDefault) log.warn('USER_ID_SECRET is not set: using the development default')
   if (!config.redisUrl) log.info('REDIS_URL not set: in-process store (single instance only)')
@@ -163,6 +186,7 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
       await running.stop()
       await streams.close()
       await coze.close()
+      await tools.close()
       await voice.close()
       retention.stop()
       await audit.flush()

@@ -18,6 +18,7 @@ export type AuditAction =
   | 'chat.start'
   | 'chat.end'
   | 'chat.cancel'
+  | 'tool.call'
   | 'voice.ticket'
   | 'voice.open'
   | 'voice.close'

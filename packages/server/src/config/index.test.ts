@@ -130,4 +130,31 @@ describe('loadConfig', () => {
     })
     expect(c.coze.oauth?.privateKeyPem).toContain('\nabc\n')
   })
+
+  it("should read website A's tool endpoint: none by default, a URL needs its key", () => {
+    expect(loadConfig(base).tools).toEqual({
+      url: undefined,
+      keyId: undefined,
+      secret: undefined,
+      timeoutMs: 10_000,
+    })
+    const tools = { TOOLS_URL: 'http://site-a.internal:3000/tools', TOOLS_KEY_ID: 'tools-1' }
+    expect(
+      loadConfig({ ...tools, ...base, TOOLS_SECRET: 'tools-secret-0123456789', TOOLS_TIMEOUT_MS: '2500' })
+        .tools,
+    ).toEqual({
+      url: 'http://site-a.internal:3000/tools',
+      keyId: 'tools-1',
+      secret: 'tools-secret-0123456789',
+      timeoutMs: 2500,
+    })
+    expect(problemsOf({ ...base, ...tools })).toEqual([
+      'TOOLS_KEY_ID / TOOLS_SECRET: are required when TOOLS_URL is set',
+    ])
+    expect(problemsOf({ ...base, ...tools, TOOLS_SECRET: 'short' })).toEqual([
+      'TOOLS_SECRET: must be at least 16 characters',
+    ])
+    const shape = problemsOf({ ...base, TOOLS_URL: 'ftp://x/tools', TOOLS_TIMEOUT_MS: '0' })
+    expect(shape.map((p) => p.split(':')[0])).toEqual(['TOOLS_URL', 'TOOLS_TIMEOUT_MS'])
+  })
 })

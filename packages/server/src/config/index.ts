@@ -91,6 +91,10 @@ const envSchema = z.object({
   METRICS_IP_ALLOWLIST: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WIDGET_DIR: optionalString,
+  TOOLS_URL: optionalString.pipe(url(['https:', 'http:']).optional()),
+  TOOLS_KEY_ID: optionalString,
+  TOOLS_SECRET: optionalString,
+  TOOLS_TIMEOUT_MS: intFrom(10_000, 100, 120_000),
 })
 
 export interface S2sKey {
@@ -159,6 +163,13 @@ function finish(e: z.infer<typeof envSchema>, problems: string[]) {
     problems.push('USER_ID_SECRET: is required in production (keys the user pseudonyms)')
   }
   const corsOrigins = splitList(e.CORS_ORIGINS)
+  // Website A's tools (SPEC §2.8): the service signs each call, so a URL needs its key.
+  if (e.TOOLS_URL && !(e.TOOLS_KEY_ID && e.TOOLS_SECRET))
+    problems.push('TOOLS_KEY_ID / TOOLS_SECRET: are required when TOOLS_URL is set')
+  if (e.TOOLS_KEY_ID && !/^[A-Za-z0-9._-]{1,64}$/.test(e.TOOLS_KEY_ID))
+    problems.push('TOOLS_KEY_ID: must be 1–64 of [A-Za-z0-9._-]')
+  if (e.TOOLS_SECRET && e.TOOLS_SECRET.length < 16)
+    problems.push('TOOLS_SECRET: must be at least 16 characters')
   for (const o of corsOrigins)
     if (!/^https?:\/\/[^/]+$/.test(o)) problems.push(`CORS_ORIGINS: "${o}" is not an origin`)
   return {
@@ -216,6 +227,13 @@ function finish(e: z.infer<typeof envSchema>, problems: string[]) {
     metricsAllowlist,
     logLevel: e.LOG_LEVEL,
     widgetDir: e.WIDGET_DIR ?? defaultWidgetDir(),
+    /** For `createToolCaller`; `url` unset = every tool call answers "tool unavailable". */
+    tools: {
+      url: e.TOOLS_URL,
+      keyId: e.TOOLS_KEY_ID,
+      secret: e.TOOLS_SECRET,
+      timeoutMs: e.TOOLS_TIMEOUT_MS,
+    },
   }
 }
 
