@@ -66,6 +66,10 @@ export interface PageScripts {
   answerText: (index: number) => string
   /** Text content of an HTML fragment, parsed by the page (a parsed document runs nothing). */
   htmlText: (html: string) => string
+  /** Every text in the shadow root (what a person could read, hidden parts included). */
+  shadowText: () => string
+  /** The problem line of the newest message, without its retry button. */
+  lastProblem: () => string
   /** Every computed property and the border box of the first match of each selector in the shadow root. */
   probeStyles: (selectors: string[]) => StyleProbe
   /** Adds a `<style>` carrying the page's own CSP nonce, as the site itself serving it would. */

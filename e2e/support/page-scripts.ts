@@ -39,6 +39,13 @@ export const pageScripts = {
 
   htmlText: (html) => new DOMParser().parseFromString(html, 'text/html').body.textContent ?? '',
 
+  shadowText: () => document.querySelector('volcano-chat')!.shadowRoot!.textContent ?? '',
+
+  lastProblem: () => {
+    const all = document.querySelector('volcano-chat')!.shadowRoot!.querySelectorAll('.vc-msg')
+    return all[all.length - 1]?.querySelector('.vc-problem')?.firstChild?.textContent?.trim() ?? ''
+  },
+
   probeStyles: (selectors) => {
     const root = document.querySelector('volcano-chat')!.shadowRoot!
     const out: Record<string, Record<string, string>> = {}

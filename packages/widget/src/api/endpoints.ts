@@ -30,6 +30,19 @@ export const send = (base: string, body: SendBody): Req => ({
   init: { method: 'POST', headers: { ...json, ...eventStream }, body: JSON.stringify(body) },
 })
 
+export interface ReplyBody {
+  /** The answer that asked (its `action` `reply`). */
+  messageId: string
+  toolCallId: string
+  text: string
+}
+
+/** The user's answer to the bot's question (SPEC §2.4): streams the continuation exactly like `send`. */
+export const reply = (base: string, body: ReplyBody): Req => ({
+  url: `${trimBase(base)}/api/chat/reply`,
+  init: { method: 'POST', headers: { ...json, ...eventStream }, body: JSON.stringify(body) },
+})
+
 /** Resume (SPEC §2.3): replays every event after `lastEventId`, then follows the live stream. */
 export const resume = (base: string, messageId: string, lastEventId?: string): Req => ({
   url: `${trimBase(base)}/api/chat/stream/${encodeURIComponent(messageId)}`,

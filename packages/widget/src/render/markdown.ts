@@ -63,3 +63,8 @@ purify.addHook('afterSanitizeAttributes', (node) => {
 export function renderMarkdown(src: string, opts: RenderOptions): string {
   return purify.sanitize(md.render(src, { copyLabel: opts.copyLabel }), PURIFY) as string
 }
+
+/** The same sanitiser for HTML built elsewhere (cards, `render/parts.ts`): every fragment passes here. */
+export const sanitizeHtml = (html: string): string => purify.sanitize(html, PURIFY) as string
+
+export const escapeHtml = (text: string): string => md.utils.escapeHtml(text)

@@ -54,7 +54,7 @@ describe('history', () => {
   it('should report a failed history load', async () => {
     const t = setup(() => apiError(503, 'UPSTREAM_UNAVAILABLE'))
     await t.chat.loadLatest()
-    expect(t.chat.notice.value).toEqual({ kind: 'busy' })
+    expect(t.chat.notice.value).toEqual({ kind: 'error', code: 'UPSTREAM_UNAVAILABLE' })
     expect(t.deps.onError).toHaveBeenCalledWith(expect.objectContaining({ status: 503 }))
   })
 

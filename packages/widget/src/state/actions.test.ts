@@ -91,7 +91,7 @@ describe('errors', () => {
     const t = setup(() => apiError(429, 'RATE_LIMITED', { 'Retry-After': '30' }))
     t.chat.send('q')
     await t.settled()
-    expect(t.chat.notice.value).toEqual({ kind: 'rate-limited', retryAfter: 30 })
+    expect(t.chat.notice.value).toEqual({ kind: 'error', code: 'RATE_LIMITED', retryAfter: 30 })
     expect(t.message().error?.code).toBe('RATE_LIMITED')
   })
 
@@ -99,7 +99,7 @@ describe('errors', () => {
     const t = setup(() => apiError(503, 'UPSTREAM_UNAVAILABLE'))
     t.chat.send('q')
     await t.settled()
-    expect(t.chat.notice.value).toEqual({ kind: 'busy' })
+    expect(t.chat.notice.value).toEqual({ kind: 'error', code: 'UPSTREAM_UNAVAILABLE' })
   })
 
   it('should show offline on a network failure and clear it when back online', async () => {

@@ -13,6 +13,7 @@ import {
   initialState,
   isFinalEvent,
   parseWireEvent,
+  pendingReply,
   type ChatEvent,
   type ChatMessage,
   type HistoryItem,
@@ -98,13 +99,16 @@ export function createChat(deps: ChatDeps) {
         const wire = parseWireEvent(ev)
         if (wire) dispatch({ type: 'stream', localId, id: ev.id, wire })
         notice.value = null // an answer is arriving: whatever stood in the way is gone
+        // The service ended the answer with an error: the host hears it (its message too), the user
+        // reads the code's text. A stop the user asked for is no failure.
+        if (wire?.event === 'error' && wire.data.code !== 'CANCELLED') deps.onError?.({ ...wire.data })
       }
       const m = find(localId)
       if (m) deps.onMessage?.({ ...pick(m), conversationId: state.value.conversationId })
     } catch (err) {
       if (ac.signal.aborted) return // replaced by a new conversation, or the element went away
       const e = report(err)
-      dispatch({ type: 'failed', localId, code: e.code, message: e.message })
+      dispatch({ type: 'failed', localId, code: e.code, message: e.message, retryAfter: e.retryAfter })
     } finally {
       if (current === ac) current = null
     }
@@ -112,6 +116,12 @@ export function createChat(deps: ChatDeps) {
 
   function post(localId: string) {
     const m = find(localId)!
+    if (m.replyTo) {
+      const body: endpoints.ReplyBody = { ...m.replyTo, text: m.question }
+      return follow(localId, (token, signal) =>
+        request(endpoints.reply(deps.apiBase(), body), { fetch: deps.fetch, signal, token }),
+      )
+    }
     const body: endpoints.SendBody = {
       message: m.question,
       clientMessageId: m.clientMessageId ?? undefined,
@@ -170,13 +180,19 @@ export function createChat(deps: ChatDeps) {
     notice,
     loadingHistory,
     isBusy,
+    /** The bot's question waiting for an answer: the next `send` goes to `/api/chat/reply`. */
+    pendingReply: () => pendingReply(state.value),
 
-    /** Sends `text` as a new question; false when there is nothing to send or an answer is running. */
+    /**
+     * Sends `text` as a new question, or as the answer to the bot's pending question; false when there
+     * is nothing to send or an answer is running.
+     */
     send(text: string): boolean {
       const question = text.trim()
       if (!question || isBusy()) return false
       const localId = uuid()
-      dispatch({ type: 'asked', localId, question, clientMessageId: uuid() })
+      const replyTo = pendingReply(state.value)
+      dispatch({ type: 'asked', localId, question, clientMessageId: uuid(), ...(replyTo ? { replyTo } : {}) })
       void post(localId)
       return true
     },

@@ -4,7 +4,43 @@
  */
 import { parseEventId, type SseEvent } from '../api/stream'
 
-export type MessageStatus = 'pending' | 'streaming' | 'completed' | 'failed' | 'cancelled' | 'interrupted'
+export type MessageStatus =
+  | 'pending'
+  | 'streaming'
+  | 'completed'
+  /** The answer ended with the bot asking the user (`done {status:'requires_action'}`, SPEC §2.2). */
+  | 'requires_action'
+  | 'failed'
+  | 'cancelled'
+  | 'interrupted'
+
+export type PartKind = 'text' | 'card' | 'image' | 'file'
+
+/** One answer message of Coze's (SPEC §2.2 `part`): text grows by deltas, other kinds come whole. */
+export type AnswerPart = { kind: 'text'; text: string } | { kind: Exclude<PartKind, 'text'>; data: unknown }
+
+/** What Coze asked for (`action`): `reply` waits for the user's next input, `tool` runs on the service. */
+export interface MessageAction {
+  kind: 'reply' | 'tool'
+  toolCallId: string
+  name?: string
+}
+
+/** The question a reply answers (`POST /api/chat/reply`). */
+export interface ReplyTarget {
+  messageId: string
+  toolCallId: string
+}
+
+export interface MessageError {
+  code: string
+  /** The service's own words: only for `vc-error`, never shown (the code picks the text). */
+  message: string
+  /** `fromStream`: the service ended the answer with an `error` event (not a lost connection). */
+  fromStream: boolean
+  /** Seconds, from `Retry-After` or the `error` event. */
+  retryAfter?: number
+}
 
 export interface ChatMessage {
   localId: string
@@ -12,12 +48,18 @@ export interface ChatMessage {
   /** Reused when the same question is sent again after a transport failure (SPEC §2.2 idempotency). */
   clientMessageId: string | null
   question: string
+  /** The text parts joined by a blank line, as archived (SPEC §2.2). */
   answer: string
+  /** Every answer message in order; empty until the first arrives. */
+  parts: AnswerPart[]
   reasoning: string
   suggestions: string[]
   status: MessageStatus
-  /** `fromStream`: the service ended the answer with an `error` event (not a lost connection). */
-  error: { code: string; message: string; fromStream: boolean } | null
+  error: MessageError | null
+  /** The latest `action`; a `tool` one lasts until the answer goes on. */
+  action: MessageAction | null
+  /** Set when this message is the user's reply to the bot's question. */
+  replyTo: ReplyTarget | null
   /** Highest `seq` applied: replayed events after a resume are dropped. */
   lastSeq: number
   lastEventId: string
@@ -37,8 +79,17 @@ export type WireEvent =
   | { event: 'delta'; data: { text: string } }
   | { event: 'reasoning'; data: { text: string } }
   | { event: 'suggestions'; data: { items: string[] } }
+  | { event: 'part'; data: { index: number; kind: PartKind; data?: unknown } }
+  | { event: 'action'; data: MessageAction }
   | { event: 'done'; data: { status: string } }
-  | { event: 'error'; data: { code: string; message: string } }
+  | { event: 'error'; data: { code: string; message: string; retryAfter?: number } }
+
+/** One archived answer message (history `parts`). */
+export interface HistoryPart {
+  kind: string
+  text?: string
+  data?: unknown
+}
 
 export interface HistoryItem {
   messageId: string
@@ -49,14 +100,16 @@ export interface HistoryItem {
   askedAt: string
   finishedAt?: string | null
   errorCode?: string | null
+  /** Present when the answer had more than one plain text (cards…); older services leave it out. */
+  parts?: HistoryPart[]
 }
 
 export type ChatEvent =
-  | { type: 'asked'; localId: string; question: string; clientMessageId: string }
+  | { type: 'asked'; localId: string; question: string; clientMessageId: string; replyTo?: ReplyTarget }
   | { type: 'resent'; localId: string; clientMessageId: string }
   | { type: 'attached'; localId: string }
   | { type: 'stream'; localId: string; id: string; wire: WireEvent }
-  | { type: 'failed'; localId: string; code: string; message: string }
+  | { type: 'failed'; localId: string; code: string; message: string; retryAfter?: number }
   | { type: 'history'; conversationId: string; items: HistoryItem[]; nextBefore: string | null }
   | { type: 'reset' }
 
@@ -82,17 +135,46 @@ export function parseWireEvent(e: SseEvent): WireEvent | undefined {
       return Array.isArray(data.items)
         ? { event: 'suggestions', data: { items: data.items.filter((x) => typeof x === 'string') } }
         : undefined
+    case 'part':
+      return PART_KINDS.has(data.kind as PartKind)
+        ? {
+            event: 'part',
+            data: { index: toIndex(data.index), kind: data.kind as PartKind, data: data.data },
+          }
+        : undefined
+    case 'action':
+      return (data.kind === 'reply' || data.kind === 'tool') && str('toolCallId')
+        ? {
+            event: 'action',
+            data: {
+              kind: data.kind,
+              toolCallId: data.toolCallId as string,
+              ...(str('name') ? { name: data.name as string } : {}),
+            },
+          }
+        : undefined
     case 'done':
       return { event: 'done', data: { status: str('status') ? (data.status as string) : 'completed' } }
     case 'error':
       return {
         event: 'error',
-        data: { code: str('code') ? (data.code as string) : 'UNKNOWN', message: String(data.message ?? '') },
+        data: {
+          code: str('code') ? (data.code as string) : 'UNKNOWN',
+          message: String(data.message ?? ''),
+          ...(toSeconds(data.retryAfter) === undefined ? {} : { retryAfter: toSeconds(data.retryAfter) }),
+        },
       }
     default:
       return undefined
   }
 }
+
+const PART_KINDS = new Set<PartKind>(['text', 'card', 'image', 'file'])
+
+const toIndex = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : Infinity)
+
+const toSeconds = (v: unknown) =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.ceil(v) : undefined
 
 const blank = (localId: string, question: string): ChatMessage => ({
   localId,
@@ -100,16 +182,59 @@ const blank = (localId: string, question: string): ChatMessage => ({
   clientMessageId: null,
   question,
   answer: '',
+  parts: [],
   reasoning: '',
   suggestions: [],
   status: 'pending',
   error: null,
+  action: null,
+  replyTo: null,
   lastSeq: -1,
   lastEventId: '',
 })
 
+/** The archived answer: text parts joined by one blank line (SPEC §2.2). */
+export const joinText = (parts: AnswerPart[]) =>
+  parts.flatMap((p) => (p.kind === 'text' ? [p.text] : [])).join('\n\n')
+
+/** A delta belongs to the newest part; with none yet (or a card last) it starts a text part. */
+function appendText(parts: AnswerPart[], text: string): AnswerPart[] {
+  const last = parts.at(-1)
+  if (last?.kind !== 'text') return [...parts, { kind: 'text', text }]
+  return [...parts.slice(0, -1), { kind: 'text', text: last.text + text }]
+}
+
+/** A `part` event at `index`: normally the next one; an index already taken is replaced. */
+function placePart(parts: AnswerPart[], index: number, part: AnswerPart): AnswerPart[] {
+  const next = parts.slice()
+  next.splice(Math.min(index, parts.length), 1, part)
+  return next
+}
+
+function historyParts(it: HistoryItem): AnswerPart[] {
+  const out: AnswerPart[] = []
+  for (const p of Array.isArray(it.parts) ? it.parts : []) {
+    if (!p || typeof p !== 'object' || !PART_KINDS.has(p.kind as PartKind)) continue
+    if (p.kind === 'text') out.push({ kind: 'text', text: typeof p.text === 'string' ? p.text : '' })
+    else out.push({ kind: p.kind as Exclude<PartKind, 'text'>, data: p.data })
+  }
+  if (out.length) return out
+  return it.answer ? [{ kind: 'text', text: it.answer }] : []
+}
+
+/** The question still waiting for the user's answer, when the newest message is one. */
+export function pendingReply(state: ChatState): ReplyTarget | undefined {
+  const last = state.messages.at(-1)
+  if (last?.status === 'requires_action' && last.action?.kind === 'reply' && last.messageId)
+    return { messageId: last.messageId, toolCallId: last.action.toolCallId }
+  // A reply that never reached the service (refused, offline): the next input still answers the question.
+  if (last?.replyTo && last.status === 'failed' && !last.error?.fromStream) return last.replyTo
+  return undefined
+}
+
 const FINAL: Record<string, MessageStatus> = {
   completed: 'completed',
+  requires_action: 'requires_action',
   failed: 'failed',
   cancelled: 'cancelled',
   interrupted: 'interrupted',
@@ -127,20 +252,27 @@ export function applyEvent(state: ChatState, ev: ChatEvent): ChatState {
         ...state,
         messages: [
           ...state.messages,
-          { ...blank(ev.localId, ev.question), clientMessageId: ev.clientMessageId },
+          {
+            ...blank(ev.localId, ev.question),
+            clientMessageId: ev.clientMessageId,
+            replyTo: ev.replyTo ?? null,
+          },
         ],
       }
     case 'resent':
       return update(state, ev.localId, (m) => ({
         ...blank(m.localId, m.question),
         clientMessageId: ev.clientMessageId,
+        replyTo: m.replyTo,
       }))
     case 'attached':
       // Resuming from the start replays the whole answer: clear what history had.
       return update(state, ev.localId, (m) => ({
         ...m,
         answer: '',
+        parts: [],
         reasoning: '',
+        action: null,
         status: 'pending',
         lastSeq: -1,
       }))
@@ -150,7 +282,12 @@ export function applyEvent(state: ChatState, ev: ChatEvent): ChatState {
       return update(state, ev.localId, (m) => ({
         ...m,
         status: 'failed',
-        error: { code: ev.code, message: ev.message, fromStream: false },
+        error: {
+          code: ev.code,
+          message: ev.message,
+          fromStream: false,
+          ...(ev.retryAfter === undefined ? {} : { retryAfter: ev.retryAfter }),
+        },
       }))
     case 'history':
       return applyHistory(state, ev)
@@ -183,9 +320,27 @@ function applyWire(m: ChatMessage, id: string, wire: WireEvent): ChatMessage {
   switch (wire.event) {
     case 'meta':
       // `meta` starts the answer; a later one (recovery, archive replay) restarts it from scratch.
-      return { ...next, messageId: wire.data.messageId, answer: '', reasoning: '', suggestions: [] }
-    case 'delta':
-      return { ...next, answer: m.answer + wire.data.text, status: 'streaming' }
+      return {
+        ...next,
+        messageId: wire.data.messageId,
+        answer: '',
+        parts: [],
+        reasoning: '',
+        suggestions: [],
+        action: null,
+      }
+    case 'delta': {
+      const parts = appendText(m.parts, wire.data.text)
+      return { ...next, parts, answer: joinText(parts), status: 'streaming', action: goneOn(m.action) }
+    }
+    case 'part': {
+      const { index, kind, data } = wire.data
+      const part: AnswerPart = kind === 'text' ? { kind, text: '' } : { kind, data }
+      const parts = placePart(m.parts, index, part)
+      return { ...next, parts, answer: joinText(parts), status: 'streaming', action: goneOn(m.action) }
+    }
+    case 'action':
+      return { ...next, action: wire.data }
     case 'reasoning':
       return { ...next, reasoning: m.reasoning + wire.data.text }
     case 'suggestions':
@@ -196,10 +351,13 @@ function applyWire(m: ChatMessage, id: string, wire: WireEvent): ChatMessage {
       return {
         ...next,
         status: wire.data.code === 'CANCELLED' ? 'cancelled' : 'failed',
-        error: { code: wire.data.code, message: wire.data.message, fromStream: true },
+        error: { ...wire.data, fromStream: true },
       }
   }
 }
+
+/** A `tool` action is over once the answer goes on; a `reply` stays until the user answers. */
+const goneOn = (a: MessageAction | null) => (a?.kind === 'tool' ? null : a)
 
 function applyHistory(state: ChatState, ev: Extract<ChatEvent, { type: 'history' }>): ChatState {
   // A send that started a new conversation before the page arrived wins over the old one.
@@ -212,6 +370,7 @@ function applyHistory(state: ChatState, ev: Extract<ChatEvent, { type: 'history'
       ...blank(historyId(it.messageId), it.question),
       messageId: it.messageId,
       answer: it.answer ?? '',
+      parts: historyParts(it),
       status: it.status === 'in_progress' ? 'pending' : (FINAL[it.status] ?? 'completed'),
       // The service closed these answers itself: a retry asks afresh.
       error: it.errorCode ? { code: it.errorCode, message: '', fromStream: true } : null,

@@ -1,9 +1,12 @@
 /**
  * How a failure reaches the user: a code for the message (`ChatError`, also the `vc-error` detail)
- * and, for conditions that outlast one message, a notice above the conversation.
+ * and, for conditions that outlast one message, a notice above the conversation. What the user reads
+ * comes from the code alone (`errorText`): the service's `message` (Coze's English text, a logid) only
+ * ever reaches the host page through `vc-error`.
  */
 import { NETWORK_ERROR, VcApiError } from '../api/http'
 import { StreamDroppedError } from '../api/stream'
+import type { MessageKey, Translate } from '../i18n'
 import { TokenRefreshError } from './token'
 
 export const STREAM_DROPPED = 'STREAM_DROPPED'
@@ -13,13 +16,24 @@ export interface ChatError {
   message: string
   /** HTTP status when the service answered; 0 when it could not be reached. */
   status?: number
+  /** Seconds to wait before asking again (`Retry-After`, or `retryAfter` of an `error` event). */
+  retryAfter?: number
 }
 
 export type Notice =
-  { kind: 'offline' } | { kind: 'rate-limited'; retryAfter?: number } | { kind: 'busy' } | { kind: 'auth' }
+  | { kind: 'offline' }
+  | { kind: 'auth' }
+  /** The service refused for a while (429, 503): the text comes from the code like a message's. */
+  | { kind: 'error'; code: string; retryAfter?: number }
 
 export function toChatError(err: unknown): ChatError {
-  if (err instanceof VcApiError) return { code: err.code, message: err.message, status: err.status }
+  if (err instanceof VcApiError)
+    return {
+      code: err.code,
+      message: err.message,
+      status: err.status,
+      ...(err.retryAfter === undefined ? {} : { retryAfter: err.retryAfter }),
+    }
   if (err instanceof TokenRefreshError) return { code: 'TOKEN_INVALID', message: err.message, status: 401 }
   if (err instanceof StreamDroppedError) return { code: STREAM_DROPPED, message: err.message }
   return { code: 'UNKNOWN', message: String((err as Error)?.message ?? err) }
@@ -28,8 +42,46 @@ export function toChatError(err: unknown): ChatError {
 /** The notice a failure deserves, or undefined when the message's own error says enough. */
 export function noticeFor(err: unknown, e: ChatError): Notice | undefined {
   if (e.code === NETWORK_ERROR) return { kind: 'offline' }
-  if (e.status === 429) return { kind: 'rate-limited', retryAfter: (err as VcApiError).retryAfter }
-  if (e.status === 503) return { kind: 'busy' }
   if (e.status === 401) return { kind: 'auth' }
+  if (e.status === 429 || e.status === 503)
+    return {
+      kind: 'error',
+      code: e.code,
+      ...(e.retryAfter === undefined ? {} : { retryAfter: e.retryAfter }),
+    }
   return undefined
+}
+
+/** SPEC §2.7 and the service's other codes → what the user reads; `{s}` is the wait in seconds. */
+const CODE_TEXT: Record<string, MessageKey | [withWait: MessageKey, withoutWait: MessageKey]> = {
+  TOKEN_INVALID: 'auth',
+  RATE_LIMITED: ['rateLimited', 'rateLimitedSoon'],
+  UPSTREAM_BUSY: ['upstreamBusy', 'upstreamBusySoon'],
+  CONTEXT_TOO_LONG: 'contextTooLong',
+  UPSTREAM_ACCOUNT: 'unavailable',
+  UPSTREAM_MISCONFIGURED: 'unavailable',
+  UPSTREAM_FORBIDDEN: 'forbidden',
+  UPSTREAM_ERROR: 'unknown',
+  UPSTREAM_UNAVAILABLE: 'busy',
+  NOT_READY: 'busy',
+  UPSTREAM_TIMEOUT: 'timeout',
+  UPSTREAM_INTERRUPTED: 'interrupted',
+  INTERRUPTED: 'interrupted',
+  CANCELLED: 'cancelled',
+  CONVERSATION_BUSY: 'conversationBusy',
+  HTTP_502: 'busy',
+  HTTP_503: 'busy',
+  HTTP_504: 'busy',
+  [NETWORK_ERROR]: 'offline',
+  [STREAM_DROPPED]: 'streamDropped',
+}
+
+/**
+ * The user's words for a failure, from its code; an unknown code gets the generic text.
+ * @example errorText(createTranslator('zh-CN'), { code: 'UPSTREAM_BUSY', retryAfter: 5 }) // '助手太忙了，请 5 秒后再试。'
+ */
+export function errorText(t: Translate, e: { code: string; retryAfter?: number }): string {
+  const entry = Object.hasOwn(CODE_TEXT, e.code) ? CODE_TEXT[e.code]! : 'unknown'
+  if (typeof entry === 'string') return t(entry)
+  return e.retryAfter === undefined ? t(entry[1]) : t(entry[0], { s: e.retryAfter })
 }

@@ -1,0 +1,170 @@
+// Issue 18 in the DOM (jsdom): a card among text answers, the bot's question and the reply, and the
+// error texts: what the person sees, never the service's own message.
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { nextTick } from 'vue'
+import { register } from './element'
+
+let n = 0
+const $ = (el: Element, sel: string) => el.shadowRoot!.querySelector(sel) as HTMLElement | null
+const sse = (id: string, events: [string, object][]) =>
+  new Response(
+    events
+      .map(([event, data], seq) => `id: ${id}:${seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+      .join(''),
+    { headers: { 'Content-Type': 'text/event-stream' } },
+  )
+const meta = (id: string): [string, object] => ['meta', { messageId: id, conversationId: 'c1' }]
+
+type Route = (url: string, init?: RequestInit) => Response
+async function mount(route: Route, locale = 'zh-CN') {
+  const fetch = vi.fn(async (url: string, init?: RequestInit) =>
+    url.endsWith('/conversations') ? Response.json({ items: [] }) : route(url, init),
+  )
+  vi.stubGlobal('fetch', fetch)
+  const tag = `vc-answer-${++n}`
+  register(tag)
+  const el = document.createElement(tag)
+  for (const [k, v] of Object.entries({ open: '', token: 't', locale, 'api-base': 'https://chat.example' }))
+    el.setAttribute(k, v)
+  const errors: unknown[] = []
+  el.addEventListener('vc-error', (e) => errors.push((e as CustomEvent).detail[0]))
+  document.body.append(el)
+  await nextTick()
+  await vi.waitFor(() => expect($(el, '.vc-empty')).not.toBeNull())
+  const ask = (text: string) => {
+    const input = $(el, 'textarea') as HTMLTextAreaElement
+    input.value = text
+    input.dispatchEvent(new Event('input'))
+    input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter' }))
+  }
+  return { el, fetch, errors, ask }
+}
+
+afterEach(() => {
+  document.body.innerHTML = ''
+  vi.unstubAllGlobals()
+})
+
+describe('answer parts', () => {
+  it('should render a card, then two text answers as separate blocks, without JSON', async () => {
+    const card = {
+      title: '订单 1024',
+      description: '已发货',
+      buttons: [{ text: '查看物流', url: 'https://s.example/1' }],
+    }
+    const { el, ask } = await mount(() =>
+      sse('m1', [
+        meta('m1'),
+        ['part', { index: 0, kind: 'card', data: card }],
+        ['part', { index: 1, kind: 'text' }],
+        ['delta', { text: '第一段' }],
+        ['part', { index: 2, kind: 'text' }],
+        ['delta', { text: '第二段' }],
+        ['done', { status: 'completed' }],
+      ]),
+    )
+    ask('查订单')
+    await vi.waitFor(() => expect($(el, '.vc-answer')!.getAttribute('aria-busy')).toBe('false'))
+    const md = $(el, '.vc-answer .vc-md')!
+    expect(md.querySelector('.vc-card-title')!.textContent).toBe('订单 1024')
+    expect(md.querySelector('.vc-card a')!.getAttribute('href')).toBe('https://s.example/1')
+    expect([...md.querySelectorAll(':scope > p')].map((p) => p.textContent)).toEqual(['第一段', '第二段'])
+    expect(md.textContent).not.toMatch(/[{}"]/)
+  })
+})
+
+describe('question node', () => {
+  it('should show a hint and send the next input as the reply', async () => {
+    const { el, fetch, ask } = await mount((url) =>
+      url.endsWith('/reply')
+        ? sse('m2', [meta('m2'), ['delta', { text: '订单已发货' }], ['done', { status: 'completed' }]])
+        : sse('m1', [
+            meta('m1'),
+            ['delta', { text: '请问订单号？' }],
+            ['action', { kind: 'reply', toolCallId: 'tc1' }],
+            ['done', { status: 'requires_action' }],
+          ]),
+    )
+    ask('查订单')
+    await vi.waitFor(() => expect($(el, '.vc-hint')?.textContent).toBe('回复助手的问题'))
+    expect($(el, 'textarea')!.getAttribute('aria-describedby')).toBe($(el, '.vc-hint')!.id)
+    ask('1024')
+    await vi.waitFor(() => expect(el.shadowRoot!.querySelectorAll('.vc-msg')).toHaveLength(2))
+    await vi.waitFor(() =>
+      expect(el.shadowRoot!.querySelectorAll('.vc-md')[1]?.textContent?.trim()).toBe('订单已发货'),
+    )
+    expect(el.shadowRoot!.querySelectorAll('.vc-q')[1]!.textContent).toContain('1024')
+    const [url, init] = fetch.mock.calls.at(-1)!
+    expect(url).toBe('https://chat.example/api/chat/reply')
+    expect(JSON.parse(init!.body as string)).toEqual({ messageId: 'm1', toolCallId: 'tc1', text: '1024' })
+    expect($(el, '.vc-hint')).toBeNull()
+  })
+
+  it('should show that a tool is running while the service calls it', async () => {
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    const enc = new TextEncoder()
+    const body = new ReadableStream<Uint8Array>({
+      async start(c) {
+        c.enqueue(enc.encode('id: m1:0\nevent: meta\ndata: {"messageId":"m1","conversationId":"c1"}\n\n'))
+        c.enqueue(
+          enc.encode('id: m1:1\nevent: action\ndata: {"kind":"tool","toolCallId":"t","name":"orders"}\n\n'),
+        )
+        await gate
+        c.enqueue(
+          enc.encode(
+            'id: m1:2\nevent: delta\ndata: {"text":"好了"}\n\nid: m1:3\nevent: done\ndata: {"status":"completed"}\n\n',
+          ),
+        )
+        c.close()
+      },
+    })
+    const { el, ask } = await mount(
+      () => new Response(body, { headers: { 'Content-Type': 'text/event-stream' } }),
+      'en',
+    )
+    ask('q')
+    await vi.waitFor(() => expect($(el, '.vc-tool')?.textContent).toBe('Looking it up…'))
+    release()
+    await vi.waitFor(() => expect($(el, '.vc-md')?.textContent?.trim()).toBe('好了'))
+    expect($(el, '.vc-tool')).toBeNull()
+  })
+})
+
+describe('error texts', () => {
+  const COZE = 'Coze code 4011: The balance is insufficient. logid: 20261206153012ABCDEF'
+
+  it.each([
+    ['zh-CN', 'UPSTREAM_ACCOUNT', '助手暂时不可用，请稍后再试。'],
+    ['en', 'UPSTREAM_ACCOUNT', 'The assistant is temporarily unavailable. Please try again later.'],
+    ['zh-CN', 'CONTEXT_TOO_LONG', '对话太长了，请开始新话题。'],
+    ['zh-CN', 'SOMETHING_UNKNOWN', '出错了，请重试。'],
+  ])(
+    'should show an error event in %s as the text for %s, the message only in vc-error',
+    async (locale, code, text) => {
+      const { el, errors, ask } = await mount(
+        () => sse('m1', [meta('m1'), ['error', { code, message: COZE }]]),
+        locale,
+      )
+      ask('q')
+      await vi.waitFor(() => expect($(el, '.vc-problem')).not.toBeNull())
+      expect($(el, '.vc-problem')!.firstChild!.textContent!.trim()).toBe(text)
+      expect(el.shadowRoot!.textContent).not.toMatch(/Coze|logid|4011/)
+      expect(errors).toEqual([{ code, message: COZE }])
+    },
+  )
+
+  it('should show a refusal before the stream with its Retry-After', async () => {
+    const { el, errors, ask } = await mount(() =>
+      Response.json(
+        { error: { code: 'UPSTREAM_BUSY', message: COZE, requestId: 'r' } },
+        { status: 429, headers: { 'Retry-After': '17' } },
+      ),
+    )
+    ask('q')
+    await vi.waitFor(() => expect($(el, '.vc-notice')!.textContent).toBe('助手太忙了，请 17 秒后再试。'))
+    expect($(el, '.vc-problem')!.firstChild!.textContent!.trim()).toBe('助手太忙了，请 17 秒后再试。')
+    expect(el.shadowRoot!.textContent).not.toMatch(/Coze|logid/)
+    expect(errors).toEqual([{ code: 'UPSTREAM_BUSY', message: COZE, status: 429, retryAfter: 17 }])
+  })
+})
