@@ -81,3 +81,41 @@ describe('chunkText', () => {
     for (const c of chunks) expect(c).not.toMatch(/^[\uDC00-\uDFFF]|[\uD800-\uDBFF]$/)
   })
 })
+
+describe('answerFor: answer messages and actions (§9 rows 3, 4)', () => {
+  it('should split the text into n messages that join with blank lines to text, for any n', () => {
+    for (const q of ['你好', '如何开发票？', '长 [[sim:tokens=300]]', '零 [[sim:tokens=0]]']) {
+      for (const n of [1, 2, 3, 7]) {
+        const a = answerFor(`${q} [[sim:answers=${n}]]`)
+        expect(a.messages).toHaveLength(n)
+        expect(a.messages.map((m) => m.text).join('\n\n')).toBe(a.text)
+        for (const m of a.messages) expect(m.chunks.join('')).toBe(m.content)
+        expect(a.chunks).toEqual(a.messages.flatMap((m) => m.chunks))
+        if (n > 1) for (const m of a.messages) expect(m.text).not.toBe('')
+      }
+    }
+  })
+
+  it('should put a card first and make the last text an object_string, neither with deltas', () => {
+    const a = answerFor('组合 [[sim:card,answers=2,object-string]]')
+    expect(a.messages.map((m) => [m.contentType, m.chunks.length > 0])).toEqual([
+      ['card', false],
+      ['text', true],
+      ['object_string', false],
+    ])
+    expect(a.text).toBe(`${a.messages[1]!.text}\n\n${a.messages[2]!.text}`)
+  })
+
+  it('should ask first and quote the reply after, or call a function first and quote its output after', () => {
+    const asked = answerFor('问 [[sim:ask]]')
+    expect(asked.action).toMatchObject({ type: 'reply_message' })
+    expect(asked.messages).toHaveLength(1)
+    expect(asked.followUps).toEqual([])
+    expect(answerFor('问 [[sim:ask]]', '订单 1').text).toContain('「订单 1」')
+    const tool = answerFor('查 [[sim:tool=my_orders]]')
+    expect(tool).toMatchObject({ action: { type: 'function', name: 'my_orders' }, messages: [], text: '' })
+    const after = answerFor('查 [[sim:tool=my_orders]]', '{"orders":[]}')
+    expect(after.action).toBeUndefined()
+    expect(after.text).toContain('{"orders":[]}')
+  })
+})

@@ -4,7 +4,8 @@
  */
 import { parseMarkers, type Markers } from './markers'
 import { fillerParagraph, reasoningFor, templates, xssTemplate, type Template } from './templates'
-import type { ScriptedAnswer } from './types'
+import { answerMessages } from './answer-messages'
+import type { ScriptedAction, ScriptedAnswer, ScriptedMessage } from './types'
 
 /** FNV-1a over UTF-16 code units: stable across runs and platforms. */
 export function hashText(text: string): number {
@@ -58,27 +59,69 @@ function pickTemplate(question: string, markers: Markers): Template {
 }
 
 /**
- * The scripted answer for a question; `[[sim:…]]` markers are honoured and removed.
+ * The scripted answer for a question; `[[sim:…]]` markers are honoured and removed. With `ask` or
+ * `tool=` it is the part before `requires_action`, unless `toolOutput` is given: then it is the answer
+ * after `submit_tool_outputs`, which quotes that output.
  * @example
  * const { text, chunks } = answerFor('你好 [[sim:tokens=20]]') // chunks.length === 20, chunks.join('') === text
  */
-export function answerFor(rawQuestion: string): ScriptedAnswer {
+export function answerFor(rawQuestion: string, toolOutput?: string): ScriptedAnswer {
   const { question, markers } = parseMarkers(rawQuestion)
   const q = question === '' ? '（空白问题）' : question
   const seed = hashText(question)
+  if ((markers.ask || markers.tool) && toolOutput === undefined) return actionAnswer(question, q, markers)
   const template = pickTemplate(question, markers)
-  const chunks = sizedChunks(template.answer(q), seed, markers.tokens)
+  const base =
+    toolOutput === undefined
+      ? template.answer(q)
+      : `${quoteOutput(markers, toolOutput)}\n\n${template.answer(q)}`
+  const sized = sizedChunks(base, seed, markers.tokens)
+  const messages = answerMessages({ text: sized.join(''), chunks: sized, seed, q, markers }, chunkText)
   const reasoning = template.reasoning || markers.reasoning ? reasoningFor(q) : ''
   const reasoningChunks = chunkText(reasoning, seed ^ 0x5bd1e995)
-  const inputCount = 480 + Array.from(question).length * 2 + (seed % 97)
-  const outputCount = chunks.length + reasoningChunks.length
   return {
     question,
-    text: chunks.join(''),
+    text: messages
+      .filter((m) => m.contentType !== 'card')
+      .map((m) => m.text)
+      .join('\n\n'),
     reasoning,
     followUps: template.followUps(q),
-    chunks,
+    chunks: messages.flatMap((m) => m.chunks),
     reasoningChunks,
-    usage: { token_count: inputCount + outputCount, output_count: outputCount, input_count: inputCount },
+    messages,
+    usage: usageOf(question, seed, messages.flatMap((m) => m.chunks).length + reasoningChunks.length),
   }
+}
+
+/** The part before `requires_action`: a question node asks (one text message); a function call says nothing. */
+function actionAnswer(question: string, q: string, markers: Markers): ScriptedAnswer {
+  const asked = markers.ask ? `为了回答「${q}」，请问您要查询的是哪一个订单？请直接回复订单号。` : ''
+  const chunks = chunkText(asked, hashText(question))
+  const messages: ScriptedMessage[] = asked
+    ? [{ contentType: 'text', content: asked, text: asked, chunks }]
+    : []
+  const action: ScriptedAction = markers.tool
+    ? { type: 'function', name: markers.tool, arguments: JSON.stringify({ query: q }) }
+    : { type: 'reply_message', name: '', arguments: JSON.stringify({ question: asked }) }
+  return {
+    question,
+    text: asked,
+    reasoning: '',
+    followUps: [],
+    chunks,
+    reasoningChunks: [],
+    messages,
+    action,
+    usage: usageOf(question, hashText(question), chunks.length),
+  }
+}
+
+function quoteOutput(markers: Markers, output: string): string {
+  return markers.tool ? `根据工具 ${markers.tool} 的结果：${output}` : `收到您的回复：「${output}」。`
+}
+
+function usageOf(question: string, seed: number, outputCount: number) {
+  const inputCount = 480 + Array.from(question).length * 2 + (seed % 97)
+  return { token_count: inputCount + outputCount, output_count: outputCount, input_count: inputCount }
 }

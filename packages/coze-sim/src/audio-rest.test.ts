@@ -52,13 +52,24 @@ describe('REST audio', () => {
   it.each([
     ['no voice_id', { input: '你好' }],
     ['empty input', { input: '', voice_id: 'v' }],
-    ['input over 1024 bytes', { input: '字'.repeat(342), voice_id: 'v' }],
     ['an unknown format', { input: '你好', voice_id: 'v', response_format: 'flac' }],
     ['an unknown sample rate', { input: '你好', voice_id: 'v', sample_rate: 11025 }],
   ])('should answer speech with %s with code 4000', async (_, body) => {
     const res = await speech(sim, body)
     expect(res.headers.get('content-type')).toContain('application/json')
     expect(await res.json()).toMatchObject({ code: 4000 })
+  })
+
+  it('should refuse input over 1024 bytes of UTF-8 with HTTP 200 + code 3010, and take exactly 1024', async () => {
+    const over = await speech(sim, { input: '字'.repeat(342), voice_id: 'v' })
+    expect(over.status).toBe(200)
+    expect(await over.json()).toMatchObject({ code: 3010 })
+    const limit = await speech(sim, { input: 'a' + '字'.repeat(341), voice_id: 'v', response_format: 'pcm' })
+    expect(limit.headers.get('content-type')).toBe('audio/pcm')
+    expect(sim.audioSessions.map((s) => s.rounds[0])).toEqual([
+      { text: '字'.repeat(342), bytes: 1026, voiceId: 'v', error: 3010 },
+      { text: 'a' + '字'.repeat(341), bytes: 1024, voiceId: 'v' },
+    ])
   })
 
   it('should refuse speech without a valid token with 401/4100', async () => {

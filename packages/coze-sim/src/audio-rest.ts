@@ -1,13 +1,15 @@
 /**
- * REST audio (coze-protocol.md §5.1): `POST /v1/audio/speech` answers binary audio with `audio/…`;
+ * REST audio (coze-protocol.md §5.1): `POST /v1/audio/speech` answers binary audio with `audio/…` (input
+ * over 1024 bytes of UTF-8: code 3010, §9 row 5);
  * `POST /v1/audio/transcriptions` takes multipart field `file` and answers `{data:{text}}`.
  */
 import { createHash } from 'node:crypto'
-import { speechFor } from './audio-speech'
+import { MAX_SPEECH_INPUT_BYTES, speechFor, TEXT_TOO_LONG } from './audio-speech'
 import type { SimAudioSession } from './audio-types'
 import { buildWav, parseWav } from './audio-wav'
 import { newSessionRecord, type AudioSettings } from './audio-ws'
 import { ApiError, isRecord, MSG, sendData } from './reply'
+import { multipartFile } from './multipart'
 import type { Ctx, Route } from './router'
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -20,7 +22,6 @@ const CONTENT_TYPES: Record<string, string> = {
   opus: 'audio/ogg',
 }
 const SAMPLE_RATES = [8000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000]
-const MAX_INPUT_BYTES = 1024
 const MAX_FILE_BYTES = 10 * 1024 * 1024
 
 export interface AudioRestDeps {
@@ -36,7 +37,6 @@ export function audioRoutes(d: AudioRestDeps): Route[] {
     const valid =
       typeof input === 'string' &&
       input.length > 0 &&
-      Buffer.byteLength(input) <= MAX_INPUT_BYTES &&
       typeof voice_id === 'string' &&
       voice_id.length > 0 &&
       typeof response_format === 'string' &&
@@ -47,8 +47,15 @@ export function audioRoutes(d: AudioRestDeps): Route[] {
       speed <= 3
     if (!valid) throw new ApiError(4000, MSG.badRequest)
     const record = newSessionRecord('speech-rest', ctx.url.pathname + ctx.url.search, 'header')
-    record.text = input
+    const round = { text: input, bytes: Buffer.byteLength(input), voiceId: voice_id }
     d.sessions.push(record)
+    // HTTP 200 + code, like every business error (§9 row 2); Coze's HTTP status here is UNVERIFIED.
+    if (round.bytes > MAX_SPEECH_INPUT_BYTES) {
+      record.rounds.push({ ...round, error: TEXT_TOO_LONG.code })
+      throw new ApiError(TEXT_TOO_LONG.code, TEXT_TOO_LONG.msg)
+    }
+    record.rounds.push(round)
+    record.text = input
     const pcm = speechFor(input, d.settings())
     const audio =
       response_format === 'wav'
@@ -62,18 +69,7 @@ export function audioRoutes(d: AudioRestDeps): Route[] {
   }
 
   async function transcriptions(ctx: Ctx) {
-    const type = ctx.req.headers['content-type'] ?? ''
-    if (!type.startsWith('multipart/form-data')) throw new ApiError(4000, MSG.badRequest)
-    // The platform's own multipart parser (undici's), so the sim needs no dependency for it.
-    const form = await new Response(ctx.body, { headers: { 'content-type': type } })
-      .formData()
-      .catch(() => undefined)
-    const file = form?.get('file')
-    if (!form || typeof file === 'string' || !file) throw new ApiError(4300, 'The file is empty or missing')
-    if (form.getAll('file').length > 1) throw new ApiError(4301, 'Only one file may be uploaded')
-    if (file.size > MAX_FILE_BYTES) throw new ApiError(4302, 'The file is too large')
-    const bytes = Buffer.from(await file.arrayBuffer())
-    if (bytes.length === 0) throw new ApiError(4300, 'The file is empty or missing')
+    const { bytes } = await multipartFile(ctx, MAX_FILE_BYTES)
     const record = newSessionRecord('transcriptions-rest', ctx.url.pathname + ctx.url.search, 'header')
     record.audioBytes = bytes.length
     record.audioSha256 = createHash('sha256').update(bytes).digest('hex')
@@ -83,7 +79,13 @@ export function audioRoutes(d: AudioRestDeps): Route[] {
   }
 
   return [
-    { methods: ['POST'], path: '/v1/audio/speech', auth: true, handle: speech },
-    { methods: ['POST'], path: '/v1/audio/transcriptions', auth: true, handle: transcriptions },
+    { methods: ['POST'], path: '/v1/audio/speech', auth: true, api: 'createSpeech', handle: speech },
+    {
+      methods: ['POST'],
+      path: '/v1/audio/transcriptions',
+      auth: true,
+      api: 'createTranscription',
+      handle: transcriptions,
+    },
   ]
 }

@@ -71,6 +71,38 @@ describe('TTS WebSocket /v1/audio/speech', () => {
     expect(audioOf(second).equals(sim.speechFor('二'))).toBe(true)
   })
 
+  it('should refuse more than 1024 bytes since the last complete with error 3010, then speak the next text', async () => {
+    c.send('input_text_buffer.append', { delta: '字'.repeat(300) })
+    c.send('input_text_buffer.append', { delta: '字'.repeat(42) })
+    c.send('input_text_buffer.complete')
+    const error = await c.until((f) => f.event_type === 'error')
+    expect(error.data).toMatchObject({ code: 3010 })
+    c.send('input_text_buffer.append', { delta: 'a' + '字'.repeat(341) })
+    c.send('input_text_buffer.complete')
+    await c.until((f) => f.event_type === 'speech.audio.completed')
+    expect(audioOf(c.frames).equals(sim.speechFor('a' + '字'.repeat(341)))).toBe(true)
+    expect(sim.audioSessions[0]!.rounds.map((r) => [r.bytes, r.error])).toEqual([
+      [1026, 3010],
+      [1024, undefined],
+    ])
+  })
+
+  it("should speak with Coze's default voice until a speech.update names one, then with that voice", async () => {
+    c.send('input_text_buffer.append', { delta: '一' })
+    c.send('input_text_buffer.complete')
+    await c.until((f) => f.event_type === 'speech.audio.completed')
+    c.send('speech.update', { output_audio: { voice_id: 'voice-b', codec: 'pcm' } })
+    const updated = await c.until((f) => f.event_type === 'speech.updated')
+    expect(updated.data.output_audio).toMatchObject({ voice_id: 'voice-b' })
+    c.send('input_text_buffer.append', { delta: '二' })
+    c.send('input_text_buffer.complete')
+    await c.until((f, i) => f.event_type === 'speech.audio.completed' && i > c.frames.indexOf(updated))
+    expect(sim.audioSessions[0]!.rounds).toEqual([
+      { text: '一', bytes: 3, voiceId: '7426720361733046281' },
+      { text: '二', bytes: 3, voiceId: 'voice-b' },
+    ])
+  })
+
   it('should record the close of the client', async () => {
     c.close()
     await c.closed

@@ -2,6 +2,8 @@
  * Streaming TTS (coze-protocol.md §5.3), in the order of the real recording: `speech.created` at once;
  * on `input_text_buffer.complete`: `input_text_buffer.completed` → `conversation.audio.sentence_start`
  * → `speech.audio.update` × n (base64) → `speech.audio.completed`. The socket stays open afterwards.
+ * Text over 1024 bytes (UTF-8) since the last complete is refused with `error` 3010 and not spoken (§9
+ * row 5). The voice is the last `speech.update`'s `output_audio.voice_id`, else Coze's default (§9 row 12).
  */
 import { setTimeout as sleep, setImmediate as yieldToIo } from 'node:timers/promises'
 import { hashText } from './answers'
@@ -9,6 +11,14 @@ import type { AudioSettings, Behaviour, Channel } from './audio-ws'
 import { isRecord } from './reply'
 
 const DEFAULT_OUTPUT = { codec: 'pcm', pcm_config: { sample_rate: 24_000 }, speech_rate: 0 }
+
+/** Coze's limit per synthesis request, REST and WebSocket alike (§9 row 5). */
+export const MAX_SPEECH_INPUT_BYTES = 1024
+/** UNVERIFIED wording; the code 3010 is from the docs (`tts_api`, `tts_event`). */
+export const TEXT_TOO_LONG = {
+  code: 3010,
+  msg: `The input text exceeds the limit of ${MAX_SPEECH_INPUT_BYTES} bytes per request`,
+}
 
 /**
  * The exact audio bytes the sim speaks for `text`: pseudo-random bytes seeded by the text (so any
@@ -30,13 +40,14 @@ export function speechFor(text: string, s: Pick<AudioSettings, 'bytesPerCharacte
 
 export function speechBehaviour(ch: Channel): Behaviour {
   let text = ''
-  let output: Record<string, unknown> = DEFAULT_OUTPUT
+  const defaults = { ...DEFAULT_OUTPUT, voice_id: ch.settings.defaultVoiceId }
+  let output: Record<string, unknown> = defaults
   let queue = Promise.resolve()
   ch.send('speech.created')
   return (eventType, data) => {
     switch (eventType) {
       case 'speech.update':
-        if (isRecord(data.output_audio)) output = { ...DEFAULT_OUTPUT, ...data.output_audio }
+        if (isRecord(data.output_audio)) output = { ...defaults, ...data.output_audio }
         ch.send('speech.updated', { output_audio: output })
         return true
       case 'input_text_buffer.append':
@@ -45,6 +56,14 @@ export function speechBehaviour(ch: Channel): Behaviour {
       case 'input_text_buffer.complete': {
         const done = text
         text = ''
+        const voiceId = typeof output.voice_id === 'string' ? output.voice_id : ch.settings.defaultVoiceId
+        const round = { text: done, bytes: Buffer.byteLength(done), voiceId }
+        if (round.bytes > MAX_SPEECH_INPUT_BYTES) {
+          ch.record.rounds.push({ ...round, error: TEXT_TOO_LONG.code })
+          ch.send('error', TEXT_TOO_LONG)
+          return true
+        }
+        ch.record.rounds.push(round)
         ch.record.text += done
         ch.send('input_text_buffer.completed')
         queue = queue.then(() => speak(ch, done))

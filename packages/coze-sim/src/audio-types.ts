@@ -10,6 +10,19 @@ export interface AudioOptions {
   bytesPerCharacter?: number
   /** What ASR "recognises", whatever the audio; default '今天天气不错。' (the real recording's text). */
   transcript?: string
+  /** The voice the TTS WebSocket speaks with until a `speech.update` names one; default '7426720361733046281'. */
+  defaultVoiceId?: string
+}
+
+/** One synthesis request: a REST call, or one `input_text_buffer.complete` on the WebSocket. */
+export interface SpeechRound {
+  text: string
+  /** UTF-8 bytes of `text` (Coze takes at most 1024 per request). */
+  bytes: number
+  /** The voice it was spoken with (REST `voice_id`; WebSocket: the last `speech.update`'s, or the default). */
+  voiceId: string
+  /** 3010 when refused for being over 1024 bytes (no audio); undefined when spoken. */
+  error?: number
 }
 
 export type AudioSessionKind = 'speech' | 'transcriptions' | 'speech-rest' | 'transcriptions-rest'
@@ -32,6 +45,8 @@ export interface SimAudioSession {
   sent: string[]
   /** Speech: the text completed so far. */
   text: string
+  /** Speech: every synthesis request, in order (refused ones included). */
+  rounds: SpeechRound[]
   /** Transcriptions: audio bytes received (decoded), and their SHA-256 (hex). */
   audioBytes: number
   audioSha256: string

@@ -31,8 +31,11 @@ export interface Channel {
 export type Behaviour = (eventType: string, data: Record<string, unknown>) => boolean
 
 export interface AudioWsDeps {
-  /** Throws ApiError 4100 for a missing or refused credential (reads the Authorization header). */
-  authenticate(req: IncomingMessage): void
+  /**
+   * Throws ApiError 4100 for a missing or refused credential (reads the Authorization header), 4101
+   * when the credential lacks the API (the same as the REST twin's: createSpeech / createTranscription).
+   */
+  authenticate(req: IncomingMessage, api: 'createSpeech' | 'createTranscription'): void
   settings: () => AudioSettings
   sessions: SimAudioSession[]
   /** Every upgrade is logged with the sim's HTTP requests. */
@@ -54,6 +57,7 @@ export const newSessionRecord = (
   received: [],
   sent: [],
   text: '',
+  rounds: [],
   audioBytes: 0,
   audioSha256: '',
 })
@@ -74,8 +78,10 @@ export function createAudioWs(d: AudioWsDeps) {
       // The same check as REST: the query form is just another place for the header's value.
       if (authVia === 'query') req.headers.authorization = query!
       try {
-        d.authenticate(req)
+        d.authenticate(req, kind === 'speech' ? 'createSpeech' : 'createTranscription')
       } catch (e) {
+        // No permission: the socket opens and says so in an `error` event, as js checks (§5.2).
+        if (e instanceof ApiError && e.code === 4101) return forbid(req, socket, head, logid, e)
         return refuse(socket, logid, e instanceof ApiError ? e : new ApiError(5000, MSG.server, 500))
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
@@ -135,6 +141,13 @@ export function createAudioWs(d: AudioWsDeps) {
     }
     const behaviour = record.kind === 'speech' ? speechBehaviour(channel) : transcriptionsBehaviour(channel)
     ws.on('message', (raw, isBinary) => onMessage(channel, behaviour, raw.toString(), isBinary))
+  }
+
+  function forbid(req: IncomingMessage, socket: Duplex, head: Buffer, logid: string, e: ApiError) {
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.send(JSON.stringify(envelope('error', { code: e.code, msg: e.message }, logid)))
+      ws.close(1008, 'no permission')
+    })
   }
 
   const faults: AudioFaults = {

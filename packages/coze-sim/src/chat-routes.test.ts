@@ -69,13 +69,13 @@ describe('POST /v3/chat conversations', () => {
     expect(chat.conversation_id).toBe(created.body.data.id)
   })
 
-  it('should answer 200 + 4001 with detail.logid for an unknown conversation', async () => {
+  it('should answer 200 + 4002 with detail.logid for an unknown conversation', async () => {
     const r = await call(sim, 'POST', '/v3/chat?conversation_id=7000000000000000000', chatBody('你好'))
     expect(r.status).toBe(200)
     expect(r.headers.get('content-type')).toContain('application/json')
     expect(r.body).toEqual({
-      code: 4001,
-      msg: expect.any(String),
+      code: 4002,
+      msg: 'The specified conversation does not exist',
       detail: { logid: r.headers.get('x-tt-logid') },
     })
   })
@@ -263,10 +263,23 @@ describe('POST /v3/chat faults before the stream', () => {
 })
 
 describe('GET /v3/chat/retrieve', () => {
-  it('should answer 4000 without ids, 4001 for an unknown conversation, 4200 for an unknown chat', async () => {
+  it('should answer 4000 without ids, 4002 for an unknown conversation, 4001 for an unknown chat', async () => {
     expect((await call(sim, 'GET', '/v3/chat/retrieve')).body.code).toBe(4000)
     const chat = await startChat('你好')
-    expect((await retrieve({ ...chat, conversation_id: '7000000000000000000' })).body.code).toBe(4001)
-    expect((await retrieve({ ...chat, id: '7000000000000000000' })).body.code).toBe(4200)
+    const otherConversation = { ...chat, conversation_id: '7000000000000000000' }
+    const otherChat = { ...chat, id: '7000000000000000000' }
+    expect((await retrieve(otherConversation)).body.code).toBe(4002)
+    expect((await retrieve(otherChat)).body.code).toBe(4001)
+    const list = (c: typeof chat) =>
+      call(sim, 'GET', `/v3/chat/message/list?conversation_id=${c.conversation_id}&chat_id=${c.id}`)
+    expect((await list(otherConversation)).body.code).toBe(4002)
+    expect((await list(otherChat)).body.code).toBe(4001)
+    const cancel = (c: typeof chat) =>
+      call(sim, 'POST', '/v3/chat/cancel', { conversation_id: c.conversation_id, chat_id: c.id })
+    expect((await cancel(otherConversation)).body.code).toBe(4002)
+    expect((await cancel(otherChat)).body).toMatchObject({
+      code: 4001,
+      msg: 'The specified chat does not exist',
+    })
   })
 })

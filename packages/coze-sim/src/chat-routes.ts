@@ -4,12 +4,14 @@
  */
 import { answerFor } from './answers'
 import { parseChatRequest, questionOf, type ChatRequest } from './chat-request'
-import { ChatRun, type RunPlan } from './chat-run'
+import { ChatRun, FAILED_ERROR, type RunPlan } from './chat-run'
+import { submitRoute } from './chat-submit'
+import { cozeText } from './coze-codes'
 import { unixSeconds } from './ids'
-import { MarkerError, parseMarkers, type HttpFault, type Markers } from './markers'
+import { observeStream, streamFaults, markersOf } from './chat-stream'
+import { type HttpFault, type Markers } from './markers'
 import { ApiError, isRecord, MSG, sendData } from './reply'
 import type { Ctx, Route } from './router'
-import { createSseWriter, SSE_HEADERS } from './sse'
 import { isRunning, type ConversationRec, type Store } from './store'
 import { chatJson, emptyUsage, messageJson, type ChatRec } from './wire'
 
@@ -35,26 +37,27 @@ export function chatRoutes(d: ChatDeps): Route[] {
     const question = questionOf(req.additional_messages)
     const markers = markersOf(question)
     if (markers.http) throw HTTP_FAULT_CODES[markers.http]
+    // Business errors are HTTP 200 + JSON even for stream requests, and no chat is created (§9 row 2).
+    if (markers.code !== undefined) throw new ApiError(markers.code, cozeText(markers.code))
     if (markers.hang) return // accepted, and never a byte back: not even headers
     const conversation = conversationFor(ctx.url, req)
-    if (d.store.isBusy(conversation)) throw new ApiError(4016, MSG.busy)
+    if (d.store.isBusy(conversation)) throw new ApiError(4016, cozeText(4016))
 
     const chat = newChat(conversation, req, question)
     for (const m of req.additional_messages) d.store.addEnterMessage(conversation, m, chat)
     d.store.addChat(conversation, chat)
+    const answer = answerFor(question)
     const run = new ChatRun({
       chat,
       conversation,
-      answer: answerFor(question),
+      answer,
       plan: planOf(markers),
       nextId: d.nextId,
       onFinish: () => d.runs.delete(run),
     })
     d.runs.add(run)
     if (req.stream) {
-      ctx.res.writeHead(200, SSE_HEADERS)
-      const unobserve = run.observe(createSseWriter(ctx.res, { ...markers }))
-      ctx.res.on('close', unobserve)
+      observeStream(ctx, run, streamFaults(markers, !answer.action))
     }
     run.start()
     // stream:false answers at once; the answer is generated in the background (§2.6).
@@ -65,7 +68,7 @@ export function chatRoutes(d: ChatDeps): Route[] {
     const id = url.searchParams.get('conversation_id')
     if (!id) return d.store.createConversation({ bot_id: req.bot_id })
     const conversation = d.store.conversation(id)
-    if (!conversation) throw new ApiError(4001, MSG.conversationMissing)
+    if (!conversation) throw new ApiError(4002, cozeText(4002))
     return conversation
   }
 
@@ -86,14 +89,13 @@ export function chatRoutes(d: ChatDeps): Route[] {
       messages: [],
       reasoning: '',
       deltas: 0,
+      tool_outputs: [],
     }
   }
 
   function planOf(markers: Markers): RunPlan {
     const timing = d.timing()
-    const failure = markers.errorEvent
-      ? { kind: 'error' as const, ...markers.errorEvent }
-      : markers.fail && { kind: 'fail' as const, ...markers.fail }
+    const failure = failureOf(markers)
     return {
       ttftMs: markers.ttft ?? timing.ttftMs,
       tokensPerSecond: markers.tps ?? timing.tokensPerSecond,
@@ -107,9 +109,10 @@ export function chatRoutes(d: ChatDeps): Route[] {
     if (typeof conversation_id !== 'string' || typeof chat_id !== 'string') {
       throw new ApiError(4000, `${MSG.badRequest}: conversation_id and chat_id are required`)
     }
-    if (!d.store.conversation(conversation_id)) throw new ApiError(4001, MSG.conversationMissing)
+    // §9 row 9: 4002 invalid conversation, 4001 invalid chat.
+    if (!d.store.conversation(conversation_id)) throw new ApiError(4002, cozeText(4002))
     const chat = d.store.findChat(conversation_id, chat_id)
-    if (!chat) throw new ApiError(4200, MSG.chatMissing)
+    if (!chat) throw new ApiError(4001, cozeText(4001))
     return chat
   }
 
@@ -125,12 +128,21 @@ export function chatRoutes(d: ChatDeps): Route[] {
   }
 
   return [
-    { methods: ['POST'], path: '/v3/chat', auth: true, stat: 'chatCalls', event: 'chat', handle: startChat },
+    {
+      methods: ['POST'],
+      path: '/v3/chat',
+      auth: true,
+      api: 'chat',
+      stat: 'chatCalls',
+      event: 'chat',
+      handle: startChat,
+    },
     {
       // js and py POST, go and java GET (§2.7): accept both.
       methods: ['GET', 'POST'],
       path: '/v3/chat/retrieve',
       auth: true,
+      api: 'retrieveChat',
       stat: 'retrieveCalls',
       handle: (ctx) => sendData(ctx.res, chatJson(findChat(fromQuery(ctx)))),
     },
@@ -138,6 +150,7 @@ export function chatRoutes(d: ChatDeps): Route[] {
       methods: ['GET'],
       path: '/v3/chat/message/list',
       auth: true,
+      api: 'listChatMessages',
       stat: 'messageListCalls',
       handle: (ctx) => sendData(ctx.res, findChat(fromQuery(ctx)).messages.map(messageJson)),
     },
@@ -145,18 +158,27 @@ export function chatRoutes(d: ChatDeps): Route[] {
       methods: ['POST'],
       path: '/v3/chat/cancel',
       auth: true,
+      api: 'cancelChat',
       stat: 'cancelCalls',
       event: 'cancel',
       handle: cancel,
     },
+    submitRoute({ ...d, findChat }),
   ]
 }
 
-function markersOf(question: string): Markers {
-  try {
-    return parseMarkers(question).markers
-  } catch (e) {
-    if (e instanceof MarkerError) throw new ApiError(4000, `coze-sim marker: ${e.message}`)
-    throw e
+/** `error-event`, `fail`, `fail-code` (implies `fail` at half) and `drop-fail-after` (fails where it cuts). */
+function failureOf(m: Markers): RunPlan['failure'] {
+  if (m.errorEvent) return { kind: 'error', ...m.errorEvent }
+  if (!m.fail && m.dropFailAfter === undefined && m.failCode === undefined) return undefined
+  const after = m.fail?.afterDeltas ?? m.dropFailAfter
+  const code = m.failCode
+  return {
+    kind: 'fail',
+    ...(after === undefined ? {} : { afterDeltas: after }),
+    ...(code === undefined ? {} : { error: { code, msg: failText(code) } }),
   }
 }
+
+/** `fail-code`: 5000 keeps the only `last_error` text seen in the sources. */
+const failText = (code: number) => (code === FAILED_ERROR.code ? FAILED_ERROR.msg : cozeText(code))

@@ -31,6 +31,7 @@ function setup(question: string, plan: Partial<RunPlan> = {}) {
     messages: [],
     reasoning: '',
     deltas: 0,
+    tool_outputs: [],
   }
   store.addChat(conversation, chat)
   const seen: Seen[] = []

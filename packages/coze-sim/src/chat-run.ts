@@ -1,13 +1,17 @@
 /**
  * A chat's generation on the sim's own timeline. It runs to its end whatever happens to the HTTP
  * connection that started it; SSE responses only observe it (coze-protocol.md §2.6: retrieve and
- * message list later show the finished chat).
+ * message list later show the finished chat). A chat that needs the client (`requires_action`, §9 row 3)
+ * waits until `resume` continues it with the answer after `submit_tool_outputs`.
  */
 import { unixSeconds } from './ids'
+import { failIndex, stepsOf, type Step } from './run-steps'
 import type { ConversationRec } from './store'
 import type { ScriptedAnswer } from './types'
 import {
+  assistantMessage,
   chatJson,
+  requiredAction,
   deltaJson,
   GENERATE_ANSWER_FINISH,
   messageJson,
@@ -30,10 +34,11 @@ export interface RunPlan {
   /** 0 = as fast as possible. */
   tokensPerSecond: number
   /**
-   * `fail`: chat.failed + done; `error`: an `error` event and nothing after it. Comes after all reasoning
-   * deltas and `afterDeltas` answer deltas (default: half of them).
+   * `fail`: chat.failed (with `error` as last_error, default 5000 "event interval error") + done;
+   * `error`: an `error` event and nothing after it. Comes after all reasoning deltas and `afterDeltas`
+   * answer deltas (default: half of them) of the final answer.
    */
-  failure?: { kind: 'fail' | 'error'; afterDeltas?: number }
+  failure?: { kind: 'fail' | 'error'; afterDeltas?: number; error?: { code: number; msg: string } }
 }
 
 export interface RunDeps {
@@ -56,22 +61,25 @@ export const FAILED_ERROR = { code: 5000, msg: 'event interval error' }
 
 export class ChatRun {
   private readonly observers = new Set<RunObserver>()
-  private readonly steps: { reasoning: boolean; text: string }[]
-  private readonly failAt: number | undefined
+  private answer: ScriptedAnswer
+  private steps: Step[] = []
+  private failAt: number | undefined
+  /** The answer messages of this phase, created by their first step. */
+  private recs: MessageRec[] = []
   private timer: NodeJS.Timeout | undefined
   private index = 0
+  /** Deltas sent in this phase: pacing counts deltas only. */
+  private paced = 0
   private firstAt = 0
   private finished = false
 
   constructor(private readonly d: RunDeps) {
-    const { answer, plan } = d
-    this.steps = [
-      ...answer.reasoningChunks.map((text) => ({ reasoning: true, text })),
-      ...answer.chunks.map((text) => ({ reasoning: false, text })),
-    ]
-    const answerDeltas = answer.chunks.length
-    const after = Math.min(plan.failure?.afterDeltas ?? Math.floor(answerDeltas / 2), answerDeltas)
-    this.failAt = plan.failure ? answer.reasoningChunks.length + after : undefined
+    this.answer = d.answer
+    this.load(d.answer)
+  }
+
+  get chatId(): string {
+    return this.d.chat.id
   }
 
   observe(o: RunObserver): () => void {
@@ -84,8 +92,21 @@ export class ChatRun {
     this.emit('conversation.chat.created', chatJson(chat))
     chat.status = 'in_progress'
     this.emit('conversation.chat.in_progress', chatJson(chat))
-    this.firstAt = Date.now() + this.d.plan.ttftMs
-    this.schedule()
+    this.begin()
+  }
+
+  /**
+   * Continues a chat waiting in `requires_action` with the answer after `submit_tool_outputs`. The
+   * continuation opens with `conversation.chat.in_progress` (UNVERIFIED: whether Coze repeats `created`).
+   */
+  resume(answer: ScriptedAnswer): void {
+    const { chat } = this.d
+    delete chat.required_action
+    chat.status = 'in_progress'
+    this.answer = answer
+    this.load(answer)
+    this.emit('conversation.chat.in_progress', chatJson(chat))
+    this.begin()
   }
 
   /** Stops the timeline without terminal events (the sim is closing). */
@@ -95,70 +116,110 @@ export class ChatRun {
     this.observers.clear()
   }
 
+  private load(answer: ScriptedAnswer): void {
+    this.steps = stepsOf(answer)
+    const failure = this.d.plan.failure
+    this.failAt = failure && !answer.action ? failIndex(this.steps, failure.afterDeltas) : undefined
+    this.recs = []
+    this.index = 0
+    this.paced = 0
+  }
+
+  private begin(): void {
+    this.firstAt = Date.now() + this.d.plan.ttftMs
+    this.schedule()
+  }
+
   private dueAt(i: number): number {
     const tps = this.d.plan.tokensPerSecond
     return this.firstAt + (tps > 0 ? (i * 1000) / tps : 0)
   }
 
   private schedule(): void {
-    this.timer = setTimeout(() => this.tick(), Math.max(0, this.dueAt(this.index) - Date.now()))
+    this.timer = setTimeout(() => this.tick(), Math.max(0, this.dueAt(this.paced) - Date.now()))
   }
 
-  /** Sends every delta that is due: late timers catch up instead of drifting. */
+  /** Sends every step that is due: late timers catch up instead of drifting. */
   private tick(): void {
-    for (let sent = 0; !this.finished; sent++) {
+    for (let sent = 0; !this.finished;) {
       if (this.index === this.failAt) return this.fail()
-      if (this.index >= this.steps.length) return this.complete()
-      if (this.d.plan.tokensPerSecond > 0 ? this.dueAt(this.index) > Date.now() : sent >= BATCH) break
-      this.sendDelta(this.steps[this.index++]!)
+      const step = this.steps[this.index]
+      if (!step) return this.answer.action ? this.requireAction() : this.complete()
+      if (step.kind === 'delta') {
+        if (this.d.plan.tokensPerSecond > 0 ? this.dueAt(this.paced) > Date.now() : sent >= BATCH) break
+        sent++
+        this.paced++
+      }
+      this.index++
+      if (step.kind === 'delta') this.sendDelta(step)
+      else this.sendCompleted(step.message)
     }
     if (!this.finished) this.schedule()
   }
 
-  private sendDelta(step: { reasoning: boolean; text: string }): void {
+  private sendDelta(step: Extract<Step, { kind: 'delta' }>): void {
     const { chat } = this.d
-    const answer = this.answerMessage()
+    const message = this.message(step.message)
     chat.deltas++
     if (step.reasoning) {
       chat.reasoning += step.text
-      answer.reasoning_content = chat.reasoning
+      message.reasoning_content = chat.reasoning
       this.emit(
         'conversation.message.delta',
-        deltaJson(answer, { content: '', reasoning_content: step.text }),
+        deltaJson(message, { content: '', reasoning_content: step.text }),
       )
     } else {
-      answer.content += step.text
-      this.emit('conversation.message.delta', deltaJson(answer, { content: step.text }), true)
+      message.content += step.text
+      this.emit('conversation.message.delta', deltaJson(message, { content: step.text }), true)
     }
   }
 
-  private complete(): void {
-    const { chat, answer } = this.d
-    const now = unixSeconds()
-    const message = this.answerMessage()
-    message.updated_at = now
+  private sendCompleted(index: number): void {
+    const message = this.message(index)
+    message.content = this.answer.messages[index]!.content
+    message.updated_at = unixSeconds()
     this.emit('conversation.message.completed', messageJson(message))
+  }
+
+  private complete(): void {
+    const { chat } = this.d
+    const answer = this.answer
     for (const text of answer.followUps) this.emitMessage('follow_up', text)
     this.emitMessage('verbose', GENERATE_ANSWER_FINISH)
     // A canceled chat stays canceled: cancel only switches the state (coze-protocol.md §2.7).
     if (chat.status !== 'canceled') {
       chat.status = 'completed'
-      chat.completed_at = now
+      chat.completed_at = unixSeconds()
     }
     chat.usage = { ...answer.usage }
     this.emit('conversation.chat.completed', chatJson(chat))
     this.emitDone()
   }
 
+  /** The chat waits for the client: requires_action, done, and the stream ends; the timeline pauses. */
+  private requireAction(): void {
+    const { chat } = this.d
+    const action = this.answer.action!
+    if (chat.status === 'canceled') return this.complete()
+    chat.status = 'requires_action'
+    chat.usage = { ...this.answer.usage }
+    chat.required_action = requiredAction(this.d.nextId(), action)
+    this.emit('conversation.chat.requires_action', chatJson(chat))
+    this.emit('done', '[DONE]')
+    clearTimeout(this.timer)
+    for (const o of this.observers) o.end()
+    this.observers.clear()
+  }
+
   private fail(): void {
     const { chat, plan } = this.d
-    const error = plan.failure?.kind === 'error' ? SERVER_ERROR : FAILED_ERROR
+    const error = plan.failure?.kind === 'error' ? SERVER_ERROR : (plan.failure?.error ?? FAILED_ERROR)
     if (chat.status !== 'canceled') {
       chat.status = 'failed'
       chat.failed_at = unixSeconds()
       chat.last_error = { ...error }
     }
-    const input = this.d.answer.usage.input_count
+    const input = this.answer.usage.input_count
     chat.usage = { token_count: input + chat.deltas, output_count: chat.deltas, input_count: input }
     if (plan.failure?.kind === 'error') {
       this.emit('error', error)
@@ -181,12 +242,14 @@ export class ChatRun {
     this.d.onFinish()
   }
 
-  /** The answer message is created with the first delta (or at completion for an empty answer). */
-  private answerMessage(): MessageRec {
-    const found = this.d.chat.messages.find((m) => m.type === 'answer')
+  /** An answer message is created by its first step (delta, or `completed` for one that has none). */
+  private message(index: number): MessageRec {
+    const found = this.recs[index]
     if (found) return found
-    const message = this.newMessage('answer', '')
+    const scripted = this.answer.messages[index]!
+    const message = this.newMessage('answer', '', scripted.contentType)
     this.d.conversation.messages.push(message)
+    this.recs[index] = message
     return message
   }
 
@@ -194,24 +257,13 @@ export class ChatRun {
     this.emit('conversation.message.completed', messageJson(this.newMessage(type, content)))
   }
 
-  private newMessage(type: MessageRec['type'], content: string): MessageRec {
-    const { chat } = this.d
-    const now = unixSeconds()
-    const message: MessageRec = {
-      id: this.d.nextId(),
-      conversation_id: chat.conversation_id,
-      bot_id: chat.bot_id,
-      chat_id: chat.id,
-      section_id: chat.section_id,
-      role: 'assistant',
-      type,
-      content,
-      content_type: 'text',
-      meta_data: {},
-      created_at: now,
-      updated_at: now,
-    }
-    chat.messages.push(message)
+  private newMessage(
+    type: MessageRec['type'],
+    content: string,
+    contentType: MessageRec['content_type'] = 'text',
+  ): MessageRec {
+    const message = assistantMessage(this.d.chat, this.d.nextId(), type, content, contentType)
+    this.d.chat.messages.push(message)
     return message
   }
 

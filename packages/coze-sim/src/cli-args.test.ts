@@ -46,9 +46,23 @@ describe('parseCli', () => {
     expect(cmd.help === false && cmd.options.pats).toEqual([])
   })
 
+  it('should pass --oauth-audience through', () => {
+    const cmd = parseCli(['--oauth-audience', 'api.coze.com'], pem)
+    expect(cmd.help === false && cmd.options.oauthAudience).toBe('api.coze.com')
+  })
+
   it('should list every option in --help', () => {
     expect(parseCli(['--help'], pem)).toEqual({ help: true })
-    for (const flag of ['--port', '--host', '--pat', '--oauth-app', '--ttft', '--tps', '--help']) {
+    for (const flag of [
+      '--port',
+      '--host',
+      '--pat',
+      '--oauth-app',
+      '--oauth-audience',
+      '--ttft',
+      '--tps',
+      '--help',
+    ]) {
       expect(HELP).toContain(flag)
     }
   })

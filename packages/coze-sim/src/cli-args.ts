@@ -17,6 +17,7 @@ Options:
   --pat <token>                        accept this personal access token (repeatable)
   --oauth-app <appId>:<keyId>:<pem>    accept JWTs of an OAuth app; <pem> is the path of its
                                        public key PEM (repeatable)
+  --oauth-audience <host>              the JWT aud the token endpoint accepts (default api.coze.cn)
   --ttft <ms>                          time to the first answer token (default 150)
   --tps <n>                            answer tokens per second (default 40; 0 = as fast as possible)
   --help                               show this help
@@ -35,6 +36,7 @@ export function parseCli(argv: string[], readPem: (path: string) => string = rea
       host: { type: 'string' },
       pat: { type: 'string', multiple: true },
       'oauth-app': { type: 'string', multiple: true },
+      'oauth-audience': { type: 'string' },
       ttft: { type: 'string' },
       tps: { type: 'string' },
       help: { type: 'boolean' },
@@ -51,6 +53,7 @@ export function parseCli(argv: string[], readPem: (path: string) => string = rea
       host: values.host ?? '127.0.0.1',
       pats,
       oauthApps,
+      ...(values['oauth-audience'] === undefined ? {} : { oauthAudience: values['oauth-audience'] }),
       ...(values.ttft === undefined ? {} : { firstTokenDelayMs: wholeNumber('--ttft', values.ttft) }),
       ...(values.tps === undefined ? {} : { tokensPerSecond: wholeNumber('--tps', values.tps) }),
     },

@@ -38,6 +38,15 @@ describe('POST /v1/conversation/create', () => {
     expect(sim.stats.conversationCreates).toBe(1)
   })
 
+  it('should keep bot_id and a name of at most 100 characters, and answer 4000 for a longer one', async () => {
+    const name = '名'.repeat(100)
+    const r = await call(sim, 'POST', '/v1/conversation/create', { bot_id: '123', name })
+    expect(sim.conversation(r.body.data.id)).toMatchObject({ botId: '123', name })
+    const long = await call(sim, 'POST', '/v1/conversation/create', { bot_id: '123', name: `${name}x` })
+    expect(long.body).toMatchObject({ code: 4000, detail: { logid: expect.any(String) } })
+    expect((await call(sim, 'POST', '/v1/conversation/create', { name: 7 })).body.code).toBe(4000)
+  })
+
   it('should accept an empty body and keep initial messages', async () => {
     expect((await call(sim, 'POST', '/v1/conversation/create')).body.code).toBe(0)
     const messages = [{ role: 'user', content: '之前的问题', content_type: 'text' }]
@@ -75,8 +84,8 @@ describe('POST /v1/conversation/message/list', () => {
     expect(asc.body.data.map((m: { id: string }) => m.id)).toEqual(all.slice(0, 2).reverse())
   })
 
-  it('should answer 4001 for an unknown conversation and 4000 for a bad limit', async () => {
-    expect((await list('7000000000000000000')).body.code).toBe(4001)
+  it('should answer 4002 for an unknown conversation and 4000 for a bad limit', async () => {
+    expect((await list('7000000000000000000')).body.code).toBe(4002)
     const id = await conversationWithTurns(0)
     expect((await list(id, { limit: 51 })).body.code).toBe(4000)
   })

@@ -1,5 +1,6 @@
 /** Conversations (coze-protocol.md §3): create, and the conversation's message list. */
 import { parseEnterMessages } from './chat-request'
+import { cozeText } from './coze-codes'
 import { ApiError, isRecord, MSG, sendData, sendJson, stringMap } from './reply'
 import type { Ctx, Route } from './router'
 import type { Store } from './store'
@@ -7,6 +8,8 @@ import { messageJson } from './wire'
 
 const MAX_CREATE_MESSAGES = 16
 const MAX_PAGE = 50
+/** `create_conversation`: `name` is at most 100 characters (§9 row 10). */
+const MAX_NAME = 100
 
 export function conversationRoutes(store: Store): Route[] {
   function create(ctx: Ctx): void {
@@ -15,11 +18,15 @@ export function conversationRoutes(store: Store): Route[] {
     const botId = body.bot_id
     if (botId !== undefined && typeof botId !== 'string')
       throw new ApiError(4000, `${MSG.badRequest}: bot_id`)
+    const name = body.name
+    if (name !== undefined && (typeof name !== 'string' || Array.from(name).length > MAX_NAME))
+      throw new ApiError(4000, `${MSG.badRequest}: name must be a string of at most ${MAX_NAME} characters`)
     const meta = stringMap(body.meta_data)
     const messages = parseEnterMessages(body.messages, MAX_CREATE_MESSAGES, 4000)
     const conversation = store.createConversation({
       ...(meta ? { meta_data: meta } : {}),
       ...(botId ? { bot_id: botId } : {}),
+      ...(name ? { name } : {}),
     })
     for (const m of messages) store.addEnterMessage(conversation, m)
     const { id, created_at, meta_data, last_section_id } = conversation
@@ -29,7 +36,7 @@ export function conversationRoutes(store: Store): Route[] {
   /** Paged by id; `first_id`/`last_id`/`has_more` sit beside `data`, not inside it. */
   function listMessages(ctx: Ctx): void {
     const conversation = store.conversation(ctx.url.searchParams.get('conversation_id') ?? '')
-    if (!conversation) throw new ApiError(4001, MSG.conversationMissing)
+    if (!conversation) throw new ApiError(4002, cozeText(4002))
     const body = ctx.json() ?? {}
     if (!isRecord(body)) throw new ApiError(4000, MSG.badRequest)
     const q = parseListQuery(body)
@@ -60,6 +67,7 @@ export function conversationRoutes(store: Store): Route[] {
       methods: ['POST'],
       path: '/v1/conversation/create',
       auth: true,
+      api: 'createConversation',
       stat: 'conversationCreates',
       handle: create,
     },
@@ -67,6 +75,7 @@ export function conversationRoutes(store: Store): Route[] {
       methods: ['POST'],
       path: '/v1/conversation/message/list',
       auth: true,
+      api: 'listConversationMessages',
       stat: 'messageListCalls',
       handle: listMessages,
     },

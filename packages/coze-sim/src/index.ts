@@ -4,13 +4,16 @@ export { answerFor } from './answers'
 export { audioOf, connectAudio, UpgradeRefused, type AudioClient, type AudioFrame } from './audio-client'
 export { longWav, sampleSpeechWav, toneWav, type SpeechWav } from './audio-fixture'
 export { buildWav, bytesPerSecond, parseWav, type PcmFormat, type WavInfo } from './audio-wav'
-export type { AudioFaults, AudioOptions, AudioSessionKind, SimAudioSession } from './audio-types'
+export type { AudioFaults, AudioOptions, AudioSessionKind, SimAudioSession, SpeechRound } from './audio-types'
+export type { SimFeedback } from './feedback-routes'
+export type { SimFile } from './file-routes'
 export type {
   ChatStatus,
   CozeSim,
   CozeSimOptions,
   OAuthApp,
   ScriptedAnswer,
+  SimBotOptions,
   SimChat,
   SimEventName,
   SimFaults,

@@ -49,12 +49,38 @@ describe('POST /api/permission/oauth2/token', () => {
     expect(used.body.code).toBe(0)
   })
 
-  it.each(['api.coze.cn', 'api.coze.com', 'own host'])('should accept aud %s', async (aud) => {
+  // coze-protocol.md §9 row 6: the API host name, whatever base URL (a proxy, the sim) was used.
+  it.each(['api.coze.com', 'own host'])('should refuse aud %s by default (only api.coze.cn)', async (aud) => {
     const own = new URL(sim.url).host
     const r = await exchange(
       await signJwt(keys.privateKeyPem, KID, claims({ aud: aud === 'own host' ? own : aud })),
     )
-    expect(r.status).toBe(200)
+    expect(r.status).toBe(401)
+    expect(r.body.error_message).toContain('aud')
+  })
+
+  it('should accept exactly the configured oauthAudience', async () => {
+    const com = await startTestSim({
+      pats: [],
+      oauthAudience: 'api.coze.com',
+      oauthApps: [{ appId: APP_ID, keyId: KID, publicKeyPem: keys.publicKeyPem }],
+    })
+    try {
+      const send = async (aud: string) =>
+        (
+          await call(
+            com,
+            'POST',
+            '/api/permission/oauth2/token',
+            { grant_type: JWT_BEARER },
+            await signJwt(keys.privateKeyPem, KID, claims({ aud })),
+          )
+        ).status
+      expect(await send('api.coze.com')).toBe(200)
+      expect(await send('api.coze.cn')).toBe(401)
+    } finally {
+      await com.close()
+    }
   })
 
   it('should default duration_seconds to 900 and cap it at 86399', async () => {

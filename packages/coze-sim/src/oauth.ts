@@ -9,7 +9,7 @@ import { decodeProtectedHeader, jwtVerify } from 'jose'
 import { newAccessToken, unixSeconds } from './ids'
 import { bearerOf, isRecord, sendJson } from './reply'
 import type { Ctx, Route } from './router'
-import type { OAuthApp } from './types'
+import type { OAuthApp, SimApi } from './types'
 
 export const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
 const DEFAULT_DURATION = 900
@@ -27,30 +27,43 @@ export class OAuthError extends Error {
   }
 }
 
+/** What a token may call: `apis` undefined = every API; `bots` undefined = chat with any bot. */
+export interface Grants {
+  apis?: ReadonlySet<SimApi>
+  bots?: ReadonlySet<string>
+}
+
 /** Access tokens issued so far; `expireAll` is the `faults.expireAllTokens()` switch. */
 export function createTokenStore() {
-  const tokens = new Map<string, number>()
+  const tokens = new Map<string, { expiresAt: number; grants: Grants }>()
   return {
-    issue(seconds: number) {
+    issue(seconds: number, grants: Grants = {}) {
       const token = newAccessToken()
       const expiresAt = unixSeconds() + seconds
-      tokens.set(token, expiresAt)
+      tokens.set(token, { expiresAt, grants })
       return { token, expiresAt }
     },
-    isValid: (token: string) => (tokens.get(token) ?? 0) > unixSeconds(),
+    /** The grants of a live token, or undefined when it is unknown or expired. */
+    grantsOf(token: string): Grants | undefined {
+      const t = tokens.get(token)
+      return t && t.expiresAt > unixSeconds() ? t.grants : undefined
+    },
     expireAll: () => tokens.clear(),
   }
 }
 
 export type TokenStore = ReturnType<typeof createTokenStore>
 
-/** Checks a JWT as Coze does: key by `kid`, RS256, `iss` = app id, `aud` = host, `exp`, `iat`, unused `jti`. */
+/**
+ * Checks a JWT as Coze does: key by `kid`, RS256, `iss` = app id, `aud` = the API host name whatever
+ * base URL the client used (coze-protocol.md §9 row 6), `exp`, `iat`, unused `jti`. Resolves to the app.
+ */
 export function createJwtVerifier(apps: readonly OAuthApp[]) {
-  const keys = new Map<string, { appId: string; key: KeyObject }>()
-  for (const app of apps) keys.set(app.keyId, { appId: app.appId, key: createPublicKey(app.publicKeyPem) })
+  const keys = new Map<string, { app: OAuthApp; key: KeyObject }>()
+  for (const app of apps) keys.set(app.keyId, { app, key: createPublicKey(app.publicKeyPem) })
   const seenJti = new Map<string, number>()
 
-  return async function verify(jwt: string, audiences: string[]): Promise<void> {
+  return async function verify(jwt: string, audience: string): Promise<OAuthApp> {
     let kid: string | undefined
     try {
       kid = decodeProtectedHeader(jwt).kid
@@ -61,8 +74,8 @@ export function createJwtVerifier(apps: readonly OAuthApp[]) {
     if (!app) throw new OAuthError(401, 'invalid_client', `unknown key id (kid) "${kid ?? ''}"`)
     const { payload } = await jwtVerify(jwt, app.key, {
       algorithms: ['RS256'],
-      issuer: app.appId,
-      audience: audiences,
+      issuer: app.app.appId,
+      audience,
       requiredClaims: ['iss', 'aud', 'exp', 'iat', 'jti'],
     }).catch((e: unknown) => {
       throw new OAuthError(
@@ -77,14 +90,15 @@ export function createJwtVerifier(apps: readonly OAuthApp[]) {
     if (seenJti.has(jti)) throw new OAuthError(401, 'invalid_client', 'JWT jti has already been used')
     for (const [old, exp] of seenJti) if (exp < now) seenJti.delete(old)
     seenJti.set(jti, payload.exp!)
+    return app.app
   }
 }
 
 export interface OAuthDeps {
   verify: ReturnType<typeof createJwtVerifier>
   tokens: TokenStore
-  /** `aud` values accepted besides the request's own Host header. */
-  audiences: () => string[]
+  /** The one `aud` accepted (`oauthAudience`, default 'api.coze.cn'). */
+  audience: string
   isDown: () => boolean
   onExchange: () => void
 }
@@ -99,9 +113,8 @@ export function oauthRoutes(d: OAuthDeps): Route[] {
       throw new OAuthError(400, 'unsupported_grant_type', `grant_type must be ${JWT_BEARER}`)
     }
     const duration = durationOf(body.duration_seconds)
-    const host = ctx.req.headers.host
-    await d.verify(jwt, host ? [...d.audiences(), host] : d.audiences())
-    const { token, expiresAt } = d.tokens.issue(duration)
+    const app = await d.verify(jwt, d.audience)
+    const { token, expiresAt } = d.tokens.issue(duration, grantsOf(app, body.scope))
     d.onExchange()
     sendJson(ctx.res, 200, { access_token: token, expires_in: expiresAt, token_type: 'Bearer' })
   }
@@ -115,6 +128,32 @@ export function oauthRoutes(d: OAuthDeps): Route[] {
       handle: exchange,
     },
   ]
+}
+
+/**
+ * A normal app's token gets the app's grants and its `scope` is ignored; a channel app's `scope` limits
+ * the token to chatting with the listed bots (coze-protocol.md §9 row 7).
+ */
+function grantsOf(app: OAuthApp, scope: unknown): Grants {
+  const apis = app.apis && new Set(app.apis)
+  if (!app.channel || scope === undefined || scope === null) return apis ? { apis } : {}
+  if (!isRecord(scope)) throw new OAuthError(400, 'invalid_request', 'scope must be an object')
+  const permissions = isRecord(scope.account_permission)
+    ? scope.account_permission.permission_list
+    : undefined
+  const constraint = isRecord(scope.attribute_constraint)
+    ? scope.attribute_constraint.connector_bot_chat_attribute
+    : undefined
+  const bots = isRecord(constraint) ? constraint.bot_id_list : undefined
+  if (!Array.isArray(permissions) || !Array.isArray(bots) || !bots.every((b) => typeof b === 'string')) {
+    throw new OAuthError(
+      400,
+      'invalid_request',
+      'scope needs account_permission.permission_list and connector_bot_chat_attribute.bot_id_list',
+    )
+  }
+  const chat = permissions.includes('Connector.botChat') && (apis?.has('chat') ?? true)
+  return { apis: new Set<SimApi>(chat ? ['chat'] : []), bots: new Set(bots as string[]) }
 }
 
 function parseBody(ctx: Ctx): Record<string, unknown> {

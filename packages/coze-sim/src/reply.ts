@@ -17,6 +17,8 @@ export class ApiError extends Error {
 
 export const MSG = {
   auth: 'authentication is invalid',
+  /** chat-sdk's English text for 4101 (js `chat-sdk/src/libs/i18n/resource/simple/en.ts`). */
+  forbidden: 'The personal access token currently used does not have permission to access the resource',
   badRequest: 'The field http body provided is not a valid json or chat request',
   conversationMissing: 'The specified conversation does not exist',
   chatMissing: 'The specified chat does not exist',

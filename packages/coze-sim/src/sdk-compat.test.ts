@@ -50,7 +50,7 @@ describe('@coze/api against coze-sim', () => {
     const token = await getJWTToken({
       baseURL: sim.url,
       appId: APP_ID,
-      aud: new URL(sim.url).host,
+      aud: 'api.coze.cn',
       keyid: KEY_ID,
       privateKey: privateKeyPem,
       durationSeconds: 600,

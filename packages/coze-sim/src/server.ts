@@ -13,16 +13,28 @@ import { speechFor } from './audio-speech'
 import type { SimAudioSession } from './audio-types'
 import { createAudioWs, type AudioSettings } from './audio-ws'
 import { createAuthenticator } from './auth'
+import { botRoutes } from './bot-routes'
 import { chatRoutes } from './chat-routes'
 import type { ChatRun } from './chat-run'
+import { conversationClearRoutes } from './conversation-clear'
 import { conversationRoutes } from './conversation-routes'
+import { feedbackRoutes, type SimFeedback } from './feedback-routes'
+import { fileRoutes, type SimFile } from './file-routes'
 import { createIdGenerator, newLogId } from './ids'
 import { createJwtVerifier, createTokenStore, OAuthError, oauthRoutes, sendOAuthError } from './oauth'
-import { ApiError, MSG, parseJson, readBody, sendError } from './reply'
+import { ApiError, isRecord, MSG, parseJson, readBody, sendError } from './reply'
 import { createRouter } from './router'
 import { createStore } from './store'
-import type { CozeSim, CozeSimOptions, SimEventName, SimListener, SimRequest, SimStats } from './types'
-import { simChatOf } from './wire'
+import type {
+  CozeSim,
+  CozeSimOptions,
+  SimApi,
+  SimEventName,
+  SimListener,
+  SimRequest,
+  SimStats,
+} from './types'
+import { simChatOf, simConversationOf } from './wire'
 
 const zeroStats = (): SimStats => ({
   tokenExchanges: 0,
@@ -31,9 +43,11 @@ const zeroStats = (): SimStats => ({
   conversationCreates: 0,
   retrieveCalls: 0,
   messageListCalls: 0,
+  submitToolOutputsCalls: 0,
   authFailures: 0,
+  permissionDenials: 0,
 })
-const noFaults = () => ({ rejectNext: 0, oauthDown: false, latencyMs: 0 })
+const noFaults = () => ({ rejectNext: 0, oauthDown: false, latencyMs: 0, denied: new Set<SimApi>() })
 
 /**
  * Starts a Coze simulator; resolves once it listens.
@@ -54,31 +68,42 @@ export async function startCozeSim(options: CozeSimOptions = {}): Promise<CozeSi
   const stats = zeroStats()
   const requests: SimRequest[] = []
   const faults = noFaults()
+  const files = new Map<string, SimFile>()
+  const feedback = new Map<string, SimFeedback>()
   let seq = 0
   let selfHost = ''
 
   const authenticate = createAuthenticator({
     pats: new Set(options.pats ?? []),
+    ...(options.patApis ? { patApis: options.patApis } : {}),
     tokens,
+    get denied() {
+      return faults.denied
+    },
     takeRejection: () => {
       if (faults.rejectNext <= 0) return false
       faults.rejectNext--
       return true
     },
     onFailure: () => stats.authFailures++,
+    onDenied: () => stats.permissionDenials++,
   })
   const router = createRouter()
   router.add(
     ...oauthRoutes({
       verify: createJwtVerifier(options.oauthApps ?? []),
       tokens,
-      audiences: () => ['api.coze.cn', 'api.coze.com', selfHost],
+      audience: options.oauthAudience ?? 'api.coze.cn',
       isDown: () => faults.oauthDown,
       onExchange: () => stats.tokenExchanges++,
     }),
     ...chatRoutes({ store, nextId, timing: () => timing, runs }),
     ...conversationRoutes(store),
     ...audioRoutes({ settings: () => audio, sessions: audioSessions }),
+    ...fileRoutes(files, nextId),
+    ...botRoutes(options.bot),
+    ...conversationClearRoutes(store, nextId),
+    ...feedbackRoutes(store, feedback),
   )
   const audioWs = createAudioWs({
     authenticate,
@@ -118,7 +143,7 @@ export async function startCozeSim(options: CozeSimOptions = {}): Promise<CozeSi
       if (route?.event) emitter.emit(route.event, arrival)
       if (faults.latencyMs > 0) await sleep(faults.latencyMs)
       if (!route) throw new ApiError(4200, `coze-sim: no route for ${entry.method} ${url.pathname}`, 404)
-      if (route.auth) authenticate(req)
+      if (route.auth) authenticate(req, route.api, isRecord(arrival.body) ? arrival.body.bot_id : undefined)
       await route.handle({ req, res, url, logid, body: raw, json: () => parseJson(raw) })
     } catch (e) {
       replyWithError(res, logid, e)
@@ -153,15 +178,22 @@ export async function startCozeSim(options: CozeSimOptions = {}): Promise<CozeSi
     speechFor: (text) => speechFor(text, audio),
     transcript: audio.transcript,
     audioSessions,
+    feedback: (messageId) => feedback.get(messageId),
+    file: (fileId) => files.get(fileId),
     chat(chatId) {
       const chat = store.chat(chatId)
       return chat && simChatOf(chat)
+    },
+    conversation(conversationId) {
+      const c = store.conversation(conversationId)
+      return c && simConversationOf(c)
     },
     faults: {
       rejectNextAuth: (n) => void (faults.rejectNext = n),
       expireAllTokens: () => tokens.expireAll(),
       oauthDown: (on) => void (faults.oauthDown = on),
       latencyMs: (ms) => void (faults.latencyMs = ms),
+      denyApi: (api, on) => void (on ? faults.denied.add(api) : faults.denied.delete(api)),
       ...audioWs.faults,
     },
     reset() {
@@ -201,6 +233,7 @@ function audioSettings(options: CozeSimOptions): AudioSettings {
     chunkBytes: a.chunkBytes ?? 9600,
     bytesPerCharacter: a.bytesPerCharacter ?? 12_000,
     transcript: a.transcript ?? '今天天气不错。',
+    defaultVoiceId: a.defaultVoiceId ?? '7426720361733046281',
   }
   if (!(s.bytesPerSecond >= 0) || !(s.chunkBytes >= 2) || !(s.bytesPerCharacter >= 2) || !s.transcript) {
     throw new TypeError('coze-sim: audio.bytesPerSecond must be ≥ 0, chunk sizes ≥ 2, transcript non-empty')

@@ -20,6 +20,7 @@ function chatIn(conversationId: string, id: string, status: ChatRec['status']): 
     messages: [],
     reasoning: '',
     deltas: 0,
+    tool_outputs: [],
   }
 }
 

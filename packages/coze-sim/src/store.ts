@@ -8,6 +8,8 @@ export interface ConversationRec {
   meta_data: Record<string, string>
   last_section_id: string
   bot_id?: string
+  /** `/v1/conversation/create` `name` (≤ 100 characters; the console lists conversations per bot by it). */
+  name?: string
   /** Questions and answers in the order they were created (what the conversation message list shows). */
   messages: MessageRec[]
   /** The chat that may still be generating; see `isBusy`. */
@@ -21,19 +23,26 @@ export interface EnterMessage {
   meta_data?: Record<string, string>
 }
 
+/**
+ * A chat still generating. A chat waiting in `requires_action` is not running: it cannot be cancelled
+ * (4104, §9 row 3) and, UNVERIFIED, does not block its conversation with 4016 (see README).
+ */
 export const isRunning = (c: ChatRec) => c.status === 'created' || c.status === 'in_progress'
 
 export function createStore(nextId: () => string) {
   const conversations = new Map<string, ConversationRec>()
   const chats = new Map<string, ChatRec>()
 
-  function createConversation(init: { meta_data?: Record<string, string>; bot_id?: string } = {}) {
+  function createConversation(
+    init: { meta_data?: Record<string, string>; bot_id?: string; name?: string } = {},
+  ) {
     const conversation: ConversationRec = {
       id: nextId(),
       created_at: unixSeconds(),
       meta_data: init.meta_data ?? {},
       last_section_id: nextId(),
       ...(init.bot_id === undefined ? {} : { bot_id: init.bot_id }),
+      ...(init.name === undefined ? {} : { name: init.name }),
       messages: [],
     }
     conversations.set(conversation.id, conversation)

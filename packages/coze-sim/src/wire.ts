@@ -2,7 +2,9 @@
  * Records the sim keeps and the exact JSON it puts on the wire for them (coze-protocol.md §2.2, §2.3).
  * Field order follows the captured streams, so the bytes look like Coze's.
  */
-import type { ChatStatus, SimChat, Usage } from './types'
+import { unixSeconds } from './ids'
+import type { ConversationRec } from './store'
+import type { ChatStatus, SimChat, SimConversation, Usage } from './types'
 
 export type MessageType = 'question' | 'answer' | 'follow_up' | 'verbose'
 
@@ -15,7 +17,7 @@ export interface MessageRec {
   role: 'user' | 'assistant'
   type: MessageType
   content: string
-  content_type: 'text' | 'object_string'
+  content_type: 'text' | 'object_string' | 'card'
   meta_data: Record<string, string>
   created_at: number
   updated_at: number
@@ -42,6 +44,56 @@ export interface ChatRec {
   /** Reasoning text produced so far (also kept on the answer message once it exists). */
   reasoning: string
   deltas: number
+  /** Set while the chat waits in `requires_action` (coze-protocol.md §9 row 3). */
+  required_action?: RequiredAction
+  /** Every accepted `submit_tool_outputs`, in order. */
+  tool_outputs: { tool_call_id: string; output: string }[]
+}
+
+export interface ToolCall {
+  id: string
+  type: 'function' | 'reply_message'
+  function: { name: string; arguments: string }
+}
+
+/** js `RequiredActionType`, py `ChatRequiredAction`. */
+export interface RequiredAction {
+  type: 'submit_tool_outputs'
+  submit_tool_outputs: { tool_calls: ToolCall[] }
+}
+
+/** An assistant message of a chat (answer, follow_up or verbose), created now. */
+export function assistantMessage(
+  chat: ChatRec,
+  id: string,
+  type: MessageType,
+  content: string,
+  contentType: MessageRec['content_type'],
+): MessageRec {
+  const now = unixSeconds()
+  return {
+    id,
+    conversation_id: chat.conversation_id,
+    bot_id: chat.bot_id,
+    chat_id: chat.id,
+    section_id: chat.section_id,
+    role: 'assistant',
+    type,
+    content,
+    content_type: contentType,
+    meta_data: {},
+    created_at: now,
+    updated_at: now,
+  }
+}
+
+/** One tool call waiting for `submit_tool_outputs`. */
+export function requiredAction(
+  id: string,
+  action: { type: ToolCall['type']; name: string; arguments: string },
+): RequiredAction {
+  const call = { id, type: action.type, function: { name: action.name, arguments: action.arguments } }
+  return { type: 'submit_tool_outputs', submit_tool_outputs: { tool_calls: [call] } }
 }
 
 export const emptyUsage = (): Usage => ({ token_count: 0, output_count: 0, input_count: 0 })
@@ -57,6 +109,7 @@ export function chatJson(c: ChatRec) {
     meta_data: c.meta_data,
     last_error: c.last_error,
     status: c.status,
+    ...(c.required_action ? { required_action: c.required_action } : {}),
     usage: c.usage,
     section_id: c.section_id,
   }
@@ -98,7 +151,7 @@ export function deltaJson(m: MessageRec, part: { content: string; reasoning_cont
 }
 
 export function simChatOf(c: ChatRec): SimChat {
-  const answer = c.messages.find((m) => m.type === 'answer')
+  const answers = c.messages.filter((m) => m.type === 'answer')
   return {
     id: c.id,
     conversationId: c.conversation_id,
@@ -107,7 +160,10 @@ export function simChatOf(c: ChatRec): SimChat {
     question: c.question,
     stream: c.stream,
     status: c.status,
-    answer: answer?.content ?? '',
+    answer: answers
+      .filter((m) => m.content_type !== 'card')
+      .map(textOf)
+      .join('\n\n'),
     reasoning: c.reasoning,
     deltas: c.deltas,
     createdAt: c.created_at,
@@ -115,8 +171,36 @@ export function simChatOf(c: ChatRec): SimChat {
     ...(c.failed_at === undefined ? {} : { failedAt: c.failed_at }),
     lastError: { ...c.last_error },
     usage: { ...c.usage },
+    messages: answers.map((m) => ({ id: m.id, contentType: m.content_type, content: m.content })),
+    ...(c.required_action
+      ? { requiredAction: { toolCalls: c.required_action.submit_tool_outputs.tool_calls.map(toolCallOf) } }
+      : {}),
+    toolOutputs: c.tool_outputs.map((t) => ({ ...t })),
   }
 }
+
+export function simConversationOf(c: ConversationRec): SimConversation {
+  return {
+    id: c.id,
+    ...(c.bot_id === undefined ? {} : { botId: c.bot_id }),
+    ...(c.name === undefined ? {} : { name: c.name }),
+    metaData: { ...c.meta_data },
+    createdAt: c.created_at,
+  }
+}
+
+/** The text a message shows: an object_string's text parts, a text message's content. */
+function textOf(m: MessageRec): string {
+  if (m.content_type !== 'object_string') return m.content
+  try {
+    const parts = JSON.parse(m.content) as { type?: string; text?: string }[]
+    return parts.flatMap((p) => (p.type === 'text' && p.text ? [p.text] : [])).join('\n')
+  } catch {
+    return '' // not complete yet: object_string arrives whole
+  }
+}
+
+const toolCallOf = (t: ToolCall) => ({ id: t.id, type: t.type, ...t.function })
 
 /** The `verbose` message that closes an answer in real streams (py workflows fixture, go WS recording). */
 export const GENERATE_ANSWER_FINISH = JSON.stringify({
