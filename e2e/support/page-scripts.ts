@@ -39,7 +39,17 @@ export const pageScripts = {
 
   htmlText: (html) => new DOMParser().parseFromString(html, 'text/html').body.textContent ?? '',
 
-  shadowText: () => document.querySelector('volcano-chat')!.shadowRoot!.textContent ?? '',
+  shadowText: () => {
+    // What the visitor can read: text nodes, not the widget's own <style> sheets.
+    const root = document.querySelector('volcano-chat')!.shadowRoot!
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT)
+    let text = ''
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (n.parentElement?.closest('style, script')) continue
+      text += n.textContent ?? ''
+    }
+    return text
+  },
 
   lastProblem: () => {
     const all = document.querySelector('volcano-chat')!.shadowRoot!.querySelectorAll('.vc-msg')

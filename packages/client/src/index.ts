@@ -31,6 +31,8 @@ export interface CreateSessionInput {
   externalUserId?: string
   displayName?: string
   ttlSeconds?: number
+  /** What the bot should know about the user (≤ 16; keys 1–64, values 1–512 characters): Coze's `custom_variables`. */
+  variables?: Record<string, string>
 }
 
 export interface Session {

@@ -70,6 +70,7 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
     log,
     onExchange: metrics.tokenExchange,
     onPatFallback: metrics.patFallback,
+    onForbidden: metrics.cozeForbidden,
   })
   const coze = createCozeClient({
     apiBase: config.coze.apiBase,
@@ -152,6 +153,8 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
     observer,
     tools,
     isDraining: () => draining,
+    maxAnswerMs: config.streams.maxAnswerMs,
+    pollMs: config.streams.recoveryPollMs,
   })
   const canceller = createCanceller({ store, running, recovery, coze, log, observer })
   if (config.userIdSecretIsDefault) log.warn('USER_ID_SECRET is not set: using the development default')

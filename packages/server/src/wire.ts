@@ -15,11 +15,23 @@ const phone = z
     return p ?? ''
   })
 
+const chars = (min: number, max: number) =>
+  z.string().refine((s) => {
+    const n = [...s].length
+    return n >= min && n <= max
+  }, `must be ${min}–${max} characters`)
+
+/** SPEC §2.1: what website A wants the bot to know; sent to Coze as `custom_variables` on every chat. */
+const variables = z
+  .record(chars(1, 64), chars(1, 512))
+  .refine((v) => Object.keys(v).length <= 16, 'must have at most 16 entries')
+
 export const sessionCreateBody = z.strictObject({
   phone,
   externalUserId: z.string().min(1).max(128).optional(),
   displayName: z.string().min(1).max(128).optional(),
   ttlSeconds: z.number().int().min(60).max(86_400).optional(),
+  variables: variables.optional(),
 })
 
 export const sessionRevokeBody = z.union([

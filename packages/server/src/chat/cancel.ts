@@ -1,14 +1,15 @@
 /**
- * Cancel (SPEC §2.4, issue 5) from any instance: the owner of the answer gets it on its next heartbeat
- * (or at once when it is this instance), calls Coze's cancel and archives `cancelled` with what arrived.
- * An orphaned answer is cancelled at Coze here and archived by recovery.
+ * Cancel (SPEC §2.4, issue 5) from any instance: Coze's cancel is called here once the Coze chat id is
+ * known; then the owner of the answer gets the cancel on its next heartbeat (or at once when it is this
+ * instance) and archives `cancelled` with what arrived. An orphaned answer is archived by recovery.
  */
 import type { Logger } from 'pino'
-import type { CozeClient } from '../coze/client'
+import { CozeApiError, type CozeClient } from '../coze/client'
 import { VcError } from '../errors'
 import type { SessionUser } from '../identity/sessions'
 import type { Store } from '../store/types'
 import type { ChatObserver } from './observer'
+import { failureOf, httpError } from './outcome'
 import type { Recovery } from './recovery'
 import type { Running } from './running'
 
@@ -22,6 +23,16 @@ export interface CancellerDeps {
 }
 
 export function createCanceller(d: CancellerDeps) {
+  /** Any failure but a 4101 is only logged: the relay (or recovery) still stops and archives the answer. */
+  async function cancelAtCoze(conversationId: string, chatId: string, messageId: string) {
+    try {
+      await d.coze.cancelChat(conversationId, chatId)
+    } catch (err) {
+      if (err instanceof CozeApiError && err.forbidden) throw httpError(failureOf(err))
+      d.log.warn({ err, messageId }, 'Coze cancel failed')
+    }
+  }
+
   return {
     async cancel(
       user: SessionUser,
@@ -31,6 +42,9 @@ export function createCanceller(d: CancellerDeps) {
       const row = await d.store.getMessage(user.userId, messageId)
       if (!row) throw new VcError('VC_ERR_MESSAGE_NOT_FOUND')
       if (row.status !== 'in_progress') return { messageId, status: row.status }
+      // Coze first, while the answer still streams: when the app lacks cancelChat (4101) the widget is
+      // told and the answer goes on untouched, instead of a stop Coze would not honour (SPEC §2.7).
+      if (row.cozeChatId) await cancelAtCoze(row.conversationId, row.cozeChatId, messageId)
       d.observer.chatCancelled({
         user,
         messageId,
@@ -38,11 +52,6 @@ export function createCanceller(d: CancellerDeps) {
         ...from,
       })
       if (await d.running.requestCancel(messageId)) return { messageId, status: 'cancelling' }
-      if (row.cozeChatId) {
-        await d.coze.cancelChat(row.conversationId, row.cozeChatId).catch((err: unknown) => {
-          d.log.warn({ err, messageId }, 'Coze cancel of an orphaned answer failed')
-        })
-      }
       void d.recovery.recover(row)
       return { messageId, status: 'cancelling' }
     },

@@ -1,17 +1,21 @@
 /**
  * Finishing an answer whose instance died (issue 5): ask Coze for the chat's final state
  * (`/v3/chat/retrieve` + `/v3/chat/message/list`), append what the log is missing plus the terminal
- * event, and archive the row — `completed` if Coze finished it, otherwise `interrupted`.
+ * event, and archive the row as Coze ended it (`completed`, `failed` with Coze's code, `cancelled`), or
+ * `interrupted` when Coze did not end it within the answer's time limit.
  * One instance at a time per message (a kv lock); a resuming widget simply keeps following the log.
  */
 import type { Logger } from 'pino'
 import type { CozeClient } from '../coze/client'
-import type { CozeChat } from '../coze/events'
 import type { Kv } from '../kv/types'
 import type { MessageFinish, MessageRow, Store } from '../store/types'
 import type { LoggedEvent, StreamLog } from '../streams'
 import type { StreamEvent } from '../wire'
+import { eventsAfterBreak } from './after-break'
+import { finishOf } from './archive'
+import { newAnswerState, normalise } from './normalise'
 import type { ChatObserver } from './observer'
+import { outcomeOfEvent, stopped, terminalEvent } from './outcome'
 
 export interface RecoveryDeps {
   store: Store
@@ -25,7 +29,6 @@ export interface RecoveryDeps {
   now?: () => number
 }
 
-const RUNNING: CozeChat['status'][] = ['created', 'in_progress']
 /** Far more events than an instance can have sent but not yet logged (one flush window's worth). */
 export const RECOVERY_SEQ_GAP = 100_000
 
@@ -44,38 +47,38 @@ export function createRecovery(d: RecoveryDeps) {
     try {
       const logged = await d.streams.read(row.id)
       if (logged.some((e) => e.event === 'done' || e.event === 'error')) return finishFromLog(row, logged)
-      const chat = row.cozeChatId ? await waitForCoze(row, deadline) : undefined
-      const soFar = textOf(logged)
+      // Coze's own account of the chat, through the same normaliser as a live stream (parts, cards,
+      // Coze's codes), from its first message: the widget is told to restart the answer below.
+      const state = newAnswerState()
+      const events = row.cozeChatId
+        ? await eventsAfterBreak(
+            d.coze,
+            { conversationId: row.conversationId, chatId: row.cozeChatId },
+            () => 0,
+            { deadline, pollMs: d.pollMs, now },
+          )
+        : []
+      const out = events.flatMap((e) => normalise(state, e))
       // The dead instance may have sent the widget events it never got to log: continue far above any
       // seq it could have used, and restart the answer with `meta` so no widget shows text twice.
       let seq = (logged.at(-1)?.seq ?? -1) + 1 + RECOVERY_SEQ_GAP
       const append = (e: StreamEvent) => d.streams.append(row.id, { ...e, seq: seq++ } as LoggedEvent)
       append({ event: 'meta', data: { messageId: row.id, conversationId: row.conversationId } })
       let finish: MessageFinish
-      if (chat?.status === 'completed') {
-        const messages = await d.coze.listChatMessages(row.conversationId, chat.id)
-        const full = messages
-          .filter((m) => m.type === 'answer')
-          .map((m) => m.content)
-          .join('')
-        if (full) append({ event: 'delta', data: { text: full } })
-        const items = messages.filter((m) => m.type === 'follow_up').map((m) => m.content)
-        if (items.length) append({ event: 'suggestions', data: { items } })
-        const usage = {
-          inputTokens: chat.usage?.input_count ?? 0,
-          outputTokens: chat.usage?.output_count ?? 0,
-        }
-        append({ event: 'done', data: { status: 'completed', usage } })
-        finish = finishOf('completed', full, null, usage)
+      if (state.outcome) {
+        out.forEach(append)
+        finish = finishOf(
+          state.outcome,
+          { text: state.answer, reasoning: state.reasoning, parts: state.parts },
+          at(),
+        )
       } else {
-        const cancelled = chat?.status === 'canceled'
-        const code = cancelled ? 'CANCELLED' : 'INTERRUPTED'
-        const message = cancelled
-          ? 'The answer was cancelled'
-          : 'The instance answering stopped before the answer ended'
+        // Coze did not end it in time (or never started it): what the log holds is all there is.
+        const soFar = textOf(logged)
         if (soFar) append({ event: 'delta', data: { text: soFar } })
-        append({ event: 'error', data: { code, message } })
-        finish = finishOf(cancelled ? 'cancelled' : 'interrupted', soFar, { code, message })
+        const interrupted = stopped.shutdown()
+        append(terminalEvent(interrupted))
+        finish = finishOf(interrupted, { text: soFar }, at())
       }
       await d.streams.flush()
       await closeRow(row, finish)
@@ -89,41 +92,12 @@ export function createRecovery(d: RecoveryDeps) {
     }
   }
 
-  /** Coze may still be generating (it does not stop when we disconnect): poll until it ends. */
-  async function waitForCoze(row: MessageRow, deadline: number): Promise<CozeChat | undefined> {
-    for (;;) {
-      const chat = await d.coze.retrieveChat(row.conversationId, row.cozeChatId!)
-      if (!RUNNING.includes(chat.status) || now() > deadline) return chat
-      await new Promise((r) => setTimeout(r, d.pollMs))
-    }
-  }
+  const at = () => ({ firstTokenAt: null, finishedAt: now() })
 
   async function finishFromLog(row: MessageRow, logged: LoggedEvent[]) {
-    const last = logged.at(-1)!
-    const failed = last.event === 'error' ? last.data : null
-    const usage = last.event === 'done' ? last.data.usage : null
-    const status = !failed ? 'completed' : failed.code === 'CANCELLED' ? 'cancelled' : 'interrupted'
-    await closeRow(row, finishOf(status, textOf(logged), failed, usage))
+    const o = outcomeOfEvent(logged.at(-1)!)
+    await closeRow(row, finishOf(o, { text: textOf(logged) }, at()))
     return true
-  }
-
-  function finishOf(
-    status: MessageFinish['status'],
-    answer: string,
-    error: { code: string; message: string } | null,
-    usage?: { inputTokens: number; outputTokens: number } | null,
-  ): MessageFinish {
-    return {
-      status,
-      answer,
-      reasoning: null,
-      errorCode: error?.code ?? null,
-      errorMessage: error?.message ?? null,
-      inputTokens: usage?.inputTokens ?? null,
-      outputTokens: usage?.outputTokens ?? null,
-      firstTokenAt: null,
-      finishedAt: now(),
-    }
   }
 
   async function closeRow(row: MessageRow, finish: MessageFinish) {

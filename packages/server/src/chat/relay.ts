@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
-import { type ChatStream, type CozeClient } from '../coze/client'
+import { CozeApiError, type ChatStream, type CozeClient } from '../coze/client'
 import type { CozeToolCall } from '../coze/events'
 import { VcError } from '../errors'
 import type { SessionUser } from '../identity/sessions'
@@ -14,9 +14,11 @@ import type { Kv } from '../kv/types'
 import type { Store } from '../store/types'
 import type { LoggedEvent, StreamLog } from '../streams'
 import type { ReplyBody, SendBody, StreamEvent } from '../wire'
+import { eventsAfterBreak, openWithBusyWait } from './after-break'
 import { archiveAnswer } from './archive'
+import { TOOL_UNAVAILABLE_OUTPUT } from '../tools/caller'
 import { attachToMessage } from './attach'
-import { newAnswerState, normalise, type AnswerState } from './normalise'
+import { deliveredText, newAnswerState, normalise, type AnswerState } from './normalise'
 import {
   failureOf,
   httpError,
@@ -56,6 +58,10 @@ export interface RelayDeps {
   owners?: OwnerCache
   /** Website A's tools (SPEC §2.8); without it every `function` call gets the "unavailable" output. */
   tools?: ToolRunner
+  /** How long one answer may take in all, Coze's finishing after a broken stream included. */
+  maxAnswerMs?: number
+  /** How often Coze is asked whether a chat whose stream broke has ended. */
+  pollMs?: number
 }
 
 /** Answers one `function` tool call; never throws (a failure is an output that says so). */
@@ -100,7 +106,7 @@ const IDEMPOTENCY_TTL_MS = 24 * 3600_000
 
 /** Tool rounds one answer may take: a bot calling tools in a loop must still end. */
 const MAX_TOOL_ROUNDS = 5
-const TOOL_UNAVAILABLE = JSON.stringify({ error: 'tool unavailable' })
+const BUSY_WAIT_MS = 120_000
 /** How long the bot's question waits for the user's reply. */
 const AWAITING_REPLY_TTL_MS = 24 * 3600_000
 const awaitingReplyKey = (messageId: string) => `awaiting-reply:${messageId}`
@@ -112,6 +118,8 @@ export function createRelay(d: RelayDeps) {
     d.log.warn({ err }, 'observer failed'),
   )
   const owners = d.owners ?? createOwnerCache()
+  const maxAnswerMs = d.maxAnswerMs ?? 10 * 60_000
+  const pollMs = d.pollMs ?? 1_000
 
   const send = (user: SessionUser, body: SendBody, ctx: SendContext, sink: EventSink) =>
     ask(user, body, ctx, sink)
@@ -218,7 +226,7 @@ export function createRelay(d: RelayDeps) {
   }
 
   async function startConversation(user: SessionUser, question: string): Promise<string> {
-    const { id } = await d.coze.createConversation().catch((err: unknown) => {
+    const { id } = await d.coze.createConversation(question).catch((err: unknown) => {
       throw httpError(reported(failureOf(err)))
     })
     const at = now()
@@ -252,10 +260,17 @@ export function createRelay(d: RelayDeps) {
     const state = newAnswerState()
     let stream: ChatStream | undefined
     let aborted: AbortReason | undefined
+    const stop = new AbortController()
     await d.running.claim(ids.messageId, (reason) => {
       aborted ??= reason
       stream?.abort()
+      stop.abort()
     })
+    // After a broken stream Coze goes on: its end is awaited within the answer's own time limit.
+    const waiting = { deadline: askedAt + maxAnswerMs, pollMs, signal: stop.signal, now }
+    // Coze may still be finishing a chat whose stream was lost (4016): wait, but no longer than Coze's
+    // own idle limit, since the widget hears nothing meanwhile.
+    const busyWait = { ...waiting, deadline: askedAt + Math.min(maxAnswerMs, BUSY_WAIT_MS) }
     // Coze is asked first; T1 and the audit row wait one turn of the event loop, so their query
     // building and writes never delay the request (SPEC §1 step 8). T3 waits for T1.
     const opening = body.replyTo
@@ -264,11 +279,16 @@ export function createRelay(d: RelayDeps) {
           chatId: body.replyTo.cozeChatId,
           outputs: [{ toolCallId: body.replyTo.toolCallId, output: body.message }],
         })
-      : d.coze.streamChat({
-          conversationId: ids.conversationId,
-          userId: user.cozeUserId,
-          question: body.message,
-        })
+      : openWithBusyWait(
+          () =>
+            d.coze.streamChat({
+              conversationId: ids.conversationId,
+              userId: user.cozeUserId,
+              question: body.message,
+              customVariables: user.variables,
+            }),
+          busyWait,
+        )
     opening.catch(() => undefined) // awaited below
     const t1 = nextTurn()
       .then(() => {
@@ -348,6 +368,20 @@ export function createRelay(d: RelayDeps) {
       } finally {
         stream.abort() // Coze keeps streaming after the terminal event otherwise
       }
+      // A broken or idle stream is not a failed answer: Coze goes on; ask it how the chat ended.
+      if (broke !== undefined && !aborted && !state.outcome && state.chatId) {
+        const rest = await eventsAfterBreak(
+          d.coze,
+          { conversationId: ids.conversationId, chatId: state.chatId },
+          (id) => deliveredText(state, id),
+          waiting,
+        ).catch((err: unknown) => {
+          d.log.warn({ err, messageId: ids.messageId }, 'could not learn how Coze ended the chat')
+          return []
+        })
+        if (rest.length) broke = undefined
+        for (const e of rest) onEvent(e)
+      }
       // A `function` call: website A's tool answers, and the same Coze chat goes on (SPEC §2.8).
       if (broke !== undefined || aborted || !state.toolCalls.length || !state.chatId) break
       if (round >= MAX_TOOL_ROUNDS) {
@@ -370,8 +404,11 @@ export function createRelay(d: RelayDeps) {
     }
     state.outcome = await outcomeAfterReading(state, broke, aborted, t1, ids.messageId)
     if (aborted === 'cancel' && state.chatId) {
+      // The canceller already asked Coze when it knew the chat id; then Coze says 4104 (not running).
       await d.coze.cancelChat(ids.conversationId, state.chatId).catch((err: unknown) => {
-        d.log.warn({ err, messageId: ids.messageId }, 'Coze cancel failed')
+        if (!(err instanceof CozeApiError && err.code === 4104)) {
+          d.log.warn({ err, messageId: ids.messageId }, 'Coze cancel failed')
+        }
       })
     }
     await chatIdSaved
@@ -437,7 +474,7 @@ export function createRelay(d: RelayDeps) {
               externalUserId: user.externalUserId ?? null,
               ...ids,
             })
-          : { output: TOOL_UNAVAILABLE }
+          : { output: TOOL_UNAVAILABLE_OUTPUT }
         return { toolCallId: c.id, output: answer.output }
       }),
     )

@@ -131,6 +131,30 @@ describe('loadConfig', () => {
     expect(c.coze.oauth?.privateKeyPem).toContain('\nabc\n')
   })
 
+  // SPEC §3, coze-protocol §9 rows 6–7: aud is Coze's host name whatever COZE_API_BASE is.
+  it('should pick the OAuth audience from the site, never the base URL host, and no channel by default', () => {
+    const oauth = {
+      ...base,
+      COZE_OAUTH_APP_ID: 'app',
+      COZE_OAUTH_KEY_ID: 'kid',
+      COZE_OAUTH_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\\nabc\\n-----END PRIVATE KEY-----',
+    }
+    const of = (env: Record<string, string>) => loadConfig({ ...oauth, ...env }).coze.oauth
+    expect(of({})).toMatchObject({ audience: 'api.coze.cn', channel: false })
+    expect(of({ COZE_API_BASE: 'http://egress.corp.example:8080/coze' })?.audience).toBe('api.coze.cn')
+    expect(of({ COZE_API_BASE: 'https://api.coze.com' })?.audience).toBe('api.coze.com')
+    expect(
+      of({ COZE_API_BASE: 'http://127.0.0.1:9100', COZE_OAUTH_AUDIENCE: 'api.coze.com' })?.audience,
+    ).toBe('api.coze.com')
+    expect(of({ COZE_OAUTH_CHANNEL: 'true' })?.channel).toBe(true)
+    expect(
+      problemsOf({ ...oauth, COZE_OAUTH_AUDIENCE: 'https://api.coze.cn/', COZE_OAUTH_CHANNEL: 'yes' }),
+    ).toEqual([
+      'COZE_OAUTH_AUDIENCE: must be a host name like api.coze.cn (no scheme, no path)',
+      expect.stringMatching(/^COZE_OAUTH_CHANNEL: /),
+    ])
+  })
+
   it("should read website A's tool endpoint: none by default, a URL needs its key", () => {
     expect(loadConfig(base).tools).toEqual({
       url: undefined,

@@ -56,6 +56,13 @@ const envSchema = z.object({
   COZE_OAUTH_PRIVATE_KEY: optionalString,
   COZE_OAUTH_PRIVATE_KEY_FILE: optionalString,
   COZE_OAUTH_TOKEN_TTL_SECONDS: intFrom(900, 60, 86_399),
+  COZE_OAUTH_AUDIENCE: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[a-z0-9.-]+(:\d+)?$/i, 'must be a host name like api.coze.cn (no scheme, no path)')
+      .optional(),
+  ),
+  COZE_OAUTH_CHANNEL: z.enum(['true', 'false']).default('false'),
   COZE_PAT: optionalString,
   COZE_USER_ID_MODE: z.enum(['pseudonym', 'phone']).default('pseudonym'),
   USER_ID_SECRET: optionalString,
@@ -123,6 +130,14 @@ function defaultWidgetDir(): string {
   }
 }
 
+/**
+ * Coze's API host name for the JWT `aud` (SPEC §3): api.coze.com for the international site, otherwise
+ * api.coze.cn — never the host of COZE_API_BASE itself, which may be a proxy (protocol §9 row 6).
+ */
+function defaultAudience(apiBase: string): string {
+  return /(^|\.)coze\.com$/i.test(new URL(apiBase).hostname) ? 'api.coze.com' : 'api.coze.cn'
+}
+
 const DEV_USER_ID_SECRET = 'volcano-chat-dev-only-user-id-secret'
 
 /**
@@ -148,9 +163,16 @@ function finish(e: z.infer<typeof envSchema>, problems: string[]) {
   const metricsAllowlist = parseCidrList(e.METRICS_IP_ALLOWLIST, 'METRICS_IP_ALLOWLIST', problems)
   const privateKey = readPrivateKey(e, problems)
   const oauthParts = [e.COZE_OAUTH_APP_ID, e.COZE_OAUTH_KEY_ID, privateKey]
-  let oauth: { appId: string; keyId: string; privateKeyPem: string } | undefined
+  let oauth:
+    { appId: string; keyId: string; privateKeyPem: string; audience: string; channel: boolean } | undefined
   if (oauthParts.every(Boolean)) {
-    oauth = { appId: e.COZE_OAUTH_APP_ID!, keyId: e.COZE_OAUTH_KEY_ID!, privateKeyPem: privateKey! }
+    oauth = {
+      appId: e.COZE_OAUTH_APP_ID!,
+      keyId: e.COZE_OAUTH_KEY_ID!,
+      privateKeyPem: privateKey!,
+      audience: e.COZE_OAUTH_AUDIENCE ?? defaultAudience(e.COZE_API_BASE),
+      channel: e.COZE_OAUTH_CHANNEL === 'true',
+    }
   } else if (oauthParts.some(Boolean)) {
     problems.push(
       'COZE_OAUTH_*: set all of COZE_OAUTH_APP_ID, COZE_OAUTH_KEY_ID and COZE_OAUTH_PRIVATE_KEY(_FILE), or none',

@@ -1,7 +1,8 @@
 /**
  * Coze credentials (SPEC §3): an OAuth JWT access token, cached in Redis for all instances, refreshed
  * before expiry with one exchange at a time (in-process single flight + a Redis lock across instances);
- * the PAT when OAuth is not configured or its exchange fails.
+ * the PAT when OAuth is not configured or its exchange fails. The JWT's `aud` is Coze's API host name
+ * (`audience`), never the base URL's host: a proxy in COZE_API_BASE must not change it (protocol §9 row 6).
  */
 import { randomBytes } from 'node:crypto'
 import { importPKCS8, SignJWT, type CryptoKey } from 'jose'
@@ -17,9 +18,28 @@ export interface CozeCredential {
   kind: 'oauth' | 'pat'
 }
 
+/** The Coze APIs the service calls, each granted to the OAuth app one by one (README, protocol §9 row 1). */
+export type CozeApiName =
+  | 'chat'
+  | 'submitToolOutputs'
+  | 'createConversation'
+  | 'retrieveChat'
+  | 'listChatMessages'
+  | 'cancelChat'
+  | 'createSpeech'
+  | 'createTranscription'
+  | 'uploadFile'
+  | 'clearConversation'
+  | 'retrieveBot'
+  | 'messageFeedback'
+
 export interface CozeAuthOptions {
   apiBase: string
-  oauth?: { appId: string; keyId: string; privateKeyPem: string }
+  /**
+   * `audience`: the JWT `aud` (COZE_OAUTH_AUDIENCE). `channel`: a channel app, whose token request
+   * carries a `scope` limiting it to chatting with the bot; a normal app sends none (protocol §9 row 7).
+   */
+  oauth?: { appId: string; keyId: string; privateKeyPem: string; audience: string; channel?: boolean }
   tokenTtlSeconds: number
   botId: string
   pat?: string
@@ -31,6 +51,8 @@ export interface CozeAuthOptions {
   refreshMarginMs?: number
   onExchange?: (outcome: 'ok' | 'error') => void
   onPatFallback?: () => void
+  /** Coze answered 4101 on `api`: that API is not granted to the credential. */
+  onForbidden?: (api: CozeApiName) => void
 }
 
 const LOCK_TTL_MS = 10_000
@@ -46,16 +68,18 @@ export function createCozeAuth(o: CozeAuthOptions) {
   let lastOauthError: string | undefined
   /** Coze refused every credential on the last call that needed one; cleared by the next success. */
   let refusedAt: number | undefined
+  /** APIs Coze answered 4101 on since start: shown by /readyz, never making it fail. */
+  const forbiddenApis = new Set<CozeApiName>()
   const fresh = (t: CachedToken | undefined): t is CachedToken => !!t && t.expiresAt - now() > margin
 
   async function exchange(): Promise<CachedToken> {
-    const { appId, keyId, privateKeyPem } = o.oauth!
+    const { appId, keyId, privateKeyPem, audience, channel } = o.oauth!
     signingKey ??= importPKCS8(privateKeyPem, 'RS256')
     const iat = Math.floor(now() / 1000)
     const jwt = await new SignJWT({})
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: keyId })
       .setIssuer(appId)
-      .setAudience(new URL(o.apiBase).host)
+      .setAudience(audience)
       .setIssuedAt(iat)
       .setExpirationTime(iat + 600)
       .setJti(randomBytes(16).toString('hex'))
@@ -67,10 +91,12 @@ export function createCozeAuth(o: CozeAuthOptions) {
       body: JSON.stringify({
         grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
         duration_seconds: o.tokenTtlSeconds,
-        scope: {
-          account_permission: { permission_list: ['Connector.botChat'] },
-          attribute_constraint: { connector_bot_chat_attribute: { bot_id_list: [o.botId] } },
-        },
+        ...(channel && {
+          scope: {
+            account_permission: { permission_list: ['Connector.botChat'] },
+            attribute_constraint: { connector_bot_chat_attribute: { bot_id_list: [o.botId] } },
+          },
+        }),
       }),
       headersTimeout: 10_000,
       bodyTimeout: 10_000,
@@ -156,8 +182,19 @@ export function createCozeAuth(o: CozeAuthOptions) {
       refusedAt = outcome === 'refused' ? now() : undefined
     },
 
-    /** For /readyz: whether OAuth works right now, and whether Coze last refused us. */
-    status: () => ({ mode: o.oauth ? 'oauth' : 'pat', oauthError: lastOauthError, refusedAt }),
+    /** Coze answered 4101 on `api`: one feature is not granted; the credential itself stays good. */
+    forbidden(api: CozeApiName) {
+      forbiddenApis.add(api)
+      o.onForbidden?.(api)
+    },
+
+    /** For /readyz: whether OAuth works right now, whether Coze last refused us, APIs not granted. */
+    status: () => ({
+      mode: o.oauth ? 'oauth' : 'pat',
+      oauthError: lastOauthError,
+      refusedAt,
+      forbidden: [...forbiddenApis],
+    }),
   }
 }
 

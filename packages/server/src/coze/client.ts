@@ -4,7 +4,7 @@
  */
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici'
 import { VcError } from '../errors'
-import type { CozeAuth, CozeCredential } from './auth'
+import type { CozeApiName, CozeAuth, CozeCredential } from './auth'
 import { openChatStream, type ChatStream, type ChatStreamHooks } from './chat-stream'
 import type { CozeChat, CozeMessage } from './events'
 
@@ -20,7 +20,11 @@ export interface CozeClientOptions {
   onMalformedEvent?: (name: string) => void
 }
 
-/** Coze answered with an error body or status. `auth` marks credential problems (protocol §4.3). */
+/**
+ * Coze answered with an error body or status. `auth` marks credential problems (protocol §4.3): HTTP 401,
+ * 4100 and 700012006 (chat-sdk's "token failed"). 4101 is not one: the credential lacks one API
+ * (protocol §9 row 1), so it is `forbidden` and never drops the credential.
+ */
 export class CozeApiError extends Error {
   constructor(
     readonly httpStatus: number,
@@ -32,7 +36,10 @@ export class CozeApiError extends Error {
     this.name = 'CozeApiError'
   }
   get auth() {
-    return this.httpStatus === 401 || [4100, 4101, 700012006].includes(this.code)
+    return this.httpStatus === 401 || this.code === 4100 || this.code === 700012006
+  }
+  get forbidden() {
+    return this.code === 4101
   }
 }
 
@@ -97,18 +104,23 @@ export function createCozeClient(o: CozeClientOptions) {
     return result
   }
 
-  /** Runs `call` with a credential; on an auth error refreshes once and runs it again. */
-  async function withAuth<T>(call: (cred: CozeCredential) => Promise<T>): Promise<T> {
+  /**
+   * Runs `call` with a credential; on an auth error refreshes once and runs it again. `api` names the
+   * Coze API for the per-API refusal count (a 4101 fails this call only).
+   */
+  async function withAuth<T>(api: CozeApiName, call: (cred: CozeCredential) => Promise<T>): Promise<T> {
     const cred = await o.auth.getCredential()
     try {
       return accepted(await call(cred))
     } catch (err) {
+      if (err instanceof CozeApiError && err.forbidden) o.auth.forbidden(api)
       if (!(err instanceof CozeApiError && err.auth)) throw err
       await o.auth.invalidate(cred)
       const second = await o.auth.getCredential()
       try {
         return accepted(await call(second))
       } catch (err2) {
+        if (err2 instanceof CozeApiError && err2.forbidden) o.auth.forbidden(api)
         if (err2 instanceof CozeApiError && err2.auth) {
           o.auth.report('refused')
           throw new VcError('VC_ERR_UPSTREAM_UNAVAILABLE', 'Coze refused the service credentials')
@@ -119,24 +131,40 @@ export function createCozeClient(o: CozeClientOptions) {
   }
 
   return {
-    createConversation: () =>
-      withAuth(async (cred) => json<{ id: string }>(await send(cred, 'POST', '/v1/conversation/create', {}))),
+    /** `name` (≤ 100 characters, protocol §9 row 10) lists the conversation per bot in Coze's console. */
+    createConversation: (name?: string) =>
+      withAuth('createConversation', async (cred) =>
+        json<{ id: string }>(
+          await send(cred, 'POST', '/v1/conversation/create', {
+            bot_id: o.botId,
+            ...(name ? { name: [...name].slice(0, 100).join('') } : {}),
+          }),
+        ),
+      ),
 
     /** Opens the streamed chat; resolves once Coze accepted it (an SSE response), before any event. */
-    streamChat(input: { conversationId: string; userId: string; question: string }): Promise<ChatStream> {
+    streamChat(input: {
+      conversationId: string
+      userId: string
+      question: string
+      /** The session's `variables` (SPEC §2.1): the bot's variables for this user. */
+      customVariables?: Record<string, string>
+    }): Promise<ChatStream> {
+      const variables = input.customVariables
       const body = encoder.encode(
         JSON.stringify({
           bot_id: o.botId,
           user_id: input.userId,
           stream: true,
           auto_save_history: true,
+          ...(variables && Object.keys(variables).length ? { custom_variables: variables } : {}),
           additional_messages: [
             { role: 'user', type: 'question', content: input.question, content_type: 'text' },
           ],
         }),
       )
       const path = `${api.prefix}/v3/chat?conversation_id=${encodeURIComponent(input.conversationId)}`
-      return withAuth(async (cred) => {
+      return withAuth('chat', async (cred) => {
         const headers = { authorization: `Bearer ${cred.token}`, 'content-type': 'application/json' }
         const req = { origin: api.origin, path, headers, body, timeoutMs: o.idleTimeoutMs }
         return openChatStream(dispatcher, req, streamHooks)
@@ -159,7 +187,7 @@ export function createCozeClient(o: CozeClientOptions) {
         }),
       )
       const path = `${api.prefix}/v3/chat/submit_tool_outputs?${ids(input.conversationId, input.chatId)}`
-      return withAuth(async (cred) => {
+      return withAuth('submitToolOutputs', async (cred) => {
         const headers = { authorization: `Bearer ${cred.token}`, 'content-type': 'application/json' }
         const req = { origin: api.origin, path, headers, body, timeoutMs: o.idleTimeoutMs }
         return openChatStream(dispatcher, req, streamHooks)
@@ -167,19 +195,19 @@ export function createCozeClient(o: CozeClientOptions) {
     },
 
     cancelChat: (conversationId: string, chatId: string) =>
-      withAuth(async (cred) =>
+      withAuth('cancelChat', async (cred) =>
         json<CozeChat>(
           await send(cred, 'POST', '/v3/chat/cancel', { conversation_id: conversationId, chat_id: chatId }),
         ),
       ),
 
     retrieveChat: (conversationId: string, chatId: string) =>
-      withAuth(async (cred) =>
+      withAuth('retrieveChat', async (cred) =>
         json<CozeChat>(await send(cred, 'GET', `/v3/chat/retrieve?${ids(conversationId, chatId)}`)),
       ),
 
     listChatMessages: (conversationId: string, chatId: string) =>
-      withAuth(async (cred) =>
+      withAuth('listChatMessages', async (cred) =>
         json<CozeMessage[]>(await send(cred, 'GET', `/v3/chat/message/list?${ids(conversationId, chatId)}`)),
       ),
 

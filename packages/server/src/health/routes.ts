@@ -45,6 +45,8 @@ export async function healthRoutes(app: FastifyInstance, o: HealthRoutesOptions)
     const checks: Record<string, string> = Object.fromEntries(results)
     const auth = o.cozeAuth.status()
     if (auth.oauthError) checks.cozeOauth = `down: ${auth.oauthError}; using the PAT`
+    // A 4101 is one feature missing, not an outage (SPEC §2.7): shown, never a reason to be unready.
+    if (auth.forbidden.length) checks.cozePermissions = `not granted: ${auth.forbidden.join(', ')}`
     const down = results.filter(([, v]) => v !== 'ok').map(([k]) => k)
     if (o.isDraining?.()) down.push('draining')
     if (down.length) throw new VcError('VC_ERR_NOT_READY', `Not ready: ${down.join(', ')}`, { checks })

@@ -105,8 +105,8 @@ describe('bodies', () => {
     expect(charset.status).toBe(201)
   })
 
-  it('should refuse an internal body over 8 KB and a widget body over 64 KB with 413', async () => {
-    const big = JSON.stringify({ phone: '13800138000', displayName: 'x'.repeat(9000) })
+  it('should refuse an internal body over 32 KB and a widget body over 64 KB with 413', async () => {
+    const big = JSON.stringify({ phone: '13800138000', displayName: 'x'.repeat(33_000) })
     const s2s = await signedPost(stack.url, '/api/internal/session/create', big)
     expect(s2s.status).toBe(413)
     expect(s2s.json).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } })

@@ -18,6 +18,8 @@ export interface SessionUser {
   expiresAt: number
   /** Website A's own id for the user, handed to its tools (SPEC §2.8); absent in older sessions. */
   externalUserId?: string | null
+  /** Website A's `variables` (SPEC §2.1), Coze's `custom_variables` on every chat of the session. */
+  variables?: Record<string, string>
 }
 
 export interface SessionsDeps {
@@ -39,7 +41,13 @@ export function createSessions(d: SessionsDeps) {
   const now = d.now ?? Date.now
 
   async function create(
-    input: { phone: string; externalUserId?: string; displayName?: string; ttlSeconds?: number },
+    input: {
+      phone: string
+      externalUserId?: string
+      displayName?: string
+      ttlSeconds?: number
+      variables?: Record<string, string>
+    },
     ctx: { keyId: string; clientIp: string | null },
   ) {
     const token = newToken()
@@ -55,6 +63,8 @@ export function createSessions(d: SessionsDeps) {
       displayName: input.displayName ?? null,
       expiresAt: createdAt + ttlMs,
       externalUserId: input.externalUserId ?? null,
+      // Kept with the session record (its key is the token's hash): data website A chose to send.
+      ...(input.variables && Object.keys(input.variables).length ? { variables: input.variables } : {}),
     }
     // The row and the two Redis keys are independent: written together (one Redis write, pipelined).
     // Should one fail, the token is never handed out, so a key left behind opens nothing.

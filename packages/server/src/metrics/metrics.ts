@@ -72,6 +72,13 @@ export function createMetrics() {
     help: 'Coze OAuth JWT exchanges by outcome',
     labelNames: ['outcome'] as const,
   })
+  // A 4101: one Coze API is not granted to the app (README "OAuth permissions to grant in Coze").
+  const cozeForbidden = new Counter({
+    ...reg,
+    name: 'vc_coze_forbidden_total',
+    help: 'Coze calls refused with 4101 (API not granted to the app), by Coze API',
+    labelNames: ['api'] as const,
+  })
   const patFallbacks = new Counter({
     ...reg,
     name: 'vc_coze_pat_fallbacks_total',
@@ -112,6 +119,7 @@ export function createMetrics() {
       httpRequests.inc({ method, route, status: String(status) }),
     tokenExchange: (outcome: 'ok' | 'error') => tokenExchanges.inc({ outcome }),
     patFallback: () => patFallbacks.inc(),
+    cozeForbidden: (api: string) => cozeForbidden.inc({ api }),
     rateLimited: (limit: string) => rateLimited.inc({ limit }),
     audited: (action: string, ok: boolean) => auditEvents.inc({ action, result: ok ? 'written' : 'lost' }),
   }

@@ -4,12 +4,14 @@
  * then slows the sender) and resumes once it drained below the low-water mark, so memory per
  * connection stays bounded whoever is faster, and no frame is dropped. Idle timeout, maximum duration
  * and a ping keepalive on both sides; either side ending ends the other, the browser with an `error`
- * frame first unless Coze finished normally.
+ * frame first unless Coze finished normally. On TTS, text goes to Coze through `speech-rounds.ts` (at
+ * most 1024 bytes per synthesis request, the configured voice).
  */
 import type { RawData, WebSocket } from 'ws'
 import type { ErrorKey } from '../errors'
 import { base64Bytes, inputBytesPerSecond, outputBytesPerSecond } from './audio-meter'
 import { errorFrame, parseClientFrame, peekServerFrame, TERMINAL_EVENTS } from './frames'
+import { createSpeechRounds, MAX_HELD_TEXT_BYTES } from './speech-rounds'
 import type { VoicePurpose } from './tickets'
 
 export const HIGH_WATER_MARK = 512 * 1024
@@ -24,6 +26,8 @@ export interface BridgeOptions {
   /** Coze frames received while connecting (`*.created` first). */
   early: string[]
   requestId: string
+  /** TTS: `COZE_VOICE_ID`, sent in a `speech.update` before anything else. */
+  voiceId?: string
   idleTimeoutMs: number
   maxDurationMs: number
   pingIntervalMs: number
@@ -84,6 +88,15 @@ export function startBridge(o: BridgeOptions) {
   let lastActivity = Date.now()
   let outputRate = outputBytesPerSecond(undefined)
   let inputRate = inputBytesPerSecond(undefined)
+  const rounds =
+    o.purpose === 'tts'
+      ? createSpeechRounds({
+          voiceId: o.voiceId,
+          send: (text) => forward(up, text),
+          overflow: () =>
+            fail('VC_ERR_PAYLOAD_TOO_LARGE', `More than ${MAX_HELD_TEXT_BYTES} bytes of text to read`, 1009),
+        })
+      : undefined
   const alive = new Map<WebSocket, boolean>([
     [o.browser, true],
     [o.upstream, true],
@@ -125,6 +138,7 @@ export function startBridge(o: BridgeOptions) {
     const { eventType, data: payload } = parsed.frame
     if (eventType === 'transcriptions.update') inputRate = inputBytesPerSecond(payload?.input_audio)
     if (eventType === 'speech.update') outputRate = outputBytesPerSecond(payload?.output_audio)
+    if (rounds) return rounds.fromBrowser(parsed.frame)
     forward(up, parsed.frame.text)
     if (eventType === 'input_audio_buffer.append') charge(base64Bytes(String(payload!.delta)) / inputRate)
   }
@@ -132,10 +146,11 @@ export function startBridge(o: BridgeOptions) {
   function fromCoze(text: string) {
     lastActivity = Date.now()
     const { eventType, data } = peekServerFrame(text)
-    finishedRound = eventType !== undefined && TERMINAL_EVENTS.has(eventType)
+    const shown = rounds ? rounds.fromCoze(eventType) : true
+    finishedRound = shown && eventType !== undefined && TERMINAL_EVENTS.has(eventType)
     cozeSentError = eventType === 'error'
     if (eventType === 'speech.updated') outputRate = outputBytesPerSecond(data?.output_audio)
-    forward(down, text)
+    if (shown) forward(down, text)
     if (eventType === 'speech.audio.update' && typeof data?.delta === 'string') {
       charge(base64Bytes(data.delta) / outputRate)
     }
@@ -221,6 +236,7 @@ export function startBridge(o: BridgeOptions) {
   const pinger = setInterval(ping, o.pingIntervalMs)
 
   for (const text of o.early) fromCoze(text)
+  rounds?.open()
   for (const h of o.held) fromBrowser(h.data, h.isBinary)
   // Coze may have gone between answering and this hand-over; its close event is then already past.
   if (o.upstream.readyState !== o.upstream.OPEN) fail('VC_ERR_UPSTREAM_INTERRUPTED', undefined, 1011)

@@ -23,8 +23,12 @@ export const TERMINAL_EVENTS: ReadonlySet<string> = new Set([
   'transcriptions.message.completed',
 ])
 
-/** Coze's auth failures on a WebSocket (coze-protocol §5.2, §6). */
-export const AUTH_CODES: ReadonlySet<number> = new Set([4100, 4101, 700012006])
+/**
+ * Coze's auth failures on a WebSocket (coze-protocol §5.2, §6). Not 4101: the credential lacks this
+ * API only (protocol §9 row 1), a feature failure that never drops the credential.
+ */
+export const AUTH_CODES: ReadonlySet<number> = new Set([4100, 700012006])
+export const FORBIDDEN_CODE = 4101
 
 export interface ClientFrame {
   eventType: string

@@ -65,7 +65,7 @@ describe('voice REST fallback', () => {
 
     it.each([
       ['no voice (and no COZE_VOICE_ID)', { text: '你好' }, /voiceId/],
-      ['text over 1024 bytes', { text: '字'.repeat(342), voiceId: 'v1' }, /1024 bytes/],
+      ['text over 49152 bytes', { text: '字'.repeat(16_385), voiceId: 'v1' }, /49152 bytes/],
       ['an unknown format', { text: '你好', voiceId: 'v1', format: 'flac' }, /format/],
       ['an unknown sample rate', { text: '你好', voiceId: 'v1', sampleRate: 11025 }, /sampleRate/],
     ])('should refuse %s with 400 before calling Coze', async (_, body, message) => {

@@ -1,11 +1,12 @@
 /**
  * Coze's REST audio endpoints (coze-protocol §5.1), the fallback for clients that cannot hold a
  * WebSocket: TTS answers binary audio (streamed through, never buffered), ASR takes a multipart file.
- * A credential refused (401 or code 4100/4101) is dropped and the call retried once.
+ * A credential refused (401 or code 4100) is dropped and the call retried once; a 4101 (the app lacks
+ * this API) is UPSTREAM_FORBIDDEN and keeps the credential (SPEC §2.7).
  */
 import type { Readable } from 'node:stream'
 import { Agent, FormData, request, type Dispatcher } from 'undici'
-import type { CozeAuth, CozeCredential } from '../coze/auth'
+import type { CozeApiName, CozeAuth, CozeCredential } from '../coze/auth'
 import { CozeApiError, upstreamFailure } from '../coze/client'
 import { VcError } from '../errors'
 
@@ -50,7 +51,7 @@ export function createCozeAudioRest(o: CozeAudioRestOptions) {
     return new CozeApiError(res.statusCode, Number(body?.code ?? -1), String(body?.msg ?? 'error'), logid)
   }
 
-  async function withAuth<T>(call: (cred: CozeCredential) => Promise<T>): Promise<T> {
+  async function withAuth<T>(api: CozeApiName, call: (cred: CozeCredential) => Promise<T>): Promise<T> {
     for (let i = 0; i < 2; i++) {
       const cred = await o.auth.getCredential()
       try {
@@ -58,6 +59,7 @@ export function createCozeAudioRest(o: CozeAudioRestOptions) {
         o.auth.report('accepted')
         return result
       } catch (err) {
+        if (err instanceof CozeApiError && err.forbidden) o.auth.forbidden(api)
         if (!(err instanceof CozeApiError && err.auth)) throw toVcError(err)
         await o.auth.invalidate(cred)
       }
@@ -69,7 +71,7 @@ export function createCozeAudioRest(o: CozeAudioRestOptions) {
   return {
     /** Resolves once Coze answered audio; the body streams on. */
     speech: (req: SpeechRequest) =>
-      withAuth(async (cred) => {
+      withAuth('createSpeech', async (cred) => {
         const res = await post(cred, '/v1/audio/speech', JSON.stringify(req), 'application/json')
         const type = String(res.headers['content-type'] ?? '')
         if (res.statusCode === 200 && type.includes('audio')) return { type, body: res.body as Readable }
@@ -77,7 +79,7 @@ export function createCozeAudioRest(o: CozeAudioRestOptions) {
       }),
 
     transcribe: (file: { bytes: Buffer; name: string; type: string }) =>
-      withAuth(async (cred) => {
+      withAuth('createTranscription', async (cred) => {
         const form = new FormData()
         form.append('file', new Blob([file.bytes], { type: file.type }), file.name)
         const res = await post(cred, '/v1/audio/transcriptions', form)
@@ -102,6 +104,12 @@ export function createCozeAudioRest(o: CozeAudioRestOptions) {
 export type CozeAudioRest = ReturnType<typeof createCozeAudioRest>
 
 function toVcError(err: unknown): VcError {
+  if (err instanceof CozeApiError && err.forbidden) {
+    return new VcError(
+      'VC_ERR_UPSTREAM_FORBIDDEN',
+      `Coze: this audio API is not granted (logid ${err.logid})`,
+    )
+  }
   if (err instanceof CozeApiError) {
     const key =
       err.httpStatus === 429 || err.httpStatus >= 500

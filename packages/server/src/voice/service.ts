@@ -150,6 +150,7 @@ export function createVoice(d: VoiceDeps) {
       held,
       early: upstream.takeOver(),
       requestId: ctx.requestId,
+      ...(a.grant.purpose === 'tts' && c.voiceId !== undefined ? { voiceId: c.voiceId } : {}),
       idleTimeoutMs: c.idleTimeoutMs,
       maxDurationMs: c.maxDurationMs,
       pingIntervalMs: c.pingIntervalMs,

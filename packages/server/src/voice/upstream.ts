@@ -1,13 +1,14 @@
 /**
  * Opens Coze's audio WebSocket with the service's credential in the `Authorization` header (never the
  * query: coze-protocol §5.2 allows both, and a URL ends up in logs). Coze may refuse a credential at
- * the upgrade (HTTP 401/403) or with a first `error` frame 4100/4101: either way the credential is
- * dropped and the connection retried once, before anything reaches the browser (SPEC §3).
+ * the upgrade (HTTP 401) or with a first `error` frame 4100: either way the credential is dropped and
+ * the connection retried once, before anything reaches the browser (SPEC §3). HTTP 403 or a 4101 frame
+ * means the app lacks this API: UPSTREAM_FORBIDDEN, and the credential stays (SPEC §2.7).
  */
 import { WebSocket } from 'ws'
-import type { CozeAuth } from '../coze/auth'
+import type { CozeApiName, CozeAuth } from '../coze/auth'
 import { VcError } from '../errors'
-import { AUTH_CODES, peekServerFrame } from './frames'
+import { AUTH_CODES, FORBIDDEN_CODE, peekServerFrame } from './frames'
 
 export interface UpstreamOptions {
   url: string
@@ -26,7 +27,11 @@ export interface UpstreamSocket {
   takeOver(): string[]
 }
 
-type Attempt = { kind: 'ok'; socket: UpstreamSocket } | { kind: 'auth' }
+type Attempt = { kind: 'ok'; socket: UpstreamSocket } | { kind: 'auth' } | { kind: 'forbidden' }
+
+/** The Coze API a socket is (its REST twin's permission). */
+const apiOf = (url: string): CozeApiName =>
+  new URL(url).pathname.endsWith('/transcriptions') ? 'createTranscription' : 'createSpeech'
 
 export async function openUpstream(o: UpstreamOptions): Promise<UpstreamSocket> {
   for (let i = 0; i < 2; i++) {
@@ -35,6 +40,10 @@ export async function openUpstream(o: UpstreamOptions): Promise<UpstreamSocket> 
     if (r.kind === 'ok') {
       o.auth.report('accepted')
       return r.socket
+    }
+    if (r.kind === 'forbidden') {
+      o.auth.forbidden(apiOf(o.url))
+      throw new VcError('VC_ERR_UPSTREAM_FORBIDDEN', 'Coze: this audio API is not granted to the app')
     }
     await o.auth.invalidate(cred)
   }
@@ -72,16 +81,17 @@ function attempt(o: UpstreamOptions, token: string): Promise<Attempt> {
       ws.terminate()
       reject(err)
     }
-    function authFailed() {
+    function authFailed(kind: 'auth' | 'forbidden' = 'auth') {
       if (!settle()) return
       ws.terminate()
-      resolve({ kind: 'auth' })
+      resolve({ kind })
     }
 
     ws.on('unexpected-response', (req, res) => {
       res.resume()
       req.destroy()
-      if (res.statusCode === 401 || res.statusCode === 403) return authFailed()
+      if (res.statusCode === 401) return authFailed()
+      if (res.statusCode === 403) return authFailed('forbidden')
       fail(new VcError('VC_ERR_UPSTREAM_ERROR', `Coze refused the voice connection (HTTP ${res.statusCode})`))
     })
     ws.on('error', (err: NodeJS.ErrnoException) => fail(connectFailure(err)))
@@ -96,6 +106,7 @@ function attempt(o: UpstreamOptions, token: string): Promise<Attempt> {
       if (first.eventType === 'error') {
         const code = Number(first.data?.code)
         if (AUTH_CODES.has(code)) return authFailed()
+        if (code === FORBIDDEN_CODE) return authFailed('forbidden')
         return fail(
           new VcError('VC_ERR_UPSTREAM_ERROR', `Coze: ${String(first.data?.msg ?? code)}`.slice(0, 300)),
         )

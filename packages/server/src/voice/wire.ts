@@ -1,5 +1,6 @@
 /** Request shapes of the voice endpoints (README "Voice"). */
 import { z } from 'zod'
+import { MAX_HELD_TEXT_BYTES } from './speech-rounds'
 
 export const ticketBody = z.strictObject({ purpose: z.enum(['tts', 'asr']) })
 
@@ -7,12 +8,18 @@ export const upgradeQuery = z.object({ ticket: z.string().max(128).optional() })
 
 const SAMPLE_RATES = [8000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000]
 
-/** `POST /api/voice/speech`; limits are Coze's (coze-protocol §5.1). */
+/**
+ * `POST /api/voice/speech`; limits are Coze's (coze-protocol §5.1) but the text's: Coze takes 1024 bytes
+ * per request, longer texts are read in several (fallback.ts), up to the WebSocket's cap.
+ */
 export const speechBody = z.strictObject({
   text: z
     .string()
     .refine((s) => s.trim().length > 0, 'must not be empty')
-    .refine((s) => Buffer.byteLength(s) <= 1024, 'must be at most 1024 bytes of UTF-8'),
+    .refine(
+      (s) => Buffer.byteLength(s) <= MAX_HELD_TEXT_BYTES,
+      `must be at most ${MAX_HELD_TEXT_BYTES} bytes of UTF-8`,
+    ),
   voiceId: z.string().min(1).max(128).optional(),
   format: z.enum(['mp3', 'wav', 'pcm', 'ogg_opus']).default('mp3'),
   sampleRate: z
