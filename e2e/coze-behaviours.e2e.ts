@@ -1,6 +1,6 @@
 /**
- * Issue 18, "Must show" 2, 3 and 4 in Chromium: Coze as it really is (coze-protocol §9), seen by a person
- * on demo website A. A card then two text answers render as a card and two paragraphs, never JSON
+ * Issue 18, "Must show" 2, 3, 4 and 6 in Chromium: Coze as it really is (coze-protocol §9), seen by a
+ * person on demo website A. A stream to Coze that drops while Coze finishes still ends with the whole answer. A card then two text answers render as a card and two paragraphs, never JSON
  * (screenshot `screenshots/card.png`); each SPEC §2.7 code shows its Chinese text, never Coze's English
  * or a logid (those reach only the `vc-error` detail); a chatflow question node is answered in the
  * normal input and the continuation streams, archived with `parentMessageId`.
@@ -38,6 +38,21 @@ describe.skipIf(!hasChromium)(suiteTitle('Coze as it really is, in the widget'),
   useDemo({}, (d, b) => {
     demo = d
     browser = b
+  })
+
+  it('should end with the whole answer when the connection to Coze drops while Coze finishes', async () => {
+    const { page, pageErrors } = await login(browser, demo)
+    await openWidget(page)
+    const question = '掉线也要答完 [[sim:drop-after=5]]'
+    await ask(page, question)
+    const message = await waitForAnswer(page, 1)
+    expect(message).toMatchObject({ status: 'completed', answer: demo.stack.sim.answerFor(question).text })
+    expect(squash(await answerText(page))).toContain(
+      await renderedText(page, demo.stack.sim.answerFor(question).text),
+    )
+    expect((await recorded(page)).errors).toEqual([])
+    expect(pageErrors).toEqual([])
+    await page.context().close()
   })
 
   it('should render a card, then two text answers, without raw JSON', async () => {
