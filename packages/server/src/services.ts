@@ -44,7 +44,12 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
   const opened = await openStore(config.databaseUrl, { sqlitePath: config.sqlitePath })
   await opened.migrate()
   const store = o.wrapStore ? o.wrapStore(opened) : opened
-  const kv = await openKv({ url: config.redisUrl, prefix: config.redisPrefix })
+  // ioredis reports each failed reconnect; one JSON line per kind of error per 10 s is enough.
+  const kv = await openKv({
+    url: config.redisUrl,
+    prefix: config.redisPrefix,
+    onError: throttled(10_000, (err) => log.warn({ err: err.message }, 'Redis connection error')),
+  })
   // Guards of issue 6: metrics first (the Coze credentials report into them), then audit and limits.
   const metrics = createMetrics()
   const audit = createAudit({
@@ -200,3 +205,14 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
 }
 
 export type Services = Awaited<ReturnType<typeof openServices>>
+
+/** `f` at most once per `ms` for each distinct error message. */
+function throttled(ms: number, f: (err: Error) => void): (err: Error) => void {
+  const last = new Map<string, number>()
+  return (err) => {
+    const at = Date.now()
+    if (at - (last.get(err.message) ?? -Infinity) < ms) return
+    last.set(err.message, at)
+    f(err)
+  }
+}

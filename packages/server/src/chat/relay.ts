@@ -20,6 +20,7 @@ import { TOOL_UNAVAILABLE_OUTPUT } from '../tools/caller'
 import { attachToMessage } from './attach'
 import { deliveredText, newAnswerState, normalise, type AnswerState } from './normalise'
 import {
+  archivedStatus,
   failureOf,
   httpError,
   needsOperator,
@@ -62,6 +63,8 @@ export interface RelayDeps {
   maxAnswerMs?: number
   /** How often Coze is asked whether a chat whose stream broke has ended. */
   pollMs?: number
+  /** The longest one cleanup step (T3, unlock, flush, release) may hold an ending answer. */
+  cleanupMs?: number
 }
 
 /** Answers one `function` tool call; never throws (a failure is an output that says so). */
@@ -118,6 +121,26 @@ export function createRelay(d: RelayDeps) {
     d.log.warn({ err }, 'observer failed'),
   )
   const owners = d.owners ?? createOwnerCache()
+  const cleanupMs = d.cleanupMs ?? 5_000
+
+  /** `p`'s value, or undefined once it failed or took longer than `ms` (logged): cleanup never hangs. */
+  function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T | undefined> {
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => {
+        d.log.warn({ what, ms }, 'cleanup step timed out; going on')
+        resolve(undefined)
+      }, ms)
+    })
+    const settled = p.then(
+      (v) => v,
+      (err: unknown) => {
+        d.log.warn({ err, what }, 'cleanup step failed; going on')
+        return undefined
+      },
+    )
+    return Promise.race([settled, late]).finally(() => clearTimeout(timer))
+  }
   const maxAnswerMs = d.maxAnswerMs ?? 10 * 60_000
   const pollMs = d.pollMs ?? 1_000
 
@@ -184,7 +207,7 @@ export function createRelay(d: RelayDeps) {
       const key = `conv-busy:${conversationId}`
       const [hold, busy, admitted] = await Promise.allSettled([
         held,
-        acquire(user, key, messageId, busyTtlMs),
+        acquire(user, key, messageId, busyTtlMs, true),
         admission,
       ])
       if (busy.status === 'fulfilled' && busy.value) unlock = once(() => d.kv.delIfEquals(key, messageId))
@@ -206,22 +229,27 @@ export function createRelay(d: RelayDeps) {
       }
       throw err
     } finally {
-      await unlock?.() // a no-op when the answer already freed the conversation
-      await held.catch(() => undefined) // a release must not overtake its own lease write
-      await d.running.release(messageId) // after the response ended: a drain waits for this
+      // Never throws: a drain waits for the release, and a lost unlock or lease expires by itself.
+      if (unlock) await bounded(unlock(), cleanupMs, 'conversation unlock') // a no-op when already freed
+      await bounded(held, cleanupMs, 'lease write') // a release must not overtake its own lease write
+      await bounded(d.running.release(messageId), cleanupMs, 'lease release')
     }
   }
 
   /**
    * Takes `key` for `messageId`. A key held by a message that has no row and whose instance is dead
    * (killed between reserving and T1) is taken over, or it would refuse the user for its whole TTL.
+   * With `lock`, so is a key whose answer has ended (archived final): its unlock was lost to a Redis
+   * fault, and the conversation is free.
    */
-  async function acquire(user: SessionUser, key: string, messageId: string, ttlMs: number): Promise<boolean> {
+  async function acquire(user: SessionUser, key: string, messageId: string, ttlMs: number, lock = false) {
     if (await d.kv.set(key, messageId, { nx: true, ttlMs })) return true
     const holder = await d.kv.get(key)
-    if (!holder || (await d.store.getMessage(user.userId, holder))) return false
-    if ((await d.running.ownerOf(holder)) !== 'orphan') return false
-    d.log.warn({ key: key.split(':')[0], holder }, 'taking over a key left by a dead instance')
+    if (!holder) return false
+    const row = await d.store.getMessage(user.userId, holder)
+    const stale = row ? lock && row.status !== 'in_progress' : (await d.running.ownerOf(holder)) === 'orphan'
+    if (!stale) return false
+    d.log.warn({ key: key.split(':')[0], holder }, 'taking over a key its holder no longer needs')
     return (await d.kv.delIfEquals(key, holder)) && d.kv.set(key, messageId, { nx: true, ttlMs })
   }
 
@@ -313,15 +341,18 @@ export function createRelay(d: RelayDeps) {
           return false
         },
       )
+    // Every step after the answer is bounded and may fail: the widget gets its terminal event whatever
+    // MySQL or Redis do. A lost T3 is repaired by the sweeper, a lost unlock by `acquire` (stale lock).
     const finish = async (terminal: StreamEvent | undefined, firstTokenAt: number | null) => {
-      const status = await archiveAnswer(d, t1, ids.messageId, state, firstTokenAt)
+      const archived = archiveAnswer(d, t1, ids.messageId, state, firstTokenAt)
+      const status = await bounded(archived, cleanupMs, 'T3').then((s) => s ?? archivedStatus(state.outcome))
       const o = state.outcome
       const errorCode = o && 'code' in o && status === 'failed' ? o.code : null
       observe.chatEnded(chat, { status, errorCode, durationMs: now() - askedAt })
       // Free the conversation before the widget hears the end, or its next send could race the unlock.
-      await unlock()
+      await bounded(unlock(), cleanupMs, 'conversation unlock')
       if (terminal) emit(terminal)
-      await d.streams.flush().catch((err: unknown) => d.log.warn({ err }, 'stream log flush failed'))
+      await bounded(d.streams.flush(), cleanupMs, 'stream log flush')
     }
 
     try {
@@ -411,17 +442,19 @@ export function createRelay(d: RelayDeps) {
         }
       })
     }
-    await chatIdSaved
+    await bounded(chatIdSaved, cleanupMs, 'Coze chat id')
     if (state.awaitingReply && state.outcome.status === 'requires_action') {
-      await d.kv
-        .set(awaitingReplyKey(ids.messageId), state.awaitingReply, { ttlMs: AWAITING_REPLY_TTL_MS })
-        .catch((err: unknown) => d.log.warn({ err }, 'could not record the question awaiting a reply'))
+      const ttlMs = AWAITING_REPLY_TTL_MS
+      const waiting = d.kv.set(awaitingReplyKey(ids.messageId), state.awaitingReply, { ttlMs })
+      await bounded(waiting, cleanupMs, 'question awaiting a reply')
     }
     await finish(terminalEvent(state.outcome), firstTokenAt)
-    await d.store
-      .touchConversation(user.userId, ids.conversationId, now())
-      .catch((err: unknown) => d.log.warn({ err }, 'could not touch the conversation'))
     sink.close()
+    await bounded(
+      d.store.touchConversation(user.userId, ids.conversationId, now()),
+      cleanupMs,
+      'conversation touch',
+    )
   }
 
   /** How the answer ended once reading stopped: Coze's outcome, unless we stopped it or lost Coze. */

@@ -39,6 +39,8 @@ export async function openRedisKv(opts: {
   prefix: string
   /** Connection errors after start-up (ioredis reconnects by itself); unset, ioredis prints them. */
   onError?: (error: Error) => void
+  /** A command Redis has not answered in this long fails (default 5 s): a stalled Redis hangs nothing. */
+  commandTimeoutMs?: number
 }): Promise<RedisKv> {
   // One retry per command: with Redis down a request fails within a reconnect or two instead of hanging.
   // Auto-pipelining: commands issued in the same tick share one write (a send issues a dozen).
@@ -46,6 +48,7 @@ export async function openRedisKv(opts: {
     lazyConnect: true,
     maxRetriesPerRequest: 1,
     connectTimeout: 5_000,
+    commandTimeout: opts.commandTimeoutMs ?? 5_000,
     enableAutoPipelining: true,
   })
   redis.defineCommand('vcDelIfEquals', { numberOfKeys: 1, lua: DEL_IF_EQUALS })

@@ -60,6 +60,7 @@ export async function openRedisStreamLog(
   let flushing: Promise<void> = Promise.resolve()
 
   const sub: Redis = redis.duplicate({ enableAutoPipelining: false }) // subscriber mode: no pipelining
+  sub.on('error', () => undefined) // the main connection logs the same outage; ioredis resubscribes
   sub.on('message', (_channel: string, ids: string) => {
     for (const id of ids.split(',')) followers.get(id)?.forEach((wake) => wake(id))
   })

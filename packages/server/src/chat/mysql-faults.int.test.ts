@@ -1,0 +1,62 @@
+/**
+ * Issue 19, Must show 1 (MySQL part): every stream ends whatever MySQL does. The service reaches the
+ * real MariaDB through a TCP proxy that cuts or stalls it while an answer finishes: the widget still
+ * gets `done` (T3 is bounded, never awaited forever), the conversation is free for the next send, and
+ * the row the lost T3 left `in_progress` is completed from the stream log by recovery.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase } from '../../../../test/services'
+import { startStack, type Stack } from '../../test/harness'
+import { startFaultProxy, type FaultProxy } from '../../test/fault-proxy'
+import { answerOf, readStream, type ReceivedEvent } from '../../test/sse-client'
+
+const metaOf = (events: ReceivedEvent[]) => events[0]!.data as { messageId: string; conversationId: string }
+
+describe('MySQL faults while an answer ends', () => {
+  let stack: Stack
+  let proxy: FaultProxy
+  let db: Awaited<ReturnType<typeof createTestDatabase>>
+  beforeAll(async () => {
+    db = await createTestDatabase()
+    const real = new URL(db.url)
+    proxy = await startFaultProxy({ host: real.hostname, port: Number(real.port || 3306) })
+    const viaProxy = new URL(real)
+    viaProxy.host = proxy.address
+    stack = await startStack({ backend: 'mysql', env: { DATABASE_URL: viaProxy.toString() } })
+  })
+  afterAll(async () => {
+    proxy?.set('pass')
+    await stack?.close()
+    await proxy?.close()
+    await db?.drop()
+  })
+
+  it.each(['cut', 'stall'] as const)(
+    'should deliver done when MySQL is %s at the end, and recover the row once it is back',
+    async (mode) => {
+      const user = await stack.newUser()
+      const question = `MySQL 故障 ${mode} [[sim:tps=40,tokens=30]]`
+      let deltas = 0
+      const r = await readStream(await stack.send(user.token, { message: question }), {
+        onEvent: (e) => {
+          if (e.event === 'delta' && ++deltas === 3) proxy.set(mode)
+        },
+      })
+      proxy.set('pass')
+      expect(r.events.at(-1)).toMatchObject({ event: 'done', data: { status: 'completed' } })
+      expect(answerOf(r.events)).toBe(stack.sim.answerFor(question).text)
+
+      const { messageId, conversationId } = metaOf(r.events)
+      const next = await readStream(await stack.send(user.token, { message: '接着问', conversationId }))
+      expect(next.events.at(-1)).toMatchObject({ event: 'done' })
+
+      // Whatever T3 managed, the row ends completed with the whole answer (recovery reads the log).
+      const row = await stack.store.getMessage(user.userId, messageId)
+      if (row?.status === 'in_progress') await stack.services.recovery.recover(row)
+      expect(await stack.store.getMessage(user.userId, messageId)).toMatchObject({
+        status: 'completed',
+        answer: stack.sim.answerFor(question).text,
+      })
+    },
+  )
+})

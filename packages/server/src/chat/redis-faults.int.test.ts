@@ -1,0 +1,68 @@
+/**
+ * Issue 19, Must show 1 (Redis part): every stream ends whatever Redis does. The service reaches the
+ * real Redis through a TCP proxy that cuts or stalls it while an answer finishes: the widget still gets
+ * `done`, the conversation is free for the next send once Redis is back, and a drain ends.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { testRedisUrl } from '../../../../test/services'
+import { startStack, type Stack } from '../../test/harness'
+import { startFaultProxy, type FaultProxy } from '../../test/fault-proxy'
+import { answerOf, readStream, type ReceivedEvent } from '../../test/sse-client'
+
+const metaOf = (events: ReceivedEvent[]) => events[0]!.data as { messageId: string; conversationId: string }
+
+describe('Redis faults while an answer ends (mysql)', () => {
+  let stack: Stack
+  let proxy: FaultProxy
+  beforeAll(async () => {
+    const real = new URL(testRedisUrl())
+    proxy = await startFaultProxy({ host: real.hostname, port: Number(real.port || 6379) })
+    const viaProxy = new URL(real)
+    viaProxy.host = proxy.address
+    stack = await startStack({ backend: 'mysql', env: { REDIS_URL: viaProxy.toString() } })
+  })
+  afterAll(async () => {
+    proxy?.set('pass')
+    await stack?.close()
+    await proxy?.close()
+  })
+
+  /** Sends, and once `after` deltas arrived puts Redis into `mode` until the stream ends. */
+  async function answerThrough(mode: 'cut' | 'stall', token: string, body: Record<string, unknown>) {
+    let deltas = 0
+    const res = await stack.send(token, body)
+    const r = await readStream(res, {
+      onEvent: (e) => {
+        if (e.event === 'delta' && ++deltas === 3) proxy.set(mode)
+      },
+    })
+    proxy.set('pass')
+    return r
+  }
+
+  it.each(['cut', 'stall'] as const)(
+    'should deliver done when Redis is %s at the end, then free the conversation',
+    async (mode) => {
+      const user = await stack.newUser()
+      const question = `Redis 故障 ${mode} [[sim:tps=40,tokens=30]]`
+      const r = await answerThrough(mode, user.token, { message: question })
+      expect(r.events.at(-1)).toMatchObject({ event: 'done', data: { status: 'completed' } })
+      expect(answerOf(r.events)).toBe(stack.sim.answerFor(question).text)
+      const { messageId, conversationId } = metaOf(r.events)
+      expect(await stack.store.getMessage(user.userId, messageId)).toMatchObject({ status: 'completed' })
+
+      // Redis is back: the lock the lost unlock left behind is stale, and the next send goes through.
+      const next = await readStream(await stack.send(user.token, { message: '接着问', conversationId }))
+      expect(next.status).toBe(200)
+      expect(next.events.at(-1)).toMatchObject({ event: 'done' })
+    },
+  )
+
+  it('should drain to zero after an answer that ended during a Redis cut', async () => {
+    const user = await stack.newUser()
+    const r = await answerThrough('cut', user.token, { message: '排空 [[sim:tps=40,tokens=20]]' })
+    expect(r.events.at(-1)?.event).toBe('done')
+    await stack.services.drain() // resolves only once no answer is held
+    expect(stack.services.running.size).toBe(0)
+  })
+})
