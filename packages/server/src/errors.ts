@@ -31,6 +31,10 @@ export const codes = {
   VC_ERR_UPSTREAM_ERROR: { status: 502, message: 'Coze answered with an error' },
   VC_ERR_UPSTREAM_UNAVAILABLE: { status: 503, message: 'Coze cannot be reached' },
   VC_ERR_NOT_READY: { status: 503, message: 'Service is not ready' },
+  VC_ERR_DEPENDENCY_UNAVAILABLE: {
+    status: 503,
+    message: 'A storage dependency (MySQL or Redis) is unavailable; try again shortly',
+  },
   // SPEC §2.7: Coze business codes an operator must act on, and one API not granted to the app.
   VC_ERR_UPSTREAM_ACCOUNT: {
     status: 503,

@@ -59,4 +59,21 @@ describe('MySQL faults while an answer ends', () => {
       })
     },
   )
+
+  it('should answer 503 DEPENDENCY_UNAVAILABLE with Retry-After while MySQL is cut, never 500', async () => {
+    const user = await stack.newUser()
+    proxy.set('cut')
+    try {
+      const conversations = await fetch(`${stack.url}/api/chat/conversations`, {
+        headers: { authorization: `Bearer ${user.token}` },
+      })
+      expect(conversations.status).toBe(503)
+      expect(conversations.headers.get('retry-after')).toBe('5')
+      await expect(stack.client.createSession({ phone: '13800138000' })).rejects.toMatchObject({
+        status: 503,
+      })
+    } finally {
+      proxy.set('pass')
+    }
+  })
 })

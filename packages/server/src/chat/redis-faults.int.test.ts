@@ -27,6 +27,18 @@ describe('Redis faults while an answer ends (mysql)', () => {
     await proxy?.close()
   })
 
+  /** After a Redis fault the S2S rate limit refuses until it sees Redis again: ask until it does. */
+  async function newUserOnceLimitsAreBack() {
+    for (let i = 0; ; i++) {
+      try {
+        return await stack.newUser()
+      } catch (err) {
+        if (i > 100) throw err
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    }
+  }
+
   /** Sends, and once `after` deltas arrived puts Redis into `mode` until the stream ends. */
   async function answerThrough(mode: 'cut' | 'stall', token: string, body: Record<string, unknown>) {
     let deltas = 0
@@ -57,6 +69,21 @@ describe('Redis faults while an answer ends (mysql)', () => {
       expect(next.events.at(-1)).toMatchObject({ event: 'done' })
     },
   )
+
+  it('should answer 503 DEPENDENCY_UNAVAILABLE with Retry-After while Redis is cut, then work again', async () => {
+    const user = await newUserOnceLimitsAreBack()
+    proxy.set('cut')
+    try {
+      const r = await stack.send(user.token, { message: '你好' })
+      expect(r.status).toBe(503)
+      expect(r.headers.get('retry-after')).toBe('5')
+      expect(((await r.json()) as { error: { code: string } }).error.code).toBe('DEPENDENCY_UNAVAILABLE')
+    } finally {
+      proxy.set('pass')
+    }
+    const again = await readStream(await stack.send(user.token, { message: '恢复了吗' }))
+    expect(again.events.at(-1)?.event).toBe('done')
+  })
 
   it('should drain to zero after an answer that ended during a Redis cut', async () => {
     const user = await stack.newUser()

@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ZodError } from 'zod'
 import { codes, VcError, wireCode, type ErrorKey } from '../errors'
+import { DEPENDENCY_RETRY_AFTER_S, isDependencyFault } from './dependency-fault'
 
 const FASTIFY_CODES: Record<string, ErrorKey> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'VC_ERR_UNSUPPORTED_MEDIA_TYPE',
@@ -28,6 +29,10 @@ export function toVcError(err: unknown): VcError {
   if (key) return new VcError(key, key === 'VC_ERR_BAD_REQUEST' ? fe.message : undefined)
   if (err instanceof SyntaxError || fe.statusCode === 400)
     return new VcError('VC_ERR_BAD_REQUEST', 'Body is not valid JSON')
+  if (isDependencyFault(err)) {
+    const retryAfter = String(DEPENDENCY_RETRY_AFTER_S)
+    return new VcError('VC_ERR_DEPENDENCY_UNAVAILABLE', undefined, undefined, { 'retry-after': retryAfter })
+  }
   return new VcError('VC_ERR_INTERNAL')
 }
 
@@ -54,7 +59,8 @@ export function installErrorHandler(app: FastifyInstance) {
   }
   app.setErrorHandler((err, request, reply) => {
     const vc = toVcError(err)
-    if (vc.status >= 500) request.log.error({ err }, 'request failed')
+    if (vc.code === 'DEPENDENCY_UNAVAILABLE') request.log.warn({ err: String(err) }, 'dependency unavailable')
+    else if (vc.status >= 500) request.log.error({ err }, 'request failed')
     else request.log.info({ code: vc.code }, 'request rejected')
     return sendError(reply, request, vc)
   })
