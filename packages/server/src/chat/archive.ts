@@ -34,7 +34,7 @@ export function finishOf(
 
 /** T3: only after T1 succeeded (SPEC §1); a failure here is logged, the answer was already relayed. */
 export async function archiveAnswer(
-  d: { store: Store; log: Logger; now?: () => number },
+  d: { store: Store; log: Logger; now?: () => number; onFailure?: () => void },
   t1: Promise<boolean>,
   messageId: string,
   s: AnswerState,
@@ -50,6 +50,7 @@ export async function archiveAnswer(
     await d.store.finishMessage(messageId, finish)
   } catch (err) {
     d.log.error({ err, messageId }, 'T3 update failed')
+    d.onFailure?.()
   }
   return finish.status
 }

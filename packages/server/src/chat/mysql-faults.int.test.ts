@@ -50,6 +50,10 @@ describe('MySQL faults while an answer ends', () => {
       const next = await readStream(await stack.send(user.token, { message: '接着问', conversationId }))
       expect(next.events.at(-1)).toMatchObject({ event: 'done' })
 
+      if (mode === 'cut') {
+        const metrics = await (await fetch(`${stack.url}/metrics`)).text()
+        expect(metrics).toMatch(/^vc_archive_failures_total\{write="t3"\} [1-9]/m)
+      }
       // Whatever T3 managed, the row ends completed with the whole answer (recovery reads the log).
       const row = await stack.store.getMessage(user.userId, messageId)
       if (row?.status === 'in_progress') await stack.services.recovery.recover(row)

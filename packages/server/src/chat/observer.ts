@@ -24,6 +24,8 @@ export interface ChatObserver {
   ): void
   chatCancelled?(c: Omit<ChatContext, 'conversationId'> & { conversationId?: string }): void
   upstreamError?(code: string): void
+  /** An archive write that failed (`t1` the question, `t3` the answer): the sweeper repairs T3. */
+  archiveFailed?(write: 't1' | 't3'): void
   /** Coze's own code of a failed call or answer (SPEC §2.7), for `vc_coze_errors_total{code}`. */
   cozeError?(code: number): void
   streamResumed?(c: { user: SessionUser; messageId: string; fromSeq: number }): void
@@ -54,6 +56,7 @@ export function combineObservers(
     chatCancelled: call('chatCancelled'),
     upstreamError: call('upstreamError'),
     cozeError: call('cozeError'),
+    archiveFailed: call('archiveFailed'),
     streamResumed: call('streamResumed'),
     sweeperRepaired: call('sweeperRepaired'),
   }

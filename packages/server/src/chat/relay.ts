@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import { CozeApiError, type ChatStream, type CozeClient } from '../coze/client'
-import type { CozeToolCall } from '../coze/events'
 import { VcError } from '../errors'
 import type { SessionUser } from '../identity/sessions'
 import type { Kv } from '../kv/types'
@@ -16,8 +15,8 @@ import type { LoggedEvent, StreamLog } from '../streams'
 import type { ReplyBody, SendBody, StreamEvent } from '../wire'
 import { eventsAfterBreak, openWithBusyWait } from './after-break'
 import { archiveAnswer } from './archive'
-import { TOOL_UNAVAILABLE_OUTPUT } from '../tools/caller'
 import { attachToMessage } from './attach'
+import { createBounded } from './bounded'
 import { deliveredText, newAnswerState, normalise, type AnswerState } from './normalise'
 import {
   archivedStatus,
@@ -32,6 +31,7 @@ import {
 import { createOwnerCache, type OwnerCache } from './owners'
 import { combineObservers, type ChatContext, type ChatObserver } from './observer'
 import type { AbortReason, Running } from './running'
+import { answerToolCalls, type ToolRunner } from './tool-round'
 
 export interface EventSink {
   /** Upstream accepted the chat: the HTTP layer may now commit to a 200 stream. */
@@ -65,19 +65,6 @@ export interface RelayDeps {
   pollMs?: number
   /** The longest one cleanup step (T3, unlock, flush, release) may hold an ending answer. */
   cleanupMs?: number
-}
-
-/** Answers one `function` tool call; never throws (a failure is an output that says so). */
-export interface ToolRunner {
-  call(c: {
-    toolCallId: string
-    name: string
-    arguments: string
-    sessionId: string
-    externalUserId: string | null
-    conversationId: string
-    messageId: string
-  }): Promise<{ output: string }>
 }
 
 /** What a send asks: a new question, or the user's reply to the bot's question (SPEC §2.4). */
@@ -123,24 +110,7 @@ export function createRelay(d: RelayDeps) {
   const owners = d.owners ?? createOwnerCache()
   const cleanupMs = d.cleanupMs ?? 5_000
 
-  /** `p`'s value, or undefined once it failed or took longer than `ms` (logged): cleanup never hangs. */
-  function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T | undefined> {
-    let timer: NodeJS.Timeout | undefined
-    const late = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => {
-        d.log.warn({ what, ms }, 'cleanup step timed out; going on')
-        resolve(undefined)
-      }, ms)
-    })
-    const settled = p.then(
-      (v) => v,
-      (err: unknown) => {
-        d.log.warn({ err, what }, 'cleanup step failed; going on')
-        return undefined
-      },
-    )
-    return Promise.race([settled, late]).finally(() => clearTimeout(timer))
-  }
+  const bounded = createBounded(d.log, cleanupMs)
   const maxAnswerMs = d.maxAnswerMs ?? 10 * 60_000
   const pollMs = d.pollMs ?? 1_000
 
@@ -230,9 +200,9 @@ export function createRelay(d: RelayDeps) {
       throw err
     } finally {
       // Never throws: a drain waits for the release, and a lost unlock or lease expires by itself.
-      if (unlock) await bounded(unlock(), cleanupMs, 'conversation unlock') // a no-op when already freed
-      await bounded(held, cleanupMs, 'lease write') // a release must not overtake its own lease write
-      await bounded(d.running.release(messageId), cleanupMs, 'lease release')
+      if (unlock) await bounded(unlock(), 'conversation unlock') // a no-op when already freed
+      await bounded(held, 'lease write') // a release must not overtake its own lease write
+      await bounded(d.running.release(messageId), 'lease release')
     }
   }
 
@@ -338,21 +308,23 @@ export function createRelay(d: RelayDeps) {
         () => true,
         (err: unknown) => {
           d.log.error({ err, messageId: ids.messageId }, 'T1 insert failed')
+          observe.archiveFailed('t1')
           return false
         },
       )
     // Every step after the answer is bounded and may fail: the widget gets its terminal event whatever
     // MySQL or Redis do. A lost T3 is repaired by the sweeper, a lost unlock by `acquire` (stale lock).
     const finish = async (terminal: StreamEvent | undefined, firstTokenAt: number | null) => {
-      const archived = archiveAnswer(d, t1, ids.messageId, state, firstTokenAt)
-      const status = await bounded(archived, cleanupMs, 'T3').then((s) => s ?? archivedStatus(state.outcome))
+      const onFailure = () => observe.archiveFailed('t3')
+      const archived = archiveAnswer({ ...d, onFailure }, t1, ids.messageId, state, firstTokenAt)
+      const status = await bounded(archived, 'T3').then((s) => s ?? archivedStatus(state.outcome))
       const o = state.outcome
       const errorCode = o && 'code' in o && status === 'failed' ? o.code : null
       observe.chatEnded(chat, { status, errorCode, durationMs: now() - askedAt })
       // Free the conversation before the widget hears the end, or its next send could race the unlock.
-      await bounded(unlock(), cleanupMs, 'conversation unlock')
+      await bounded(unlock(), 'conversation unlock')
       if (terminal) emit(terminal)
-      await bounded(d.streams.flush(), cleanupMs, 'stream log flush')
+      await bounded(d.streams.flush(), 'stream log flush')
     }
 
     try {
@@ -419,7 +391,7 @@ export function createRelay(d: RelayDeps) {
         state.outcome = vcFailure('VC_ERR_UPSTREAM_ERROR', 'The bot called tools too many times')
         break
       }
-      const outputs = await runTools(user, ids, state.toolCalls)
+      const outputs = await answerToolCalls(d.tools, user, ids, state.toolCalls)
       state.toolCalls = []
       try {
         stream = await d.coze.submitToolOutputs({
@@ -442,19 +414,15 @@ export function createRelay(d: RelayDeps) {
         }
       })
     }
-    await bounded(chatIdSaved, cleanupMs, 'Coze chat id')
+    await bounded(chatIdSaved, 'Coze chat id')
     if (state.awaitingReply && state.outcome.status === 'requires_action') {
       const ttlMs = AWAITING_REPLY_TTL_MS
       const waiting = d.kv.set(awaitingReplyKey(ids.messageId), state.awaitingReply, { ttlMs })
-      await bounded(waiting, cleanupMs, 'question awaiting a reply')
+      await bounded(waiting, 'question awaiting a reply')
     }
     await finish(terminalEvent(state.outcome), firstTokenAt)
     sink.close()
-    await bounded(
-      d.store.touchConversation(user.userId, ids.conversationId, now()),
-      cleanupMs,
-      'conversation touch',
-    )
+    await bounded(d.store.touchConversation(user.userId, ids.conversationId, now()), 'conversation touch')
   }
 
   /** How the answer ended once reading stopped: Coze's outcome, unless we stopped it or lost Coze. */
@@ -489,28 +457,6 @@ export function createRelay(d: RelayDeps) {
       )
     }
     return f
-  }
-
-  async function runTools(
-    user: SessionUser,
-    ids: { messageId: string; conversationId: string },
-    calls: CozeToolCall[],
-  ) {
-    return Promise.all(
-      calls.map(async (c) => {
-        const args = { name: c.function?.name ?? '', arguments: c.function?.arguments ?? '' }
-        const answer = d.tools
-          ? await d.tools.call({
-              toolCallId: c.id,
-              ...args,
-              sessionId: user.sessionId,
-              externalUserId: user.externalUserId ?? null,
-              ...ids,
-            })
-          : { output: TOOL_UNAVAILABLE_OUTPUT }
-        return { toolCallId: c.id, output: answer.output }
-      }),
-    )
   }
 
   /** Kept off the token path: recorded once T1 is in, for recovery of an orphaned answer. */

@@ -58,6 +58,17 @@ export function createMetrics() {
     help: "Coze's own error codes (SPEC §2.7): 4011/4027/4028… need an operator",
     labelNames: ['code'] as const,
   })
+  const archiveFailures = new Counter({
+    ...reg,
+    name: 'vc_archive_failures_total',
+    help: 'Archive writes that failed: t1 (question), t3 (answer; the sweeper repairs it)',
+    labelNames: ['write'] as const,
+  })
+  const streamLogFailures = new Counter({
+    ...reg,
+    name: 'vc_stream_log_failures_total',
+    help: 'Stream-log writes to Redis that failed (resume may miss those events)',
+  })
   const cancels = new Counter({ ...reg, name: 'vc_chat_cancels_total', help: 'Answers cancelled' })
   const resumes = new Counter({ ...reg, name: 'vc_chat_resumes_total', help: 'Streams resumed' })
   const sweeperRepairs = new Counter({
@@ -108,6 +119,7 @@ export function createMetrics() {
     chatCancelled: () => cancels.inc(),
     upstreamError: (code) => upstreamErrors.inc({ code }),
     cozeError: (code) => cozeErrors.inc({ code: String(code) }),
+    archiveFailed: (write) => archiveFailures.inc({ write }),
     streamResumed: () => resumes.inc(),
     sweeperRepaired: (r) => sweeperRepairs.inc({ status: r.status }),
   }
@@ -119,6 +131,7 @@ export function createMetrics() {
       httpRequests.inc({ method, route, status: String(status) }),
     tokenExchange: (outcome: 'ok' | 'error') => tokenExchanges.inc({ outcome }),
     patFallback: () => patFallbacks.inc(),
+    streamLogFailed: () => streamLogFailures.inc(),
     cozeForbidden: (api: string) => cozeForbidden.inc({ api }),
     rateLimited: (limit: string) => rateLimited.inc({ limit }),
     audited: (action: string, ok: boolean) => auditEvents.inc({ action, result: ok ? 'written' : 'lost' }),
