@@ -13,6 +13,7 @@ export default defineConfig({
             'examples/*/src/**/*.test.ts',
             'test/**/*.test.ts',
             'scripts/**/*.test.ts',
+            'deploy/**/*.test.ts',
           ],
           // Contract suites run only through the adapters' test files that import them.
           exclude: ['**/node_modules/**', '**/*.contract.test.ts'],

@@ -24,6 +24,7 @@ import { createLimits } from './limits/limits'
 import { logDestination, loggerOptions } from './logger'
 import { createMetrics } from './metrics/metrics'
 import { openStore } from './store'
+import { prepareSchema } from './store/migrations'
 import { openStreamLog } from './streams'
 import type { VoiceObserver } from './voice/observer'
 import { createVoice } from './voice/service'
@@ -41,8 +42,11 @@ export interface ServiceOverrides {
 
 export async function openServices(config: Config, o: ServiceOverrides = {}) {
   const log = o.log ?? pino(loggerOptions(config.logLevel), logDestination())
-  const opened = await openStore(config.databaseUrl, { sqlitePath: config.sqlitePath })
-  await opened.migrate()
+  const opened = await openStore(config.databaseUrl, { sqlitePath: config.sqlitePath, mysql: config.mysql })
+  await prepareSchema(opened, { migrate: config.migrateOnStart, log }).catch(async (err: unknown) => {
+    await opened.close()
+    throw err
+  })
   const store = o.wrapStore ? o.wrapStore(opened) : opened
   // ioredis reports each failed reconnect; one JSON line per kind of error per 10 s is enough.
   const kv = await openKv({
@@ -108,7 +112,10 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
       retentionMs: config.streams.retentionMs,
       openTtlMs: config.streams.maxAnswerMs + config.streams.retentionMs,
     },
-    (err) => log.warn({ err }, 'stream log write failed'),
+    (err) => {
+      metrics.streamLogFailed()
+      log.warn({ err }, 'stream log write failed')
+    },
   )
   const running = createRunning({
     kv,

@@ -8,13 +8,17 @@ import { createAudit } from '../audit/audit'
 import { chainKeyFrom } from '../audit/chain'
 import { ConfigError, loadConfig, type Config } from '../config'
 import { openStore } from '../store'
+import { prepareSchema } from '../store/migrations'
 import type { Store } from '../store/types'
 
 export async function openCliContext(env: NodeJS.ProcessEnv = process.env) {
   const config: Config = loadConfig(env)
   const log = pino({ level: 'warn' }, pino.destination(2))
-  const store: Store = await openStore(config.databaseUrl, { sqlitePath: config.sqlitePath })
-  await store.migrate()
+  const store: Store = await openStore(config.databaseUrl, {
+    sqlitePath: config.sqlitePath,
+    mysql: config.mysql,
+  })
+  await prepareSchema(store, { migrate: config.migrateOnStart, log })
   const chainKey = chainKeyFrom(config.userIdSecret)
   const audit = createAudit({ store, chainKey, log })
   return {

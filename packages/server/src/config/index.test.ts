@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ConfigError, loadConfig } from './index'
 
@@ -121,6 +124,14 @@ describe('loadConfig', () => {
     ).toEqual(['RATE_LIMIT_USER_MESSAGES_PER_MINUTE: Too small: expected number to be >=0'])
   })
 
+  it('should migrate at start unless MIGRATE_ON_START=false', () => {
+    expect(loadConfig(base).migrateOnStart).toBe(true)
+    expect(loadConfig({ ...base, MIGRATE_ON_START: 'false' }).migrateOnStart).toBe(false)
+    expect(problemsOf({ ...base, MIGRATE_ON_START: 'no' }).map((p) => p.split(':')[0])).toEqual([
+      'MIGRATE_ON_START',
+    ])
+  })
+
   it('should read a private key with escaped newlines', () => {
     const c = loadConfig({
       ...base,
@@ -180,5 +191,47 @@ describe('loadConfig', () => {
     ])
     const shape = problemsOf({ ...base, TOOLS_URL: 'ftp://x/tools', TOOLS_TIMEOUT_MS: '0' })
     expect(shape.map((p) => p.split(':')[0])).toEqual(['TOOLS_URL', 'TOOLS_TIMEOUT_MS'])
+  })
+
+  it('should read the MySQL pool and TLS settings: a CA file turns verified TLS on', () => {
+    expect(loadConfig(base).mysql).toEqual({ poolSize: 10, connectTimeoutMs: 10_000, ssl: undefined })
+    const mysql = { ...base, DATABASE_URL: 'mysql://vc:pw@db:3306/vc' }
+    const dir = mkdtempSync(join(tmpdir(), 'vc-config-'))
+    const ca = join(dir, 'ca.pem')
+    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n')
+    const c = loadConfig({
+      ...mysql,
+      MYSQL_POOL_SIZE: '25',
+      MYSQL_CONNECT_TIMEOUT_MS: '3000',
+      MYSQL_SSL_CA: ca,
+    })
+    expect(c.mysql).toEqual({
+      poolSize: 25,
+      connectTimeoutMs: 3000,
+      ssl: { ca: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n', rejectUnauthorized: true },
+    })
+    expect(loadConfig({ ...mysql, MYSQL_SSL: 'true' }).mysql.ssl).toEqual({ rejectUnauthorized: true })
+
+    writeFileSync(join(dir, 'key.pem'), '-----BEGIN PRIVATE KEY-----\n')
+    expect(problemsOf({ ...mysql, MYSQL_SSL_CA: join(dir, 'missing.pem') })).toEqual([
+      'MYSQL_SSL_CA: cannot read (ENOENT)',
+    ])
+    expect(problemsOf({ ...mysql, MYSQL_SSL_CA: join(dir, 'key.pem') })).toEqual([
+      'MYSQL_SSL_CA: is not a PEM certificate file',
+    ])
+    expect(problemsOf({ ...base, MYSQL_SSL: 'true' })).toEqual([
+      'MYSQL_SSL / MYSQL_SSL_CA: only apply to DATABASE_URL=mysql://…',
+    ])
+    const shape = problemsOf({
+      ...mysql,
+      MYSQL_POOL_SIZE: '0',
+      MYSQL_CONNECT_TIMEOUT_MS: 'x',
+      MYSQL_SSL: 'yes',
+    })
+    expect(shape.map((p) => p.split(':')[0])).toEqual([
+      'MYSQL_POOL_SIZE',
+      'MYSQL_CONNECT_TIMEOUT_MS',
+      'MYSQL_SSL',
+    ])
   })
 })

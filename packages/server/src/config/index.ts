@@ -43,6 +43,11 @@ const envSchema = z.object({
       .optional(),
   ),
   SQLITE_PATH: z.string().default('.data/volcano-chat.sqlite'),
+  MIGRATE_ON_START: z.enum(['true', 'false']).default('true'),
+  MYSQL_POOL_SIZE: intFrom(10, 1, 1_000),
+  MYSQL_CONNECT_TIMEOUT_MS: intFrom(10_000, 100, 120_000),
+  MYSQL_SSL: z.enum(['true', 'false']).default('false'),
+  MYSQL_SSL_CA: optionalString,
   REDIS_URL: optionalString.pipe(url(['redis:', 'rediss:']).optional()),
   REDIS_PREFIX: z
     .string()
@@ -162,6 +167,7 @@ function finish(e: z.infer<typeof envSchema>, problems: string[]) {
   const trustedProxies = parseCidrList(e.TRUST_PROXY, 'TRUST_PROXY', problems)
   const metricsAllowlist = parseCidrList(e.METRICS_IP_ALLOWLIST, 'METRICS_IP_ALLOWLIST', problems)
   const privateKey = readPrivateKey(e, problems)
+  const mysql = mysqlOptions(e, problems)
   const oauthParts = [e.COZE_OAUTH_APP_ID, e.COZE_OAUTH_KEY_ID, privateKey]
   let oauth:
     { appId: string; keyId: string; privateKeyPem: string; audience: string; channel: boolean } | undefined
@@ -200,6 +206,10 @@ function finish(e: z.infer<typeof envSchema>, problems: string[]) {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     sqlitePath: e.SQLITE_PATH,
+    /** false: the schema is migrated by `npm run migrate`; start-up only checks it is at least this release's. */
+    migrateOnStart: e.MIGRATE_ON_START === 'true',
+    /** Pool and TLS of the MySQL adapter (`DATABASE_URL=mysql://…`); ignored for SQLite. */
+    mysql,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     coze: {
@@ -279,6 +289,28 @@ function parseS2sKeys(raw: string, problems: string[]): S2sKey[] {
     else keys.push({ id, secret })
   }
   return keys
+}
+
+/**
+ * `MYSQL_SSL_CA` (a PEM file) or `MYSQL_SSL=true` (the system's CAs) turn TLS on, always verifying the
+ * server's certificate and host name; the CA is read here so that a bad path stops start-up.
+ */
+function mysqlOptions(e: z.infer<typeof envSchema>, problems: string[]) {
+  let ssl: { ca?: string; rejectUnauthorized: true } | undefined
+  if (e.MYSQL_SSL_CA) {
+    try {
+      const ca = readFileSync(e.MYSQL_SSL_CA, 'utf8')
+      if (ca.includes('-----BEGIN CERTIFICATE-----')) ssl = { ca, rejectUnauthorized: true }
+      else problems.push('MYSQL_SSL_CA: is not a PEM certificate file')
+    } catch (err) {
+      problems.push(`MYSQL_SSL_CA: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
+    }
+  } else if (e.MYSQL_SSL === 'true') {
+    ssl = { rejectUnauthorized: true }
+  }
+  if ((e.MYSQL_SSL_CA || e.MYSQL_SSL === 'true') && !e.DATABASE_URL?.startsWith('mysql://'))
+    problems.push('MYSQL_SSL / MYSQL_SSL_CA: only apply to DATABASE_URL=mysql://…')
+  return { poolSize: e.MYSQL_POOL_SIZE, connectTimeoutMs: e.MYSQL_CONNECT_TIMEOUT_MS, ssl }
 }
 
 function readPrivateKey(e: z.infer<typeof envSchema>, problems: string[]): string | undefined {

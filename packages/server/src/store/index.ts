@@ -1,5 +1,5 @@
 /** Picks the `Store` adapter from `DATABASE_URL` (SPEC §5). */
-import { openMysqlStore } from './mysql'
+import { openMysqlStore, type MysqlOptions } from './mysql'
 import { openSqliteStore } from './sqlite'
 import type { Store } from './types'
 
@@ -15,10 +15,10 @@ export { openMysqlStore, openSqliteStore }
  */
 export async function openStore(
   databaseUrl: string | undefined,
-  defaults: { sqlitePath: string },
+  defaults: { sqlitePath: string; mysql?: MysqlOptions },
 ): Promise<Store> {
   if (databaseUrl === undefined) return openSqliteStore(defaults.sqlitePath)
-  if (databaseUrl.startsWith('mysql://')) return openMysqlStore(databaseUrl)
+  if (databaseUrl.startsWith('mysql://')) return openMysqlStore(databaseUrl, defaults.mysql)
   if (databaseUrl.startsWith('sqlite:')) return openSqliteStore(parseSqlitePath(databaseUrl))
   throw new Error(`DATABASE_URL must start with mysql:// or sqlite: (got "${databaseUrl.split(':')[0]}:…")`)
 }

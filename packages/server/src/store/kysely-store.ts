@@ -2,12 +2,12 @@
  * The one query codebase behind both `Store` adapters (STYLE §4: repositories hold queries). Every read
  * of user data filters by `user_id`; updates never rely on RETURNING (MySQL lacks it).
  */
-import { Migrator, sql, type Insertable, type Kysely, type Updateable } from 'kysely'
+import { sql, type Insertable, type Kysely, type Updateable } from 'kysely'
 import type { ChatMessageTable, ChatSessionTable, Database, SqlDialect } from './db'
 import { createAuditQueries } from './audit-queries'
 import { createDataQueries } from './data-queries'
 import { createWriteBatch } from './write-batch'
-import { createMigrationProvider } from './migrations'
+import { migrateToLatest, readSchemaState } from './migrations'
 import { prepared } from './prepared'
 import {
   toConversationRow,
@@ -43,11 +43,9 @@ export function createKyselyStore(db: Kysely<Database>, dialect: SqlDialect): St
   return {
     dialect,
 
-    async migrate() {
-      const migrator = new Migrator({ db, provider: createMigrationProvider(dialect) })
-      const { error } = await migrator.migrateToLatest()
-      if (error) throw error instanceof Error ? error : new Error(`migration failed: ${String(error)}`)
-    },
+    migrate: () => migrateToLatest(db, dialect),
+
+    schemaState: () => readSchemaState(db, dialect),
 
     insertSession: insertSessions,
 

@@ -30,6 +30,17 @@ runAuditDataContract('mysql', async () => {
 })
 
 describe('openMysqlStore', () => {
+  it('should never talk in clear when TLS is asked for (MYSQL_SSL): a server without TLS is refused', async () => {
+    const db = await openFresh()
+    const store = await openMysqlStore(db.url, { poolSize: 1, ssl: { rejectUnauthorized: true } })
+    try {
+      // The test MariaDB has TLS off (have_ssl DISABLED); one with a self-signed certificate fails verification.
+      await expect(store.migrate()).rejects.toThrow(/secure connection|SSL|TLS|certificate/i)
+    } finally {
+      await store.close()
+    }
+  })
+
   it('should migrate once when two instances start at once on one database', async () => {
     const db = await openFresh()
     const instances: Store[] = await Promise.all([openMysqlStore(db.url), openMysqlStore(db.url)])

