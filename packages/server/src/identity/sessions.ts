@@ -1,6 +1,11 @@
 /**
  * The identity swap (SPEC §2.1): a phone number from website A's backend becomes an opaque token.
- * Redis keeps only SHA-256(token) → session, with the session's TTL; the archive keeps a chat_session row.
+ * The `chat_session` row is the session's record (SHA-256 of the token, expiry, revocation, what Coze
+ * sees as `user_id`, website A's variables); Redis is its cache: SHA-256(token) → session, with the
+ * session's TTL. A Redis miss (an empty Redis after a restart, an evicted key) reads the row and refills
+ * the cache, so users keep their sessions. Neither keeps the token or the full phone number: in
+ * `COZE_USER_ID_MODE=phone` Coze's `user_id` is the phone, so the row holds no `coze_user_id` and such a
+ * session lives only in Redis (after an empty Redis those users sign in again).
  */
 import { createHash, randomUUID } from 'node:crypto'
 import type { Kv } from '../kv/types'
@@ -80,6 +85,10 @@ export function createSessions(d: SessionsDeps) {
         createdAt,
         expiresAt: user.expiresAt,
         revokedAt: null,
+        tokenHash,
+        // Never the phone number: in phone mode the session cannot be rebuilt from the row.
+        cozeUserId: d.cozeUserIdMode === 'phone' ? null : user.cozeUserId,
+        variables: user.variables ?? null,
       }),
       d.kv.set(sessionKey(tokenHash), JSON.stringify(user), { ttlMs }),
       d.kv.sadd(userSessionsKey(userId), tokenHash, MAX_TTL_MS),
@@ -90,10 +99,46 @@ export function createSessions(d: SessionsDeps) {
   /** The session behind a bearer token, or undefined when unknown, expired or revoked. */
   async function resolve(token: string): Promise<SessionUser | undefined> {
     if (!token || token.length > 256) return undefined
-    const raw = await d.kv.get(sessionKey(hashToken(token)))
-    if (!raw) return undefined
-    const user = JSON.parse(raw) as SessionUser
-    return user.expiresAt > now() ? user : undefined
+    const tokenHash = hashToken(token)
+    const raw = await d.kv.get(sessionKey(tokenHash))
+    const user = raw ? (JSON.parse(raw) as SessionUser) : await fromRecord(tokenHash)
+    return user && user.expiresAt > now() ? user : undefined
+  }
+
+  /**
+   * A cache miss: the session rebuilt from its row and put back in Redis for the time it has left, or
+   * undefined when the row is unknown, revoked, expired or cannot be rebuilt (phone mode). The refill is
+   * best effort: the row answered, so a Redis fault here costs only the next request another read.
+   */
+  async function fromRecord(tokenHash: string): Promise<SessionUser | undefined> {
+    const row = await d.store.getSessionByTokenHash(tokenHash)
+    const ttlMs = row ? row.expiresAt - now() : 0
+    if (!row || row.revokedAt !== null || ttlMs <= 0 || row.cozeUserId === null) return undefined
+    const user: SessionUser = {
+      sessionId: row.id,
+      userId: row.userId,
+      phoneMasked: row.phoneMasked,
+      cozeUserId: row.cozeUserId,
+      displayName: row.displayName,
+      expiresAt: row.expiresAt,
+      externalUserId: row.externalUserId,
+      ...(row.variables && Object.keys(row.variables).length ? { variables: row.variables } : {}),
+    }
+    try {
+      await Promise.all([
+        d.kv.set(sessionKey(tokenHash), JSON.stringify(user), { ttlMs }),
+        d.kv.sadd(userSessionsKey(user.userId), tokenHash, MAX_TTL_MS),
+      ])
+    } catch {
+      // Best effort (see above).
+    }
+    // A revoke marks the row, then deletes the cache: one that ran between our read and our refill
+    // is seen here, and the refill is undone (else the session would live on until its Redis expiry).
+    if ((await d.store.getSessionByTokenHash(tokenHash))?.revokedAt !== null) {
+      await d.kv.del(sessionKey(tokenHash)).catch(() => undefined)
+      return undefined
+    }
+    return user
   }
 
   /** Ends one session (by token) or all of a user's sessions (by phone) at once; returns how many ended. */
@@ -102,18 +147,24 @@ export function createSessions(d: SessionsDeps) {
     if ('token' in by) {
       const tokenHash = hashToken(by.token)
       const raw = await d.kv.get(sessionKey(tokenHash))
-      if (!raw) return 0
+      if (!raw) {
+        // Not cached (an empty Redis): the row is the record, so revoke it there.
+        const row = await d.store.getSessionByTokenHash(tokenHash)
+        return row ? d.store.revokeSessions({ id: row.id }, at) : 0
+      }
       const user = JSON.parse(raw) as SessionUser
+      // The record first, then the cache: should the row's update fail, the cache still holds the session
+      // (the revoke answered an error); the other way round a miss would rebuild it from the row.
+      await d.store.revokeSessions({ id: user.sessionId }, at)
       await d.kv.del(sessionKey(tokenHash))
       await d.kv.srem(userSessionsKey(user.userId), tokenHash)
-      await d.store.revokeSessions({ id: user.sessionId }, at)
       return 1
     }
     const userId = pseudonymOf(d.userIdSecret, by.phone)
+    const rows = await d.store.revokeSessions({ userId }, at) // the record first (see above)
     const hashes = await d.kv.smembers(userSessionsKey(userId))
     const live = hashes.length ? await d.kv.del(...hashes.map(sessionKey)) : 0
     await d.kv.del(userSessionsKey(userId))
-    const rows = await d.store.revokeSessions({ userId }, at)
     return Math.max(live, rows)
   }
 

@@ -15,6 +15,12 @@ export interface ChatSessionTable {
   created_at: number
   expires_at: number
   revoked_at: number | null
+  /** SHA-256 (hex) of the session's token: how a Redis miss finds the row (never the token itself). */
+  token_hash: string | null
+  /** What Coze sees as `user_id`; null when it is the phone number (`COZE_USER_ID_MODE=phone`). */
+  coze_user_id: string | null
+  /** JSON object of website A's `variables`, null when none were sent. */
+  variables: string | null
 }
 
 export interface ChatConversationTable {

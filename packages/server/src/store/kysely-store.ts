@@ -15,6 +15,7 @@ import {
   toFinishTable,
   toMessageRow,
   toQuestionTable,
+  toSessionRow,
   toSessionTable,
 } from './rows'
 import type { QuestionInsert, SessionRow, Store } from './types'
@@ -55,6 +56,16 @@ export function createKyselyStore(db: Kysely<Database>, dialect: SqlDialect): St
         'id' in filter ? active.where('id', '=', filter.id) : active.where('user_id', '=', filter.userId)
       const result = await scoped.executeTakeFirst()
       return Number(result.numUpdatedRows)
+    },
+
+    async getSessionByTokenHash(tokenHash) {
+      // Only on a Redis miss (an empty Redis, an evicted key): not a hot statement.
+      const row = await db
+        .selectFrom('chat_session')
+        .selectAll()
+        .where('token_hash', '=', tokenHash)
+        .executeTakeFirst()
+      return row && toSessionRow(row)
     },
 
     async insertConversation(row) {

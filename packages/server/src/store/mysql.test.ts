@@ -53,6 +53,7 @@ describe('openMysqlStore', () => {
         { name: '0001_create_chat_tables' },
         { name: '0002_create_audit_event' },
         { name: '0003_answer_parts_and_coze_codes' },
+        { name: '0004_session_record' },
       ])
     } finally {
       await Promise.all(instances.map((s) => s.close()))

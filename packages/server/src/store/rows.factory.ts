@@ -23,6 +23,9 @@ export const session = (over: Partial<SessionRow> = {}): SessionRow => ({
   createdAt: T0,
   expiresAt: T0 + 3_600_000,
   revokedAt: null,
+  tokenHash: randomUUID().replaceAll('-', '').repeat(2),
+  cozeUserId: uid('usr'),
+  variables: null,
   ...over,
 })
 

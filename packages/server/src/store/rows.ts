@@ -24,6 +24,9 @@ export const toSessionTable = (row: SessionRow): Insertable<ChatSessionTable> =>
   created_at: row.createdAt,
   expires_at: row.expiresAt,
   revoked_at: row.revokedAt,
+  token_hash: row.tokenHash,
+  coze_user_id: row.cozeUserId,
+  variables: row.variables && JSON.stringify(row.variables),
 })
 
 export const toSessionRow = (row: Selectable<ChatSessionTable>): SessionRow => ({
@@ -37,6 +40,9 @@ export const toSessionRow = (row: Selectable<ChatSessionTable>): SessionRow => (
   createdAt: row.created_at,
   expiresAt: row.expires_at,
   revokedAt: row.revoked_at,
+  tokenHash: row.token_hash,
+  cozeUserId: row.coze_user_id,
+  variables: row.variables ? (JSON.parse(row.variables) as Record<string, string>) : null,
 })
 
 export const toConversationTable = (row: ConversationRow): Insertable<ChatConversationTable> => ({

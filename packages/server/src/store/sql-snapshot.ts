@@ -57,6 +57,7 @@ const storeCalls: [string, (s: Store) => Promise<unknown>][] = [
   ['insertSession', (s) => s.insertSession(sample.session)],
   ['revokeSessions({ id })', (s) => s.revokeSessions({ id: 'ses' }, T)],
   ['revokeSessions({ userId })', (s) => s.revokeSessions({ userId: 'usr' }, T)],
+  ['getSessionByTokenHash', (s) => s.getSessionByTokenHash('hash')],
   ['insertConversation', (s) => s.insertConversation(sample.conversation)],
   ['getConversation', (s) => s.getConversation('usr', 'cnv')],
   ['listConversations', (s) => s.listConversations('usr', 20)],
@@ -86,6 +87,7 @@ const sample: {
   session: {
     ...{ id: 'ses', userId: 'usr', phoneMasked: '138****8000', externalUserId: null, displayName: null },
     ...{ keyId: 'k', clientIp: null, createdAt: T, expiresAt: T, revokedAt: null },
+    ...{ tokenHash: 'hash', cozeUserId: 'usr', variables: { plan: 'pro' } },
   },
   conversation: { id: 'cnv', userId: 'usr', title: null, createdAt: T, updatedAt: T },
   question: {

@@ -75,6 +75,36 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
       })
     })
 
+    describe('getSessionByTokenHash', () => {
+      it('should round-trip a session row and find it by its token hash', async () => {
+        const row = session({ variables: { company: TRICKY, plan: 'pro' }, displayName: TRICKY })
+        await sut.insertSession(row)
+        expect(await sut.getSessionByTokenHash(row.tokenHash!)).toEqual(row)
+      })
+
+      it('should keep the nullable record columns null', async () => {
+        const row = session({ cozeUserId: null, variables: null, externalUserId: null, clientIp: null })
+        await sut.insertSession(row)
+        expect(await sut.getSessionByTokenHash(row.tokenHash!)).toEqual(row)
+      })
+
+      it('should return revoked and expired rows as they are, and undefined for an unknown hash', async () => {
+        const row = session({ expiresAt: T0 - 1 })
+        await sut.insertSession(row)
+        await sut.revokeSessions({ id: row.id }, T0 + 5)
+        expect(await sut.getSessionByTokenHash(row.tokenHash!)).toEqual({ ...row, revokedAt: T0 + 5 })
+        expect(await sut.getSessionByTokenHash('f'.repeat(64))).toBeUndefined()
+      })
+
+      it('should refuse a second row with the same token hash but allow many without one', async () => {
+        const row = session()
+        await sut.insertSession(row)
+        await expect(sut.insertSession(session({ tokenHash: row.tokenHash }))).rejects.toThrow()
+        await sut.insertSession(session({ tokenHash: null }))
+        await sut.insertSession(session({ tokenHash: null }))
+      })
+    })
+
     describe('conversations', () => {
       it('should round-trip a conversation to its owner only', async () => {
         const row = conversation({ title: TRICKY })

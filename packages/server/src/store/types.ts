@@ -17,6 +17,12 @@ export interface SessionRow {
   createdAt: number
   expiresAt: number
   revokedAt: number | null
+  /** SHA-256 (hex) of the token: the row is the session's record, Redis its cache. Null in older rows. */
+  tokenHash: string | null
+  /** What Coze sees as `user_id`; null when that is the phone number (such a session cannot be rebuilt). */
+  cozeUserId: string | null
+  /** Website A's `variables` for the session (SPEC §2.1), null when none. */
+  variables: Record<string, string> | null
 }
 
 export interface ConversationRow {
@@ -138,6 +144,8 @@ export interface Store {
   insertSession(row: SessionRow): Promise<void>
   /** Marks sessions revoked by id or by owner; returns how many were still active. */
   revokeSessions(filter: { id: string } | { userId: string }, at: number): Promise<number>
+  /** The session whose token hashes to `tokenHash` (revoked and expired ones too), or undefined. */
+  getSessionByTokenHash(tokenHash: string): Promise<SessionRow | undefined>
 
   insertConversation(row: ConversationRow): Promise<void>
   getConversation(userId: string, id: string): Promise<ConversationRow | undefined>

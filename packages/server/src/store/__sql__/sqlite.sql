@@ -28,14 +28,26 @@ alter table "chat_message" add column "parts" text;
 select name from pragma_table_info(?);
 alter table "chat_message" add column "parent_message_id" varchar(64);
 
+-- migration 0004_session_record
+select name from pragma_table_info(?);
+alter table "chat_session" add column "token_hash" varchar(64);
+select name from pragma_table_info(?);
+alter table "chat_session" add column "coze_user_id" varchar(128);
+select name from pragma_table_info(?);
+alter table "chat_session" add column "variables" text;
+create unique index if not exists "chat_session_token_hash_idx" on "chat_session" ("token_hash");
+
 -- Store.insertSession
-insert into "chat_session" ("id", "user_id", "phone_masked", "external_user_id", "display_name", "key_id", "client_ip", "created_at", "expires_at", "revoked_at") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+insert into "chat_session" ("id", "user_id", "phone_masked", "external_user_id", "display_name", "key_id", "client_ip", "created_at", "expires_at", "revoked_at", "token_hash", "coze_user_id", "variables") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- Store.revokeSessions({ id })
 update "chat_session" set "revoked_at" = ? where "revoked_at" is null and "id" = ?;
 
 -- Store.revokeSessions({ userId })
 update "chat_session" set "revoked_at" = ? where "revoked_at" is null and "user_id" = ?;
+
+-- Store.getSessionByTokenHash
+select * from "chat_session" where "token_hash" = ?;
 
 -- Store.insertConversation
 insert into "chat_conversation" ("id", "user_id", "title", "created_at", "updated_at") values (?, ?, ?, ?, ?);

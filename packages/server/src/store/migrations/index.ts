@@ -19,6 +19,7 @@ import type { SchemaState, Store } from '../types'
 import * as m0001 from './0001_create_chat_tables'
 import * as m0002 from './0002_create_audit_event'
 import * as m0003 from './0003_answer_parts_and_coze_codes'
+import * as m0004 from './0004_session_record'
 import { hasTable } from './schema'
 
 /** The migrations for one dialect, keyed by name (names sort in run order). */
@@ -30,6 +31,7 @@ export function listMigrations(dialect: SqlDialect): Record<string, Migration> {
       up: (db) => m0003.up(db, dialect),
       down: (db) => m0003.down(db),
     },
+    '0004_session_record': { up: (db) => m0004.up(db, dialect), down: (db) => m0004.down(db, dialect) },
   }
 }
 

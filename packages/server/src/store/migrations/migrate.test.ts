@@ -79,7 +79,12 @@ const migrationNames = (raw: Kysely<unknown>) =>
     .execute(raw)
     .then((r) => r.rows.map((row) => row.name))
 
-const ALL = ['0001_create_chat_tables', '0002_create_audit_event', '0003_answer_parts_and_coze_codes']
+const ALL = [
+  '0001_create_chat_tables',
+  '0002_create_audit_event',
+  '0003_answer_parts_and_coze_codes',
+  '0004_session_record',
+]
 const T = 1_760_000_000_000
 
 describe.each(['mysql', 'sqlite'] as const)('migrations on %s', (dialect) => {
@@ -115,9 +120,32 @@ describe.each(['mysql', 'sqlite'] as const)('migrations on %s', (dialect) => {
     expect(await hasColumn(raw, dialect, 'chat_message', 'parts')).toBe(false)
 
     const store = await open()
-    expect((await store.migrate()).ran).toEqual(['0003_answer_parts_and_coze_codes'])
+    expect((await store.migrate()).ran).toEqual(['0003_answer_parts_and_coze_codes', '0004_session_record'])
     for (const column of ['coze_code', 'coze_logid', 'parts', 'parent_message_id'])
       expect(await hasColumn(raw, dialect, 'chat_message', column)).toBe(true)
+  })
+
+  it('should re-run 0004 cleanly after a kill half way', async () => {
+    const { raw, open } = await freshDatabase(dialect)
+    const migrator = new Migrator({ db: raw, provider: createMigrationProvider(dialect) })
+    expect((await migrator.migrateTo('0003_answer_parts_and_coze_codes')).error).toBeUndefined()
+    await interrupted(raw, dialect, '0004_session_record', 2) // 2 of the 3 columns, no index
+    expect(await hasColumn(raw, dialect, 'chat_session', 'coze_user_id')).toBe(true)
+    expect(await hasColumn(raw, dialect, 'chat_session', 'variables')).toBe(false)
+
+    const store = await open()
+    expect((await store.migrate()).ran).toEqual(['0004_session_record'])
+    for (const column of ['token_hash', 'coze_user_id', 'variables'])
+      expect(await hasColumn(raw, dialect, 'chat_session', column)).toBe(true)
+    // The unique index is there: a second row with the same token hash is refused, NULLs are not.
+    const row = { keyId: 'k', clientIp: null, createdAt: T, expiresAt: T + 1, revokedAt: null }
+    const s = { userId: 'u1', phoneMasked: '138****8000', externalUserId: null, displayName: null, ...row }
+    await store.insertSession({ ...s, id: 's1', tokenHash: 'h', cozeUserId: 'u1', variables: null })
+    await expect(
+      store.insertSession({ ...s, id: 's2', tokenHash: 'h', cozeUserId: 'u1', variables: null }),
+    ).rejects.toThrow()
+    for (const id of ['s3', 's4'])
+      await store.insertSession({ ...s, id, tokenHash: null, cozeUserId: null, variables: null })
   })
 
   it('should run every migration again over what exists without an error', async () => {
@@ -154,6 +182,7 @@ describe.each(['mysql', 'sqlite'] as const)('migrations on %s', (dialect) => {
     await older.insertSession({
       ...{ id: 's1', userId: 'u1', phoneMasked: '138****8000', externalUserId: null, displayName: null },
       ...{ keyId: 'k', clientIp: null, createdAt: T, expiresAt: T + 1, revokedAt: null },
+      ...{ tokenHash: null, cozeUserId: null, variables: null }, // columns an older release never writes
     })
     await older.insertConversation({ id: 'c1', userId: 'u1', title: null, createdAt: T, updatedAt: T })
     await older.insertQuestion({
@@ -178,7 +207,7 @@ describe.each(['mysql', 'sqlite'] as const)('migrations on %s', (dialect) => {
       raw,
     )
     await expect((await open()).migrate()).rejects.toThrow(
-      /has 9999_newer_release of a newer release but lacks 0003_answer_parts_and_coze_codes/,
+      /has 9999_newer_release of a newer release but lacks 0003_answer_parts_and_coze_codes, 0004_session_record/,
     )
   })
 
@@ -190,7 +219,7 @@ describe.each(['mysql', 'sqlite'] as const)('migrations on %s', (dialect) => {
     await expect(refused).rejects.toBeInstanceOf(SchemaBehindError)
     await expect(refused).rejects.toThrow(
       'database schema is behind this release (missing 0001_create_chat_tables, 0002_create_audit_event, ' +
-        '0003_answer_parts_and_coze_codes) and MIGRATE_ON_START=false: run `npm run migrate` with this release first',
+        '0003_answer_parts_and_coze_codes, 0004_session_record) and MIGRATE_ON_START=false: run `npm run migrate` with this release first',
     )
     expect(await store.schemaState()).toEqual({ pending: ALL, newer: [] }) // nothing created
     await store.migrate()
