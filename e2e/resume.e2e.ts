@@ -13,9 +13,9 @@
  * back online, so the widget never has to resume; routing alone cannot cut a body midway (a route sees
  * the request, and `route.fulfill` needs the whole body); the service has no hook to close a socket.
  */
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
+import { startFaultProxy } from '../packages/server/test/fault-proxy'
 import {
   answerText,
   ask,
@@ -46,41 +46,6 @@ async function partialAnswer(page: Page): Promise<string> {
   const partial = squash(await answerText(page))
   expect((await recorded(page)).messages, 'the answer has not ended yet').toEqual([])
   return partial
-}
-
-/**
- * A TCP hop in front of the service whose connections the test can reset, as a network that goes away
- * under an open response would. Nothing in it knows HTTP: bytes are copied both ways.
- */
-async function startHop(target: URL) {
-  const pairs = new Set<[Socket, Socket]>()
-  const server = createServer((client) => {
-    const upstream = connect(Number(target.port), target.hostname)
-    const pair: [Socket, Socket] = [client, upstream]
-    pairs.add(pair)
-    client.pipe(upstream).pipe(client)
-    const drop = () => {
-      pairs.delete(pair)
-      client.destroy()
-      upstream.destroy()
-    }
-    client.on('error', drop).on('close', drop)
-    upstream.on('error', drop).on('close', drop)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    /** Connections open right now. */
-    open: () => pairs.size,
-    /** Resets every open connection (TCP RST to the browser, the service sees its client go away). */
-    cut() {
-      for (const [client, upstream] of pairs) {
-        client.resetAndDestroy()
-        upstream.destroy()
-      }
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  }
 }
 
 describe.skipIf(!hasChromium)(suiteTitle('resuming answers on demo website A'), () => {
@@ -115,9 +80,13 @@ describe.skipIf(!hasChromium)(suiteTitle('resuming answers on demo website A'), 
     await openWidget(page)
 
     // The send goes through the cuttable hop; everything else (the resume too) straight to the service.
-    const hop = await startHop(new URL(stack.url))
+    // A TCP hop in front of the service whose connections the test resets, as a network that goes
+    // away under an open response would. Nothing in it knows HTTP: bytes are copied both ways.
+    const target = new URL(stack.url)
+    const hop = await startFaultProxy({ host: target.hostname, port: Number(target.port) })
+    const hopUrl = `http://${hop.address}`
     await page.route('**/api/chat/send', (route) =>
-      route.continue({ url: route.request().url().replace(stack.url, hop.url) }),
+      route.continue({ url: route.request().url().replace(stack.url, hopUrl) }),
     )
     const failed: string[] = []
     page.on('requestfailed', (r) => failed.push(`${r.method()} ${r.url()} ${r.failure()?.errorText}`))
@@ -136,11 +105,11 @@ describe.skipIf(!hasChromium)(suiteTitle('resuming answers on demo website A'), 
       expect(row.status).toBe('in_progress')
 
       // Reset the connection under the running stream: the browser reports the send failed.
-      expect(hop.open()).toBeGreaterThanOrEqual(1)
-      hop.cut()
+      expect(hop.open).toBeGreaterThanOrEqual(1)
+      hop.reset()
       await expect
         .poll(() => failed, WAIT)
-        .toEqual([`POST ${hop.url}/api/chat/send net::ERR_CONNECTION_RESET`])
+        .toEqual([`POST ${hopUrl}/api/chat/send net::ERR_CONNECTION_RESET`])
 
       // The widget resumes on its own and the answer ends, once, completed.
       const message = await waitForAnswer(page, 1)

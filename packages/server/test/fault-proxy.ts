@@ -1,6 +1,6 @@
 /**
- * A TCP proxy for fault tests (issue 19): sits between the service and a real Redis or MySQL and, on
- * command, cuts every connection and refuses new ones, stalls them (bytes held, sockets open, as a
+ * A TCP proxy for fault tests (issue 19): sits between the service and a real Redis or MySQL (or
+ * between a browser and the service) and, on command, cuts every connection and refuses new ones, stalls them (bytes held, sockets open, as a
  * SIGSTOPped server), resets them (RST), or passes bytes through again. No mock: the real server still
  * answers whatever gets through.
  */
@@ -19,6 +19,8 @@ export interface FaultProxy {
   reset(): void
   /** Connections opened through the proxy so far. */
   readonly accepted: number
+  /** Connections open right now. */
+  readonly open: number
   close(): Promise<void>
 }
 
@@ -62,6 +64,9 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     port,
     get accepted() {
       return accepted
+    },
+    get open() {
+      return pairs.size
     },
     set(next) {
       mode = next

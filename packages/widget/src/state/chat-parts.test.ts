@@ -1,26 +1,10 @@
 // @vitest-environment node
 // Issue 18: several answer messages per chat (`part`), the bot's question (`action` `reply`), tools.
 import { describe, expect, it } from 'vitest'
-import {
-  applyEvent,
-  initialState,
-  parseWireEvent,
-  pendingReply,
-  type ChatEvent,
-  type ChatState,
-  type WireEvent,
-} from './chat'
+import { applyEvent, initialState, parseWireEvent, pendingReply, type ChatState } from './chat'
+import { askedWith, delta, meta, run, wire } from './chat.fixtures'
 
-const run = (events: ChatEvent[], state: ChatState = initialState()) => events.reduce(applyEvent, state)
-const asked: ChatEvent = { type: 'asked', localId: 'l1', question: '查订单', clientMessageId: 'u1' }
-const wire = (seq: number, w: WireEvent): ChatEvent => ({
-  type: 'stream',
-  localId: 'l1',
-  id: `m1:${seq}`,
-  wire: w,
-})
-const meta = wire(0, { event: 'meta', data: { messageId: 'm1', conversationId: 'c1' } })
-const delta = (seq: number, text: string) => wire(seq, { event: 'delta', data: { text } })
+const asked = askedWith('查订单')
 const part = (seq: number, index: number, kind: 'text' | 'card' | 'image' | 'file', data?: unknown) =>
   wire(seq, { event: 'part', data: { index, kind, data } })
 const done = (seq: number, status = 'completed') => wire(seq, { event: 'done', data: { status } })

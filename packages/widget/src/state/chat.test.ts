@@ -1,24 +1,9 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest'
-import {
-  applyEvent,
-  initialState,
-  parseWireEvent,
-  type ChatEvent,
-  type ChatState,
-  type WireEvent,
-} from './chat'
+import { applyEvent, initialState, parseWireEvent, type ChatEvent } from './chat'
+import { askedWith, delta, meta, run, wire } from './chat.fixtures'
 
-const run = (events: ChatEvent[], state: ChatState = initialState()) => events.reduce(applyEvent, state)
-const asked: ChatEvent = { type: 'asked', localId: 'l1', question: '你好', clientMessageId: 'u1' }
-const wire = (seq: number, w: WireEvent): ChatEvent => ({
-  type: 'stream',
-  localId: 'l1',
-  id: `m1:${seq}`,
-  wire: w,
-})
-const meta = wire(0, { event: 'meta', data: { messageId: 'm1', conversationId: 'c1' } })
-const delta = (seq: number, text: string) => wire(seq, { event: 'delta', data: { text } })
+const asked = askedWith('你好')
 
 describe('parseWireEvent', () => {
   it('should type the SPEC §2.2 events', () => {
