@@ -31,8 +31,20 @@ export function createRunning(o: RunningOptions) {
   const held = new Set<string>()
   let timer: NodeJS.Timeout | undefined
 
+  let lastBeat = 0
+
   async function tick() {
+    // One read and one write per tick however many answers run. A heartbeat that vanished before its
+    // TTL means Redis lost its data (an empty restart): the leases went with it and are written again,
+    // or a peer would take this instance's live answers for orphans.
+    const lost =
+      held.size > 0 && Date.now() - lastBeat < o.heartbeatMs * 2 && !(await o.kv.get(instanceKey(instanceId)))
     await o.kv.set(instanceKey(instanceId), String(Date.now()), { ttlMs: o.heartbeatMs * 3 })
+    lastBeat = Date.now()
+    if (lost) {
+      o.log.warn({ leases: held.size }, "Redis lost this instance's keys: writing its leases again")
+      await Promise.all([...held].map((id) => o.kv.set(leaseKey(id), instanceId, { ttlMs: o.maxAnswerMs })))
+    }
     const cancels = await o.kv.smembers(inboxKey(instanceId))
     if (cancels.length) {
       await o.kv.srem(inboxKey(instanceId), ...cancels)
