@@ -21,16 +21,22 @@ export interface FaultProxy {
   readonly accepted: number
   /** Connections open right now. */
   readonly open: number
+  /** Connections refused while cut. */
+  readonly refused: number
   close(): Promise<void>
 }
 
 export async function startFaultProxy(target: { host: string; port: number }): Promise<FaultProxy> {
   let mode: FaultMode = 'pass'
   let accepted = 0
+  let refused = 0
   const pairs = new Set<{ client: Socket; upstream: Socket }>()
 
   const server: Server = createServer((client) => {
-    if (mode === 'cut') return void client.destroy()
+    if (mode === 'cut') {
+      refused++
+      return void client.destroy()
+    }
     accepted++
     const upstream = connect(target.port, target.host)
     const pair = { client, upstream }
@@ -67,6 +73,9 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     },
     get open() {
       return pairs.size
+    },
+    get refused() {
+      return refused
     },
     set(next) {
       mode = next

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
+import { isDependencyFault } from '../dependency-fault'
 import type { AuditRow, Store } from '../store/types'
 import { GENESIS, hashOf } from './chain'
 
@@ -50,6 +51,9 @@ export interface AuditDeps {
 }
 
 const MAX_BATCH = 100
+/** Retries of a batch that met a MySQL fault: 250 ms, 500 ms … 8 s. */
+const FAULT_RETRIES = 6
+const FAULT_BACKOFF_MS = 250
 const MAX_ATTEMPTS = 50
 /** Column sizes of `audit_event`: values are cut before hashing so the stored row hashes the same. */
 const cut = (s: string | null | undefined, n: number) => (s == null ? null : wellFormed(s.slice(0, n)))
@@ -130,10 +134,19 @@ export function createAudit(d: AuditDeps) {
     while (queue.length) {
       const batch = queue.splice(0, MAX_BATCH)
       let ok = false
-      try {
-        ok = await append(batch)
-      } catch (err) {
-        d.log.error({ err, lost: batch.map((p) => p.event.action) }, 'audit events could not be written')
+      for (let retry = 0; ; retry++) {
+        try {
+          ok = await append(batch)
+          break
+        } catch (err) {
+          // A MySQL blip is waited out (≈ 16 s in all); anything else, or a longer outage, loses the batch.
+          if (retry < FAULT_RETRIES && isDependencyFault(err)) {
+            await new Promise((r) => setTimeout(r, FAULT_BACKOFF_MS * 2 ** retry))
+            continue
+          }
+          d.log.error({ err, lost: batch.map((p) => p.event.action) }, 'audit events could not be written')
+          break
+        }
       }
       for (const p of batch) {
         d.onWritten?.(p.event, ok)

@@ -5,7 +5,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ZodError } from 'zod'
 import { codes, VcError, wireCode, type ErrorKey } from '../errors'
-import { DEPENDENCY_RETRY_AFTER_S, isDependencyFault } from './dependency-fault'
+import { DEPENDENCY_RETRY_AFTER_S, isDependencyFault } from '../dependency-fault'
 
 const FASTIFY_CODES: Record<string, ErrorKey> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'VC_ERR_UNSUPPORTED_MEDIA_TYPE',
