@@ -9,7 +9,7 @@ async function main() {
     config = loadConfig(process.env)
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err
-    for (const p of err.problems) console.error(`config: ${p}`)
+    for (const problem of err.problems) startupLine('config', problem)
     process.exit(2)
   }
   const services = await openServices(config)
@@ -30,7 +30,17 @@ async function main() {
   process.once('SIGINT', () => void stop('SIGINT'))
 }
 
-main().catch((err) => {
-  console.error(`fatal: ${(err as Error).stack ?? err}`)
+/**
+ * Before the logger exists (bad configuration, a dependency that never came up), lines still go out as
+ * JSON in pino's shape, so the log pipeline parses them like every other line.
+ */
+function startupLine(msg: 'config' | 'fatal', problem: string, err?: Error) {
+  const line = { level: 60, time: Date.now(), msg, problem, ...(err?.stack ? { stack: err.stack } : {}) }
+  console.error(JSON.stringify(line))
+}
+
+main().catch((err: unknown) => {
+  const e = err instanceof Error ? err : new Error(String(err))
+  startupLine('fatal', `${e.name}: ${e.message}`, e)
   process.exit(1)
 })

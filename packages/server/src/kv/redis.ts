@@ -61,7 +61,9 @@ export async function openRedisKv(opts: {
     await redis.connect()
   } catch (error) {
     redis.disconnect()
-    throw error
+    // Named for the operator: ioredis only says "Connection is closed." (no credentials in the host).
+    const where = new URL(opts.url).host
+    throw new Error(`Redis at ${where} did not become ready: ${(error as Error).message}`, { cause: error })
   } finally {
     redis.off('error', duringConnect)
   }
