@@ -59,12 +59,15 @@ export async function openRedisStreamLog(
   let timer: NodeJS.Timeout | undefined
   let flushing: Promise<void> = Promise.resolve()
 
-  const sub: Redis = redis.duplicate({ enableAutoPipelining: false }) // subscriber mode: no pipelining
-  sub.on('error', () => undefined) // the main connection logs the same outage; ioredis resubscribes
+  // Subscriber mode: no pipelining. ioredis' own resubscribe after a reconnect leaves its promise
+  // unhandled (a connection lost again at that moment is an unhandled rejection), so we do it here.
+  const sub: Redis = redis.duplicate({ enableAutoPipelining: false, autoResubscribe: false })
+  sub.on('error', () => undefined) // the main connection logs the same outage
   sub.on('message', (_channel: string, ids: string) => {
     for (const id of ids.split(',')) followers.get(id)?.forEach((wake) => wake(id))
   })
   await sub.subscribe(channel)
+  sub.on('ready', () => void sub.subscribe(channel).catch(() => undefined)) // after each reconnect
 
   function writeBatch(): Promise<void> {
     timer = undefined
