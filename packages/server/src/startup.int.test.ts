@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process'
 import { describe, expect, inject, it } from 'vitest'
 import { testRedisUrl } from '../../../test/services'
-import { startFaultProxy } from '../test/fault-proxy'
+import { startFaultProxyFor } from '../test/fault-proxy'
 
 /** Runs the production bundle with `env` until it exits; its stderr lines parsed as JSON. */
 function runService(env: Record<string, string>) {
@@ -36,8 +36,7 @@ const BASE_ENV = {
 
 describe('start-up failures of the built service', () => {
   it('should exit 1 with one JSON line naming Redis when Redis never answers', async () => {
-    const real = new URL(testRedisUrl())
-    const proxy = await startFaultProxy({ host: real.hostname, port: Number(real.port || 6379) })
+    const { proxy } = await startFaultProxyFor(testRedisUrl())
     proxy.set('stall')
     try {
       const r = await runService({

@@ -112,3 +112,18 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     },
   }
 }
+
+const DEFAULT_PORTS: Record<string, number> = { 'redis:': 6379, 'mysql:': 3306 }
+
+/**
+ * A proxy in front of the server a `redis://` or `mysql://` URL names, and the same URL pointing at
+ * the proxy instead (credentials, database and options kept).
+ */
+export async function startFaultProxyFor(url: string): Promise<{ proxy: FaultProxy; url: string }> {
+  const real = new URL(url)
+  const port = Number(real.port || DEFAULT_PORTS[real.protocol])
+  const proxy = await startFaultProxy({ host: real.hostname, port })
+  const viaProxy = new URL(real)
+  viaProxy.host = proxy.address
+  return { proxy, url: viaProxy.toString() }
+}

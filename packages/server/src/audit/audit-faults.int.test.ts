@@ -5,7 +5,7 @@
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase } from '../../../../test/services'
-import { startFaultProxy, type FaultProxy } from '../../test/fault-proxy'
+import { startFaultProxyFor, type FaultProxy } from '../../test/fault-proxy'
 import { openMysqlStore } from '../store/mysql'
 import type { Store } from '../store/types'
 import { createAudit } from './audit'
@@ -18,11 +18,9 @@ describe('audit during a MySQL cut', () => {
   let store: Store
   beforeAll(async () => {
     db = await createTestDatabase()
-    const real = new URL(db.url)
-    proxy = await startFaultProxy({ host: real.hostname, port: Number(real.port || 3306) })
-    const viaProxy = new URL(real)
-    viaProxy.host = proxy.address
-    store = await openMysqlStore(viaProxy.toString())
+    const proxied = await startFaultProxyFor(db.url)
+    proxy = proxied.proxy
+    store = await openMysqlStore(proxied.url)
     await store.migrate()
   })
   afterAll(async () => {

@@ -5,7 +5,7 @@ import { createMemoryKv } from '../kv/memory'
 import { createCozeAuth } from '../coze/auth'
 import { createCozeClient, CozeApiError } from '../coze/client'
 import type { CozeEvent } from '../coze/events'
-import { DeliveredText, eventsAfterBreak, openWithBusyWait } from './after-break'
+import { eventsAfterBreak, openWithBusyWait } from './after-break'
 import { deliveredText, newAnswerState, normalise } from './normalise'
 
 const BOT = 'bot_after_break_test'
@@ -32,20 +32,24 @@ afterAll(async () => {
 
 const soon = (ms = 15_000) => ({ deadline: Date.now() + ms, pollMs: 20 })
 
-/** Starts a chat and reads it until the stream breaks, tracking what was relayed per message. */
+/**
+ * Starts a chat and reads it until the stream breaks, tracking what was relayed per message the way the
+ * relay does: every event through `normalise`, `deliveredText` of its state.
+ */
 async function readUntilBreak(question: string, conversationId?: string) {
   conversationId ??= (await coze.createConversation()).id
   const stream = await coze.streamChat({ conversationId, userId: 'u1', question })
-  const delivered = new DeliveredText()
+  const state = newAnswerState()
+  const delivered = { of: (id: string) => deliveredText(state, id) }
   let chatId = ''
   let text = ''
   const broke = await stream
     .read((e) => {
       if (e.kind === 'chat') chatId = e.chat.id
       if (e.kind === 'message' && e.name === 'conversation.message.delta' && e.message.type === 'answer') {
-        delivered.add(e.message.id, e.message.content)
         text += e.message.content
       }
+      normalise(state, e)
     })
     .then(
       () => undefined,
@@ -174,16 +178,6 @@ describe('eventsAfterBreak: the rest of a chat whose stream broke', () => {
       .then(() => undefined)
       .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(CozeApiError)
-  })
-})
-
-describe('DeliveredText', () => {
-  it('should count UTF-16 units per message, and Infinity for a message relayed whole', () => {
-    const d = new DeliveredText()
-    d.add('m1', '你好')
-    d.add('m1', '😀')
-    d.whole('card')
-    expect([d.of('m1'), d.of('card'), d.of('unknown')]).toEqual([4, Infinity, 0])
   })
 })
 

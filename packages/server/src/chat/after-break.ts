@@ -122,24 +122,3 @@ async function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
     return false
   }
 }
-
-/**
- * How much text of each Coze message was relayed. The relay adds each `conversation.message.delta`'s
- * content under its message id as it passes it on, and marks a message relayed whole (a card, an
- * `object_string`, a text that only came as `completed`) with `whole`.
- */
-export class DeliveredText {
-  private readonly lengths = new Map<string, number>()
-
-  add(messageId: string, text: string): void {
-    this.lengths.set(messageId, (this.lengths.get(messageId) ?? 0) + text.length)
-  }
-
-  whole(messageId: string): void {
-    this.lengths.set(messageId, Infinity)
-  }
-
-  of(messageId: string): number {
-    return this.lengths.get(messageId) ?? 0
-  }
-}

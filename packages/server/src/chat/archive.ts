@@ -5,7 +5,7 @@ import type { MessageFinish, MessageRow, Store } from '../store/types'
 import type { StreamEvent } from '../wire'
 import type { AnswerState } from './normalise'
 import { archivedStatus, terminalEvent, type Outcome } from './outcome'
-import { archivedParts } from './parts'
+import { archivedParts, partEvent } from './parts'
 
 /** The row's final columns for an outcome (also used by recovery, which has no live state). */
 export function finishOf(
@@ -62,12 +62,7 @@ export function archivedEvents(row: MessageRow): StreamEvent[] {
   ]
   if (row.parts) {
     row.parts.forEach((p, index) => {
-      if (index > 0 || p.kind !== 'text') {
-        events.push({
-          event: 'part',
-          data: { index, kind: p.kind, ...(p.data === undefined ? {} : { data: p.data }) },
-        })
-      }
+      if (index > 0 || p.kind !== 'text') events.push(partEvent(index, p))
       if (p.kind === 'text' && p.text) events.push({ event: 'delta', data: { text: p.text } })
     })
   } else if (row.answer) events.push({ event: 'delta', data: { text: row.answer } })

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase } from '../../../../test/services'
 import { startStack, type Stack } from '../../test/harness'
-import { startFaultProxy, type FaultProxy } from '../../test/fault-proxy'
+import { startFaultProxyFor, type FaultProxy } from '../../test/fault-proxy'
 import { answerOf, readStream, type ReceivedEvent } from '../../test/sse-client'
 
 const metaOf = (events: ReceivedEvent[]) => events[0]!.data as { messageId: string; conversationId: string }
@@ -18,11 +18,9 @@ describe('MySQL faults while an answer ends', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>
   beforeAll(async () => {
     db = await createTestDatabase()
-    const real = new URL(db.url)
-    proxy = await startFaultProxy({ host: real.hostname, port: Number(real.port || 3306) })
-    const viaProxy = new URL(real)
-    viaProxy.host = proxy.address
-    stack = await startStack({ backend: 'mysql', env: { DATABASE_URL: viaProxy.toString() } })
+    const proxied = await startFaultProxyFor(db.url)
+    proxy = proxied.proxy
+    stack = await startStack({ backend: 'mysql', env: { DATABASE_URL: proxied.url } })
   })
   afterAll(async () => {
     proxy?.set('pass')

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { CozeChat, CozeEvent, CozeMessage } from '../coze/events'
-import { newAnswerState, normalise } from './normalise'
+import { deliveredText, newAnswerState, normalise } from './normalise'
 
 const chat = (status: CozeChat['status'], extra: Partial<CozeChat> = {}): CozeChat => ({
   id: 'c1',
@@ -254,5 +254,24 @@ describe('normalise', () => {
       expect(JSON.stringify(out)).not.toContain(cozeText)
       expect(s.outcome).toMatchObject({ status: 'failed', code: wire, coze: { code, msg: cozeText } })
     })
+  })
+})
+
+describe('deliveredText', () => {
+  it('should count UTF-16 units per message, and Infinity for a message relayed whole', () => {
+    const { s } = run([
+      { kind: 'message', name: 'conversation.message.delta', message: msg('answer', '你好', { id: 'm1' }) },
+      { kind: 'message', name: 'conversation.message.delta', message: msg('answer', '😀', { id: 'm1' }) },
+      {
+        kind: 'message',
+        name: 'conversation.message.completed',
+        message: msg('answer', '{"title":"卡片"}', { id: 'card', content_type: 'card' }),
+      },
+    ])
+    expect([deliveredText(s, 'm1'), deliveredText(s, 'card'), deliveredText(s, 'unknown')]).toEqual([
+      4,
+      Infinity,
+      0,
+    ])
   })
 })

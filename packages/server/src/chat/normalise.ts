@@ -6,8 +6,8 @@
 import type { CozeEvent, CozeMessage, CozeToolCall } from '../coze/events'
 import type { ArchivedPart } from '../store/types'
 import type { StreamEvent, Usage } from '../wire'
-import { cozeFailure, stopped, terminalEvent, vcFailure, type Outcome } from './outcome'
-import { partsOfObjectString } from './parts'
+import { cozeFailure, noAnswer, stopped, terminalEvent, vcFailure, type Outcome } from './outcome'
+import { partEvent, partsOfObjectString } from './parts'
 
 /** One answer message as archived: text parts carry their text, others their data. */
 export type AnswerPart = ArchivedPart
@@ -90,7 +90,7 @@ export function normalise(s: AnswerState, e: CozeEvent): StreamEvent[] {
     case 'done':
       // After a `function` call Coze ends this stream; the relay continues the chat.
       if (s.toolCalls.length) return []
-      return end(s, vcFailure('VC_ERR_UPSTREAM_INTERRUPTED', 'Coze ended the stream without an answer'))
+      return end(s, noAnswer())
     case 'unknown':
       return []
     default:
@@ -135,7 +135,7 @@ function text(s: AnswerState, id: string, content: string): StreamEvent[] {
     i = s.parts.length
     s.textPartOf.set(id, i)
     s.parts.push({ kind: 'text', text: '' })
-    if (i > 0) out.push({ event: 'part', data: { index: i, kind: 'text' } })
+    if (i > 0) out.push(partEvent(i, { kind: 'text' }))
     if (s.answer) s.answer += '\n\n'
   }
   s.parts[i]!.text += content
@@ -147,7 +147,7 @@ function text(s: AnswerState, id: string, content: string): StreamEvent[] {
 function part(s: AnswerState, p: AnswerPart): StreamEvent {
   const index = s.parts.length
   s.parts.push(p)
-  return { event: 'part', data: { index, kind: p.kind, ...(p.data === undefined ? {} : { data: p.data }) } }
+  return partEvent(index, p)
 }
 
 function suggestions(s: AnswerState): StreamEvent[] {

@@ -81,6 +81,10 @@ export const stopped = {
   shutdown: (): Failure => ({ ...vcFailure('VC_ERR_INTERRUPTED'), status: 'interrupted' }),
 }
 
+/** Coze's stream ended (`done`, or closed) with no outcome in it. */
+export const noAnswer = (): Failure =>
+  vcFailure('VC_ERR_UPSTREAM_INTERRUPTED', 'Coze ended the stream without an answer')
+
 export const vcFailure = (key: ErrorKey, message?: string): Failure => ({
   status: 'failed',
   code: wireCode(key),

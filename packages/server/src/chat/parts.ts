@@ -3,6 +3,7 @@
  * Only what the widget can show leaves here: text, and http(s) URLs with a name. Anything else is
  * dropped rather than relayed as raw JSON.
  */
+import type { StreamEvent } from '../wire'
 import type { AnswerPart } from './normalise'
 
 interface ObjectItem {
@@ -37,3 +38,9 @@ export function partsOfObjectString(content: string): AnswerPart[] {
 export function archivedParts(parts: AnswerPart[]): AnswerPart[] | null {
   return parts.some((p) => p.kind !== 'text') || parts.length > 1 ? parts : null
 }
+
+/** The `part` event that starts answer message `index` (a text part's text follows as deltas). */
+export const partEvent = (index: number, p: AnswerPart): StreamEvent => ({
+  event: 'part',
+  data: { index, kind: p.kind, ...(p.data === undefined ? {} : { data: p.data }) },
+})

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { testRedisUrl } from '../../../../test/services'
 import { startStack, type Stack } from '../../test/harness'
-import { startFaultProxy, type FaultProxy } from '../../test/fault-proxy'
+import { startFaultProxyFor, type FaultProxy } from '../../test/fault-proxy'
 import { answerOf, readStream, type ReceivedEvent } from '../../test/sse-client'
 
 const metaOf = (events: ReceivedEvent[]) => events[0]!.data as { messageId: string; conversationId: string }
@@ -15,11 +15,9 @@ describe('Redis faults while an answer ends (mysql)', () => {
   let stack: Stack
   let proxy: FaultProxy
   beforeAll(async () => {
-    const real = new URL(testRedisUrl())
-    proxy = await startFaultProxy({ host: real.hostname, port: Number(real.port || 6379) })
-    const viaProxy = new URL(real)
-    viaProxy.host = proxy.address
-    stack = await startStack({ backend: 'mysql', env: { REDIS_URL: viaProxy.toString() } })
+    const proxied = await startFaultProxyFor(testRedisUrl())
+    proxy = proxied.proxy
+    stack = await startStack({ backend: 'mysql', env: { REDIS_URL: proxied.url } })
   })
   afterAll(async () => {
     proxy?.set('pass')

@@ -23,6 +23,7 @@ import {
   failureOf,
   httpError,
   needsOperator,
+  noAnswer,
   stopped,
   terminalEvent,
   vcFailure,
@@ -437,12 +438,7 @@ export function createRelay(d: RelayDeps) {
     if (aborted && o?.status !== 'completed' && o?.status !== 'requires_action') return stopped[aborted]()
     if (o) return o.status === 'failed' ? reported(o, messageId) : o
     if (!(await t1)) return vcFailure('VC_ERR_INTERNAL', 'The question could not be archived')
-    if (broke === undefined) {
-      return reported(
-        vcFailure('VC_ERR_UPSTREAM_INTERRUPTED', 'Coze ended the stream without an answer'),
-        messageId,
-      )
-    }
+    if (broke === undefined) return reported(noAnswer(), messageId)
     return reported(failureOf(broke), messageId)
   }
 

@@ -4,7 +4,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ZodError } from 'zod'
-import { codes, VcError, wireCode, type ErrorKey } from '../errors'
+import { VcError, type ErrorKey } from '../errors'
 import { DEPENDENCY_RETRY_AFTER_S, isDependencyFault } from '../dependency-fault'
 
 const FASTIFY_CODES: Record<string, ErrorKey> = {
@@ -71,9 +71,3 @@ export function installErrorHandler(app: FastifyInstance) {
     return sendError(reply, request, new VcError(key))
   })
 }
-
-/** Wire code for an SSE `error` event. */
-export const streamErrorOf = (key: ErrorKey, message?: string) => ({
-  code: wireCode(key),
-  message: message ?? codes[key].message,
-})
