@@ -69,7 +69,7 @@ export function createSessions(d: SessionsDeps) {
       expiresAt: createdAt + ttlMs,
       externalUserId: input.externalUserId ?? null,
       // Kept with the session record (its key is the token's hash): data website A chose to send.
-      ...(input.variables && Object.keys(input.variables).length ? { variables: input.variables } : {}),
+      ...variablesOf(input.variables),
     }
     // The row and the two Redis keys are independent: written together (one Redis write, pipelined).
     // Should one fail, the token is never handed out, so a key left behind opens nothing.
@@ -122,7 +122,7 @@ export function createSessions(d: SessionsDeps) {
       displayName: row.displayName,
       expiresAt: row.expiresAt,
       externalUserId: row.externalUserId,
-      ...(row.variables && Object.keys(row.variables).length ? { variables: row.variables } : {}),
+      ...variablesOf(row.variables),
     }
     try {
       await Promise.all([
@@ -178,3 +178,7 @@ export function createSessions(d: SessionsDeps) {
 }
 
 export type Sessions = ReturnType<typeof createSessions>
+
+/** `variables` as a session carries them: absent when website A sent none. */
+const variablesOf = (v: Record<string, string> | null | undefined) =>
+  v && Object.keys(v).length ? { variables: v } : {}
