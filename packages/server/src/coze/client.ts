@@ -130,6 +130,15 @@ export function createCozeClient(o: CozeClientOptions) {
     }
   }
 
+  /** A streamed chat call (`/v3/chat`, its `submit_tool_outputs`): resolves once Coze accepted it. */
+  function stream(apiName: CozeApiName, path: string, body: Uint8Array): Promise<ChatStream> {
+    return withAuth(apiName, async (cred) => {
+      const headers = { authorization: `Bearer ${cred.token}`, 'content-type': 'application/json' }
+      const req = { origin: api.origin, path, headers, body, timeoutMs: o.idleTimeoutMs }
+      return openChatStream(dispatcher, req, streamHooks)
+    })
+  }
+
   return {
     /** `name` (≤ 100 characters, protocol §9 row 10) lists the conversation per bot in Coze's console. */
     createConversation: (name?: string) =>
@@ -164,11 +173,7 @@ export function createCozeClient(o: CozeClientOptions) {
         }),
       )
       const path = `${api.prefix}/v3/chat?conversation_id=${encodeURIComponent(input.conversationId)}`
-      return withAuth('chat', async (cred) => {
-        const headers = { authorization: `Bearer ${cred.token}`, 'content-type': 'application/json' }
-        const req = { origin: api.origin, path, headers, body, timeoutMs: o.idleTimeoutMs }
-        return openChatStream(dispatcher, req, streamHooks)
-      })
+      return stream('chat', path, body)
     },
 
     /**
@@ -187,11 +192,7 @@ export function createCozeClient(o: CozeClientOptions) {
         }),
       )
       const path = `${api.prefix}/v3/chat/submit_tool_outputs?${ids(input.conversationId, input.chatId)}`
-      return withAuth('submitToolOutputs', async (cred) => {
-        const headers = { authorization: `Bearer ${cred.token}`, 'content-type': 'application/json' }
-        const req = { origin: api.origin, path, headers, body, timeoutMs: o.idleTimeoutMs }
-        return openChatStream(dispatcher, req, streamHooks)
-      })
+      return stream('submitToolOutputs', path, body)
     },
 
     cancelChat: (conversationId: string, chatId: string) =>
