@@ -176,6 +176,18 @@ describe('cancel', () => {
     await t.settled()
     expect(t.message().status).toBe('cancelled')
   })
+
+  it('should stop an answer the service has not named yet as soon as it does', async () => {
+    const s = controlledStream()
+    const t = setup((url) => (url.pathname === '/api/chat/cancel' ? new Response('{}') : s.response()))
+    t.chat.send('q')
+    await t.chat.cancel() // before meta: nothing to name yet
+    expect(t.calls.some((c) => c.url.pathname === '/api/chat/cancel')).toBe(false)
+    s.write(sse(META))
+    await waitFor(() => expect(t.calls.some((c) => c.url.pathname === '/api/chat/cancel')).toBe(true))
+    const call = t.calls.find((c) => c.url.pathname === '/api/chat/cancel')!
+    expect(JSON.parse(call.init.body as string)).toEqual({ messageId: 'm1' })
+  })
 })
 
 it('should map only 401 to a token refresh', async () => {
@@ -210,6 +222,7 @@ describe('busy conversation', () => {
             answer: '',
             status: 'in_progress',
           },
+          { messageId: 'm1', conversationId: 'c1', question: 'first', answer: '', status: 'completed' },
         ]
         return new Response(JSON.stringify({ items, nextBefore: null }))
       }
@@ -233,5 +246,13 @@ describe('busy conversation', () => {
         status: 'completed',
       })
     })
+    // In the order asked, each once; nothing left holding Send.
+    expect(t.chat.state.value.messages.map((m) => [m.question, m.status])).toEqual([
+      ['first', 'completed'],
+      ['另一个标签页的问题', 'completed'],
+      ['second', 'failed'],
+    ])
+    await t.settled()
+    expect(t.chat.send('third')).toBe(true)
   })
 })

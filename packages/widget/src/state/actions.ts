@@ -11,6 +11,7 @@ import {
   applyEvent,
   historyId,
   initialState,
+  isBusy as busyIn,
   isFinalEvent,
   parseWireEvent,
   pendingReply,
@@ -68,7 +69,9 @@ export function createChat(deps: ChatDeps) {
 
   const dispatch = (ev: ChatEvent) => (state.value = applyEvent(state.value, ev))
   const find = (localId: string) => state.value.messages.find((m) => m.localId === localId)
-  const isBusy = () => state.value.messages.some((m) => m.status === 'pending' || m.status === 'streaming')
+  const isBusy = () => busyIn(state.value)
+  /** A Stop pressed before the service named the answer: sent as soon as `meta` does. */
+  let stopWhenNamed: string | null = null
 
   const authed = withToken(deps)
 
@@ -98,6 +101,7 @@ export function createChat(deps: ChatDeps) {
       for await (const ev of events) {
         const wire = parseWireEvent(ev)
         if (wire) dispatch({ type: 'stream', localId, id: ev.id, wire })
+        if (wire?.event === 'meta' && stopWhenNamed === localId) void requestCancel(wire.data.messageId)
         notice.value = null // an answer is arriving: whatever stood in the way is gone
         // The service ended the answer with an error: the host hears it (its message too), the user
         // reads the code's text. A stop the user asked for is no failure.
@@ -111,6 +115,18 @@ export function createChat(deps: ChatDeps) {
       dispatch({ type: 'failed', localId, code: e.code, message: e.message, retryAfter: e.retryAfter })
     } finally {
       if (current === ac) current = null
+      if (stopWhenNamed === localId) stopWhenNamed = null
+      dispatch({ type: 'released', localId })
+    }
+  }
+
+  async function requestCancel(messageId: string) {
+    try {
+      await authed((token) =>
+        request(endpoints.cancel(deps.apiBase(), messageId), { fetch: deps.fetch, token }),
+      )
+    } catch (err) {
+      report(err)
     }
   }
 
@@ -150,9 +166,13 @@ export function createChat(deps: ChatDeps) {
     }
   }
 
+  /** Follows the answer history says is still being generated, unless one is followed already. */
   function attachRunning() {
-    const running = state.value.messages.findLast((m) => m.localId === historyId(m.messageId ?? ''))
-    if (running?.status !== 'pending' || !running.messageId) return
+    if (isBusy()) return
+    const running = state.value.messages.findLast(
+      (m) => m.status === 'pending' && m.localId === historyId(m.messageId ?? ''),
+    )
+    if (!running?.messageId) return
     dispatch({ type: 'attached', localId: running.localId })
     const id = running.messageId
     void follow(running.localId, (token, signal) =>
@@ -169,7 +189,13 @@ export function createChat(deps: ChatDeps) {
           { fetch: deps.fetch, token },
         ),
       )
-      dispatch({ type: 'history', conversationId, items: page.items, nextBefore: page.nextBefore ?? null })
+      dispatch({
+        type: 'history',
+        conversationId,
+        items: page.items,
+        nextBefore: page.nextBefore ?? null,
+        older: before !== undefined,
+      })
     } finally {
       loadingHistory.value = false
     }
@@ -210,17 +236,15 @@ export function createChat(deps: ChatDeps) {
       void post(localId)
     },
 
-    /** `POST /api/chat/cancel`; the stream then ends with its `error` event. */
+    /**
+     * `POST /api/chat/cancel`; the stream then ends with its `error` event. Pressed before the service
+     * named the answer, the cancel goes out with its `meta`.
+     */
     async cancel(): Promise<void> {
-      const m = state.value.messages.find((x) => x.status === 'pending' || x.status === 'streaming')
-      if (!m?.messageId) return
-      try {
-        await authed((token) =>
-          request(endpoints.cancel(deps.apiBase(), m.messageId!), { fetch: deps.fetch, token }),
-        )
-      } catch (err) {
-        report(err)
-      }
+      const m = isBusy() ? find(state.value.following!) : undefined
+      if (!m) return
+      if (m.messageId) await requestCancel(m.messageId)
+      else stopWhenNamed = m.localId
     },
 
     /** On first open: the latest conversation's newest page, re-attaching to an answer still running. */
@@ -240,8 +264,8 @@ export function createChat(deps: ChatDeps) {
         )
         if (latest) await loadPage(latest.conversationId)
         historyLoaded = true
-        // Only when nothing was sent meanwhile: a reload mid-answer picks the answer up again.
-        if (state.value.messages.at(-1)?.localId.startsWith(historyId(''))) attachRunning()
+        // A reload mid-answer picks the answer up again (unless a send meanwhile follows its own).
+        attachRunning()
       } catch (err) {
         report(err)
       } finally {

@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest'
-import { applyEvent, initialState, parseWireEvent, type ChatEvent } from './chat'
+import { applyEvent, initialState, isBusy, parseWireEvent, type ChatEvent } from './chat'
 import { askedWith, delta, meta, run, wire } from './chat.fixtures'
 
 const asked = askedWith('你好')
@@ -153,6 +153,7 @@ describe('applyEvent', () => {
       conversationId: 'c1',
       items: [item(2), item(1)],
       nextBefore: null,
+      older: true,
     })
     expect(s2.messages.map((m) => m.question)).toEqual(['q1', 'q2', 'q3', 'q4'])
     expect(s2.olderCursor).toBeNull()
@@ -183,6 +184,69 @@ describe('applyEvent', () => {
       ['m0', 'interrupted', 'UPSTREAM_INTERRUPTED'],
       ['m1', 'pending', undefined],
     ])
+  })
+
+  describe('a history page after another tab asked', () => {
+    const item = (id: string, status = 'completed') => ({
+      messageId: id,
+      conversationId: 'c1',
+      question: `q-${id}`,
+      answer: `a-${id}`,
+      status,
+      askedAt: '',
+    })
+    const page = (...items: ReturnType<typeof item>[]) => ({
+      type: 'history' as const,
+      conversationId: 'c1',
+      items,
+      nextBefore: 'cur',
+    })
+    // This tab: two answers from history, then a question the service refused (409: the other tab's runs).
+    const shown = run([
+      page(item('h2'), item('h1')),
+      askedWith('mine'),
+      { type: 'failed', localId: 'l1', code: 'CONVERSATION_BUSY', message: 'busy' },
+    ])
+
+    it('should put the newer answers after the ones shown and before the refused question, once', () => {
+      const s = run([page(item('t1', 'in_progress'), item('h2'), item('h1'))], shown)
+      expect(s.messages.map((m) => [m.question, m.status])).toEqual([
+        ['q-h1', 'completed'],
+        ['q-h2', 'completed'],
+        ['q-t1', 'pending'],
+        ['mine', 'failed'],
+      ])
+      expect(run([page(item('t1', 'in_progress'), item('h2'))], s).messages).toEqual(s.messages)
+    })
+
+    it('should place a page with no anchor before the questions the service never confirmed', () => {
+      const s = run([page(item('t2'), item('t1'))], shown)
+      expect(s.messages.map((m) => m.messageId)).toEqual(['h1', 'h2', 't1', 't2', null])
+    })
+
+    it('should not let an answer nobody follows hold Send', () => {
+      const s = run([page(item('t1', 'in_progress'), item('h2'), item('h1'))], shown)
+      expect(isBusy(s)).toBe(false)
+      const attached = run([{ type: 'attached', localId: 'h:t1' }], s)
+      expect(isBusy(attached)).toBe(true)
+      expect(isBusy(run([{ type: 'released', localId: 'h:t1' }], attached))).toBe(false)
+    })
+
+    it('should show an older in_progress row as interrupted: only the newest answer can run', () => {
+      const s = run([page(item('t2', 'in_progress'), item('t1', 'in_progress'))])
+      expect(s.messages.map((m) => m.status)).toEqual(['interrupted', 'pending'])
+      const older = run([{ ...page(item('t0', 'in_progress')), older: true }], s)
+      expect(older.messages[0]!.status).toBe('interrupted')
+    })
+  })
+
+  it('should be busy while its own question is followed and not after it ends', () => {
+    const s = run([asked, meta])
+    expect(isBusy(s)).toBe(true)
+    expect(isBusy(run([wire(1, { event: 'done', data: { status: 'completed' } })], s))).toBe(false)
+    expect(
+      isBusy(run([{ type: 'failed', localId: 'l1', code: 'NETWORK_ERROR', message: 'offline' }], s)),
+    ).toBe(false)
   })
 
   it('should drop a history page of another conversation than the one in use', () => {

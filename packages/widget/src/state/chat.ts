@@ -71,6 +71,8 @@ export interface ChatState {
   messages: ChatMessage[]
   /** `nextBefore` of the last history page; null when there is nothing older. */
   olderCursor: string | null
+  /** The message whose stream is open (sent, resent or re-attached); null when none is. */
+  following: string | null
 }
 
 /** The widget events of SPEC §2.2, parsed. */
@@ -110,10 +112,32 @@ export type ChatEvent =
   | { type: 'attached'; localId: string }
   | { type: 'stream'; localId: string; id: string; wire: WireEvent }
   | { type: 'failed'; localId: string; code: string; message: string; retryAfter?: number }
-  | { type: 'history'; conversationId: string; items: HistoryItem[]; nextBefore: string | null }
+  | {
+      type: 'history'
+      conversationId: string
+      items: HistoryItem[]
+      nextBefore: string | null
+      /** A scroll-back page (asked with `before`): older than everything shown. */
+      older?: boolean
+    }
+  /** The stream of `localId` closed without ending its answer (replaced, disposed). */
+  | { type: 'released'; localId: string }
   | { type: 'reset' }
 
-export const initialState = (): ChatState => ({ conversationId: null, messages: [], olderCursor: null })
+export const initialState = (): ChatState => ({
+  conversationId: null,
+  messages: [],
+  olderCursor: null,
+  following: null,
+})
+
+const RUNNING = new Set<MessageStatus>(['pending', 'streaming'])
+
+/** An answer is on its way: Send waits. Only a followed message counts, so nothing can lock Send for good. */
+export function isBusy(state: ChatState): boolean {
+  const m = state.following === null ? undefined : state.messages.find((x) => x.localId === state.following)
+  return m !== undefined && RUNNING.has(m.status)
+}
 
 /** Turns an SSE event into a typed wire event; unknown events and malformed data give undefined. */
 export function parseWireEvent(e: SseEvent): WireEvent | undefined {
@@ -250,6 +274,7 @@ export function applyEvent(state: ChatState, ev: ChatEvent): ChatState {
     case 'asked':
       return {
         ...state,
+        following: ev.localId,
         messages: [
           ...state.messages,
           {
@@ -260,40 +285,64 @@ export function applyEvent(state: ChatState, ev: ChatEvent): ChatState {
         ],
       }
     case 'resent':
-      return update(state, ev.localId, (m) => ({
-        ...blank(m.localId, m.question),
-        clientMessageId: ev.clientMessageId,
-        replyTo: m.replyTo,
-      }))
+      return follows(
+        update(state, ev.localId, (m) => ({
+          ...blank(m.localId, m.question),
+          clientMessageId: ev.clientMessageId,
+          replyTo: m.replyTo,
+        })),
+        ev.localId,
+      )
     case 'attached':
       // Resuming from the start replays the whole answer: clear what history had.
-      return update(state, ev.localId, (m) => ({
-        ...m,
-        answer: '',
-        parts: [],
-        reasoning: '',
-        action: null,
-        status: 'pending',
-        lastSeq: -1,
-      }))
+      return follows(
+        update(state, ev.localId, (m) => ({
+          ...m,
+          answer: '',
+          parts: [],
+          reasoning: '',
+          action: null,
+          status: 'pending',
+          lastSeq: -1,
+        })),
+        ev.localId,
+      )
     case 'stream':
-      return update(state, ev.localId, (m) => applyWire(m, ev.id, ev.wire), ev.wire)
+      return settle(
+        update(state, ev.localId, (m) => applyWire(m, ev.id, ev.wire), ev.wire),
+        ev.localId,
+      )
+    case 'released':
+      return settle(state, ev.localId, true)
     case 'failed':
-      return update(state, ev.localId, (m) => ({
-        ...m,
-        status: 'failed',
-        error: {
-          code: ev.code,
-          message: ev.message,
-          fromStream: false,
-          ...(ev.retryAfter === undefined ? {} : { retryAfter: ev.retryAfter }),
-        },
-      }))
+      return settle(
+        update(state, ev.localId, (m) => ({
+          ...m,
+          status: 'failed',
+          error: {
+            code: ev.code,
+            message: ev.message,
+            fromStream: false,
+            ...(ev.retryAfter === undefined ? {} : { retryAfter: ev.retryAfter }),
+          },
+        })),
+        ev.localId,
+      )
     case 'history':
       return applyHistory(state, ev)
     case 'reset':
       return initialState()
   }
+}
+
+const follows = (state: ChatState, localId: string): ChatState =>
+  state.messages.some((m) => m.localId === localId) ? { ...state, following: localId } : state
+
+/** The followed message's answer ended (or its stream closed, `closed`): nothing is followed any more. */
+function settle(state: ChatState, localId: string, closed = false): ChatState {
+  if (state.following !== localId) return state
+  const m = state.messages.find((x) => x.localId === localId)
+  return closed || !m || !RUNNING.has(m.status) ? { ...state, following: null } : state
 }
 
 function update(
@@ -362,22 +411,55 @@ const goneOn = (a: MessageAction | null) => (a?.kind === 'tool' ? null : a)
 function applyHistory(state: ChatState, ev: Extract<ChatEvent, { type: 'history' }>): ChatState {
   // A send that started a new conversation before the page arrived wins over the old one.
   if (state.conversationId && state.conversationId !== ev.conversationId) return state
-  const known = new Set(state.messages.map((m) => m.messageId))
-  const older = ev.items
-    .filter((it) => !known.has(it.messageId))
-    .reverse() // the API pages newest first; the panel lists oldest first
-    .map((it): ChatMessage => ({
-      ...blank(historyId(it.messageId), it.question),
-      messageId: it.messageId,
-      answer: it.answer ?? '',
-      parts: historyParts(it),
-      status: it.status === 'in_progress' ? 'pending' : (FINAL[it.status] ?? 'completed'),
-      // The service closed these answers itself: a retry asks afresh.
-      error: it.errorCode ? { code: it.errorCode, message: '', fromStream: true } : null,
-    }))
+  const page = [...ev.items].reverse() // the API pages newest first; the panel lists oldest first
+  // Only the newest answer of a conversation can still run (one at a time, SPEC §2.2): an older
+  // `in_progress` row is one the service has yet to close, not something to wait for.
+  const newest = ev.older ? undefined : page.at(-1)?.messageId
+  const fromHistory = page.map((it): ChatMessage => ({
+    ...blank(historyId(it.messageId), it.question),
+    messageId: it.messageId,
+    answer: it.answer ?? '',
+    parts: historyParts(it),
+    status:
+      it.status !== 'in_progress'
+        ? (FINAL[it.status] ?? 'completed')
+        : it.messageId === newest
+          ? 'pending'
+          : 'interrupted',
+    // The service closed these answers itself: a retry asks afresh.
+    error: it.errorCode ? { code: it.errorCode, message: '', fromStream: true } : null,
+  }))
+  const firstLoad = !state.messages.some((m) => m.localId.startsWith(historyId('')))
   return {
+    ...state,
     conversationId: ev.conversationId,
-    messages: [...older, ...state.messages],
-    olderCursor: ev.nextBefore,
+    messages: mergeHistory(state.messages, fromHistory, ev.older === true),
+    olderCursor: ev.older || firstLoad ? ev.nextBefore : state.olderCursor,
   }
+}
+
+/**
+ * Places a history page (oldest first) among the messages shown: each message the panel already has
+ * anchors the page, so what the page has around it lands around it; nothing is shown twice. A page
+ * with no anchor is older than everything (scroll-back) or newer than every answer the service has
+ * confirmed (a reload after another tab asked): then it goes before the questions still unconfirmed.
+ */
+function mergeHistory(shown: ChatMessage[], page: ChatMessage[], older: boolean): ChatMessage[] {
+  const out = shown.slice()
+  const at = (messageId: string | null) => out.findIndex((m) => m.messageId === messageId)
+  const anchor = page.find((m) => at(m.messageId) !== -1)
+  let cursor = anchor ? at(anchor.messageId) : older ? 0 : unconfirmedTail(out)
+  for (const m of page) {
+    const i = at(m.messageId)
+    if (i !== -1) cursor = i + 1
+    else out.splice(cursor++, 0, m)
+  }
+  return out
+}
+
+/** Where the trailing questions the service never confirmed (no message id) begin. */
+function unconfirmedTail(messages: ChatMessage[]): number {
+  let i = messages.length
+  while (i > 0 && messages[i - 1]!.messageId === null) i--
+  return i
 }
