@@ -78,7 +78,12 @@ describe('errors the service maps', () => {
     t.chat.send('q')
     await t.settled()
     expect(t.message().error).toMatchObject({ code: 'UPSTREAM_BUSY', retryAfter: 8, fromStream: false })
-    expect(t.chat.notice.value).toEqual({ kind: 'error', code: 'UPSTREAM_BUSY', retryAfter: 8 })
+    expect(t.chat.notice.value).toEqual({
+      kind: 'error',
+      code: 'UPSTREAM_BUSY',
+      retryAfter: 8,
+      until: expect.any(Number),
+    })
   })
 
   it('should report an error event to the host with its message, and keep retryAfter', async () => {

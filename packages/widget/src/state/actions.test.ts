@@ -1,6 +1,7 @@
 // @vitest-environment node
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { VcApiError } from '../api/http'
+import { secondsLeft } from './errors'
 import { TokenRefreshError } from './token'
 import { apiError, controlledStream, DONE, META, setup, sse, streamOf, waitFor } from './actions.fixtures'
 
@@ -91,8 +92,64 @@ describe('errors', () => {
     const t = setup(() => apiError(429, 'RATE_LIMITED', { 'Retry-After': '30' }))
     t.chat.send('q')
     await t.settled()
-    expect(t.chat.notice.value).toEqual({ kind: 'error', code: 'RATE_LIMITED', retryAfter: 30 })
+    expect(t.chat.notice.value).toEqual({
+      kind: 'error',
+      code: 'RATE_LIMITED',
+      retryAfter: 30,
+      until: expect.any(Number),
+    })
     expect(t.message().error?.code).toBe('RATE_LIMITED')
+  })
+
+  it('should hold Send for the wait the service named, then let go by itself', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    try {
+      const t = setup(() => apiError(503, 'UPSTREAM_BUSY', { 'Retry-After': '5' }))
+      t.chat.send('q')
+      await vi.waitFor(() => expect(t.chat.notice.value?.kind).toBe('error'))
+      expect(t.chat.waiting()).toBe(true)
+      expect(secondsLeft(t.chat.notice.value)).toBe(5)
+      vi.advanceTimersByTime(2_000)
+      expect(secondsLeft(t.chat.notice.value)).toBe(3)
+      vi.advanceTimersByTime(3_000)
+      expect(t.chat.waiting()).toBe(false)
+      expect(t.chat.notice.value).toBeNull()
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('should say it is reconnecting while a dropped answer resumes', async () => {
+    const first = controlledStream()
+    const resumed = controlledStream()
+    const t = setup((url) => (url.pathname === '/api/chat/send' ? first.response() : resumed.response()))
+    t.chat.send('q')
+    first.write(sse(META, [1, 'delta', { text: 'a' }]))
+    await waitFor(() => expect(t.message().answer).toBe('a'))
+    first.fail()
+    await waitFor(() => expect(t.chat.notice.value).toEqual({ kind: 'reconnecting' }))
+    resumed.write(sse([2, 'delta', { text: 'b' }], DONE(3)))
+    await t.settled()
+    expect(t.chat.notice.value).toBeNull()
+    expect(t.message().answer).toBe('ab')
+  })
+
+  it('should send a question that failed offline once the network is back', async () => {
+    let online = false
+    const t = setup(() =>
+      online
+        ? streamOf(sse(META, [1, 'delta', { text: 'ok' }], DONE(2)))
+        : Promise.reject(new TypeError('Failed to fetch')),
+    )
+    t.chat.send('q')
+    await t.settled()
+    expect(t.message().error?.code).toBe('NETWORK_ERROR')
+    online = true
+    t.chat.setOnline(true)
+    await t.settled()
+    expect(t.message()).toMatchObject({ status: 'completed', answer: 'ok' })
+    expect(t.sendBodies()).toHaveLength(2)
+    expect(t.sendBodies()[1].clientMessageId).toBe(t.sendBodies()[0].clientMessageId)
   })
 
   it('should say the service is busy on 503', async () => {

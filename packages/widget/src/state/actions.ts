@@ -5,7 +5,7 @@
  */
 import { shallowRef } from 'vue'
 import * as endpoints from '../api/endpoints'
-import { request, requestJson, VcApiError } from '../api/http'
+import { NETWORK_ERROR, request, requestJson, VcApiError } from '../api/http'
 import { followStream } from '../api/stream'
 import {
   applyEvent,
@@ -62,6 +62,9 @@ export function withToken(deps: Pick<ChatDeps, 'token' | 'refreshToken'>) {
 export function createChat(deps: ChatDeps) {
   const state = shallowRef(initialState())
   const notice = shallowRef<Notice | null>(null)
+  /** Until when (ms since the epoch) the service asked to wait (`Retry-After` of a 429/503): Send waits. */
+  const waitUntil = shallowRef(0)
+  let waitTimer: ReturnType<typeof setTimeout> | undefined
   const loadingHistory = shallowRef(false)
   const uuid = deps.uuid ?? (() => crypto.randomUUID())
   let historyLoaded = false
@@ -77,9 +80,23 @@ export function createChat(deps: ChatDeps) {
 
   function report(err: unknown): ChatError {
     const e = toChatError(err)
-    notice.value = noticeFor(err, e) ?? notice.value
+    const n = noticeFor(err, e)
+    if (n) show(n)
     deps.onError?.(e)
     return e
+  }
+
+  /** A notice with a wait holds Send until the wait is over, then goes by itself. */
+  function show(n: Notice | null) {
+    notice.value = n
+    clearTimeout(waitTimer)
+    const until = n?.kind === 'error' ? (n.until ?? 0) : 0
+    waitUntil.value = until
+    if (until > Date.now())
+      waitTimer = setTimeout(() => {
+        waitUntil.value = 0
+        if (notice.value === n) notice.value = null
+      }, until - Date.now())
   }
 
   /** Reads one answer into message `localId`, resuming by itself when the stream drops (SPEC §2.3). */
@@ -97,12 +114,13 @@ export function createChat(deps: ChatDeps) {
         isFinal: isFinalEvent,
         isRetryable: (err) => err instanceof VcApiError && (err.status === 0 || err.status >= 500),
         sleep: (ms) => (deps.sleep ?? abortableSleep)(ms, ac.signal),
+        onReconnect: () => void (notice.value = { kind: 'reconnecting' }),
       })
       for await (const ev of events) {
         const wire = parseWireEvent(ev)
         if (wire) dispatch({ type: 'stream', localId, id: ev.id, wire })
         if (wire?.event === 'meta' && stopWhenNamed === localId) void requestCancel(wire.data.messageId)
-        notice.value = null // an answer is arriving: whatever stood in the way is gone
+        if (notice.value) show(null) // an answer is arriving: whatever stood in the way is gone
         // The service ended the answer with an error: the host hears it (its message too), the user
         // reads the code's text. A stop the user asked for is no failure.
         if (wire?.event === 'error' && wire.data.code !== 'CANCELLED') deps.onError?.({ ...wire.data })
@@ -201,6 +219,19 @@ export function createChat(deps: ChatDeps) {
     }
   }
 
+  /**
+   * Sends a failed question again. After a lost connection the same `clientMessageId` goes out, so the
+   * service re-attaches to the answer if it got the first try (SPEC §2.2); after an `error` event the
+   * service has closed that answer, so a new id asks afresh.
+   */
+  function retry(localId: string): void {
+    const m = find(localId)
+    if (!m || isBusy()) return
+    const reuse = m.status === 'failed' && !m.error?.fromStream && m.clientMessageId
+    dispatch({ type: 'resent', localId, clientMessageId: reuse ? m.clientMessageId! : uuid() })
+    void post(localId)
+  }
+
   return {
     state,
     notice,
@@ -223,18 +254,7 @@ export function createChat(deps: ChatDeps) {
       return true
     },
 
-    /**
-     * Sends a failed question again. After a lost connection the same `clientMessageId` goes out, so the
-     * service re-attaches to the answer if it got the first try (SPEC §2.2); after an `error` event the
-     * service has closed that answer, so a new id asks afresh.
-     */
-    retry(localId: string): void {
-      const m = find(localId)
-      if (!m || isBusy()) return
-      const reuse = m.status === 'failed' && !m.error?.fromStream && m.clientMessageId
-      dispatch({ type: 'resent', localId, clientMessageId: reuse ? m.clientMessageId! : uuid() })
-      void post(localId)
-    },
+    retry,
 
     /**
      * `POST /api/chat/cancel`; the stream then ends with its `error` event. Pressed before the service
@@ -290,13 +310,20 @@ export function createChat(deps: ChatDeps) {
       dispatch({ type: 'reset' })
     },
 
+    /** Back online, a question that never left (offline) goes out by itself, once. */
     setOnline(online: boolean): void {
-      if (!online) notice.value = { kind: 'offline' }
-      else if (notice.value?.kind === 'offline') notice.value = null
+      if (!online) return void (notice.value = { kind: 'offline' })
+      if (notice.value?.kind === 'offline') notice.value = null
+      const last = state.value.messages.at(-1)
+      if (last?.status === 'failed' && last.error?.code === NETWORK_ERROR) retry(last.localId)
     },
+
+    /** The service asked to wait (429/503 with `Retry-After`) and the wait is not over. */
+    waiting: () => waitUntil.value > Date.now(),
 
     dispose(): void {
       current?.abort()
+      clearTimeout(waitTimer)
     },
   }
 }

@@ -82,7 +82,12 @@ describe('toChatError and noticeFor', () => {
     const err = new VcApiError({ status: 429, code: 'UPSTREAM_BUSY', message: 'busy', retryAfter: 9 })
     const e = toChatError(err)
     expect(e).toEqual({ code: 'UPSTREAM_BUSY', message: 'busy', status: 429, retryAfter: 9 })
-    expect(noticeFor(err, e)).toEqual({ kind: 'error', code: 'UPSTREAM_BUSY', retryAfter: 9 })
+    expect(noticeFor(err, e, 1_000)).toEqual({
+      kind: 'error',
+      code: 'UPSTREAM_BUSY',
+      retryAfter: 9,
+      until: 10_000,
+    })
   })
 
   it('should leave a 413 to the message itself', () => {

@@ -23,8 +23,13 @@ export interface ChatError {
 export type Notice =
   | { kind: 'offline' }
   | { kind: 'auth' }
-  /** The service refused for a while (429, 503): the text comes from the code like a message's. */
-  | { kind: 'error'; code: string; retryAfter?: number }
+  /** A dropped answer stream is being resumed (SPEC §2.3). */
+  | { kind: 'reconnecting' }
+  /**
+   * The service refused for a while (429, 503): the text comes from the code like a message's.
+   * `until` (ms since the epoch) is when the wait of `retryAfter` ends: the notice counts down to it.
+   */
+  | { kind: 'error'; code: string; retryAfter?: number; until?: number }
 
 export function toChatError(err: unknown): ChatError {
   if (err instanceof VcApiError)
@@ -40,16 +45,22 @@ export function toChatError(err: unknown): ChatError {
 }
 
 /** The notice a failure deserves, or undefined when the message's own error says enough. */
-export function noticeFor(err: unknown, e: ChatError): Notice | undefined {
+export function noticeFor(err: unknown, e: ChatError, now = Date.now()): Notice | undefined {
   if (e.code === NETWORK_ERROR) return { kind: 'offline' }
   if (e.status === 401) return { kind: 'auth' }
   if (e.status === 429 || e.status === 503)
     return {
       kind: 'error',
       code: e.code,
-      ...(e.retryAfter === undefined ? {} : { retryAfter: e.retryAfter }),
+      ...(e.retryAfter === undefined ? {} : { retryAfter: e.retryAfter, until: now + e.retryAfter * 1000 }),
     }
   return undefined
+}
+
+/** Whole seconds left of a notice's wait, or undefined when it names none. */
+export function secondsLeft(n: Notice | null, now = Date.now()): number | undefined {
+  if (n?.kind !== 'error' || n.until === undefined) return undefined
+  return Math.max(0, Math.ceil((n.until - now) / 1000))
 }
 
 /** SPEC §2.7 and the service's other codes → what the user reads; `{s}` is the wait in seconds. */
