@@ -231,6 +231,7 @@ async function main() {
       COZE_OAUTH_PRIVATE_KEY: keys.privateKeyPem,
       S2S_KEYS: `${S2S_KEY.id}:${S2S_KEY.secret}`,
       USER_ID_SECRET: `bench-${suffix}-user-id-secret`,
+      AUDIT_KEY: `bench-${suffix}-audit-key-0123456789`,
       SHUTDOWN_GRACE_MS: '2000',
       LOG_LEVEL: plan.logLevel,
       ...GENEROUS_LIMITS,

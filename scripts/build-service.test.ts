@@ -36,6 +36,8 @@ describe('npm run build', () => {
         COZE_BOT_ID: '7379462189365198898',
         COZE_PAT: 'pat_build_test',
         S2S_KEYS: 'build-test:0123456789abcdef0123',
+        USER_ID_SECRET: 'build-test-user-id-secret',
+        AUDIT_KEY: 'build-test-audit-key-0123456789',
         LOG_LEVEL: 'info',
       },
       stdio: ['ignore', 'pipe', 'pipe'],

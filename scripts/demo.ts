@@ -21,9 +21,11 @@ function demoSecrets() {
   const file = join(dataDir, 'demo-secrets.json')
   if (existsSync(file)) {
     const kept = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>
-    if (kept.toolsSecret) return kept
-    // Kept from before website A had tools: add the tools secret, keep the rest.
-    kept.toolsSecret = randomBytes(24).toString('base64url')
+    if (kept.toolsSecret && kept.auditKey) return kept
+    // Kept from before website A had tools, or before the audit chain had its own key (issue 20 #5):
+    // add what is missing, keep the rest.
+    kept.toolsSecret ??= randomBytes(24).toString('base64url')
+    kept.auditKey ??= randomBytes(24).toString('base64url')
     writeFileSync(file, JSON.stringify(kept, null, 2), { mode: 0o600 })
     return kept
   }
@@ -34,6 +36,7 @@ function demoSecrets() {
     s2sSecret: randomBytes(24).toString('base64url'),
     userIdSecret: randomBytes(24).toString('base64url'),
     toolsSecret: randomBytes(24).toString('base64url'),
+    auditKey: randomBytes(24).toString('base64url'),
   }
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 })
   return secrets
@@ -69,6 +72,8 @@ async function main() {
     COZE_OAUTH_PRIVATE_KEY: secrets.privateKeyPem,
     S2S_KEYS: `website-a:${secrets.s2sSecret}`,
     USER_ID_SECRET: secrets.userIdSecret,
+    AUDIT_KEY: secrets.auditKey,
+    AUDIT_HEAD_FILE: join(dataDir, 'audit-head.jsonl'),
     CORS_ORIGINS: `http://${host}:${sitePort},http://localhost:${sitePort}`,
     // The bot's client-side plugins call website A's demo tool ("my_orders", SPEC §2.8).
     TOOLS_URL: `http://${host.includes(':') ? `[${host}]` : host}:${sitePort}/tools`,

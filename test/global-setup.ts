@@ -6,6 +6,7 @@ import { createConnection } from 'mysql2/promise'
 import { Redis } from 'ioredis'
 import { testMysqlUrl, testRedisUrl } from './env'
 import { buildService } from '../scripts/build-service'
+import { startRedisCluster } from './redis-cluster'
 
 /**
  * Every `vitest run` gets its own id: databases are named `<runId>_<n>` and Redis keys start with
@@ -17,8 +18,24 @@ export default async function setup(project: TestProject) {
   // Service processes run the production bundle, built once per run beside the real one (under
   // packages/server so that its external dependencies resolve).
   const bundleDir = fileURLToPath(new URL(`../packages/server/dist/${runId}/`, import.meta.url))
-  project.provide('serviceBundle', await buildService(`${bundleDir}main.js`))
+  // A 3-master Redis Cluster on loopback for the cluster twins of the Redis tests (SPEC §6), started
+  // beside the build (≈ 3 s, mostly `redis-cli --cluster create` waiting for the nodes to agree).
+  // TEST_REDIS_CLUSTER_NODES names a cluster of your own instead (its keys are left to you).
+  const own = process.env.TEST_REDIS_CLUSTER_NODES
+  const [built, started] = await Promise.allSettled([
+    buildService(`${bundleDir}main.js`),
+    own ? Promise.resolve({ nodes: own, stop: async () => undefined }) : startRedisCluster(),
+  ])
+  if (started.status === 'rejected') throw started.reason
+  const cluster = started.value
+  if (built.status === 'rejected') {
+    await cluster.stop()
+    throw built.reason
+  }
+  project.provide('serviceBundle', built.value)
+  project.provide('testRedisClusterNodes', cluster.nodes)
   return async () => {
+    await cluster.stop()
     await rm(bundleDir, { recursive: true, force: true })
     const conn = await createConnection(testMysqlUrl())
     try {
@@ -50,5 +67,7 @@ declare module 'vitest' {
     testRunId: string
     /** The Chat Service bundled as `npm run service` runs it (scripts/build-service.ts). */
     serviceBundle: string
+    /** The run's Redis Cluster, as REDIS_CLUSTER_NODES takes it (test/redis-cluster.ts). */
+    testRedisClusterNodes: string
   }
 }

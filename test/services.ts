@@ -33,3 +33,14 @@ export async function createTestDatabase(): Promise<{
 
 /** A Redis key prefix no other test file or run uses. */
 export const createTestRedisPrefix = () => `${inject('testRunId')}:${suffix()}`
+
+/** The run's 3-master Redis Cluster (global-setup.ts), as REDIS_CLUSTER_NODES takes it. */
+export const testRedisClusterNodes = () => inject('testRedisClusterNodes')
+
+/** The same cluster as `openRedisKv` takes it. */
+export const testRedisCluster = () => ({
+  mode: 'cluster' as const,
+  nodes: testRedisClusterNodes()
+    .split(',')
+    .map((n) => ({ host: n.split(':')[0]!, port: Number(n.split(':')[1]) })),
+})

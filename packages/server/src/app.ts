@@ -11,13 +11,17 @@ import { chatRoutes } from './chat/routes'
 import type { Relay } from './chat/relay'
 import { streamRoutes } from './chat/stream-routes'
 import type { Sweeper } from './chat/sweeper'
+import type { Topics } from './chat/topics'
+import type { WelcomeService } from './chat/welcome'
 import type { Config } from './config'
 import type { CozeAuth } from './coze/auth'
 import { installJsonBody } from './http/body'
 import { clientIp } from './http/client-ip'
 import { installCors } from './http/cors'
-import { installErrorHandler } from './http/error-handler'
+import { clientErrorHandler, installErrorHandler } from './http/error-handler'
 import { installGuards } from './http/guards'
+import { installRequestTarget } from './http/request-target'
+import { installSecurityHeaders } from './http/security-headers'
 import { healthRoutes } from './health/routes'
 import { sessionRoutes } from './identity/routes'
 import type { Sessions } from './identity/sessions'
@@ -48,7 +52,11 @@ export interface AppDeps {
   limits: Limits
   metrics: Metrics
   voice: Voice
+  welcome: WelcomeService
+  topics: Topics
   isDraining?: () => boolean
+  /** Aborts when the drain starts (issue 19): resumes go to a peer. */
+  draining?: AbortSignal
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/
@@ -68,6 +76,18 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     forceCloseConnections: true,
     // One access line per request (onResponse below) instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
+    // Issue 20, finding 3. requestTimeout bounds receiving a request (head and body), never the answer:
+    // an event stream runs for minutes. connectionTimeout cuts a socket silent both ways that long.
+    requestTimeout: config.http.requestTimeoutMs,
+    connectionTimeout: config.http.connectionTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    http: {
+      maxHeaderSize: config.http.maxHeaderBytes,
+      headersTimeout: Math.min(config.http.requestTimeoutMs, 20_000),
+      // How often Node looks for requests past their time (its default, 30 s, would let one run 30 s over).
+      connectionsCheckingInterval: Math.min(Math.max(config.http.requestTimeoutMs / 4, 250), 5_000),
+    },
+    clientErrorHandler,
   })
   // request.ip follows SPEC §2.1's proxy rule rather than fastify's own.
   app.decorateRequest('user', null)
@@ -87,10 +107,12 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
       'request completed',
     )
   })
+  installSecurityHeaders(app) // first: every answer carries them, refusals by the hooks below too
+  installRequestTarget(app)
   installErrorHandler(app)
   installJsonBody(app)
   installCors(app, config.corsOrigins)
-  installGuards(app, d)
+  installGuards(app, { ...d, s2sAllowlist: config.s2s.allowlist, opsAllowlist: config.opsAllowlist })
   await installOpenApi(app)
 
   await app.register(healthRoutes, {
@@ -98,15 +120,15 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     kv: d.kv,
     cozeAuth: d.cozeAuth,
     isDraining: d.isDraining,
+    showChecks: (request) => config.opsAllowlist.has(request.ip),
     extraChecks: { rateLimits: () => d.limits.readiness() },
   })
-  await app.register(metricsRoutes, { metrics: d.metrics, allowlist: config.metricsAllowlist })
+  await app.register(metricsRoutes, { metrics: d.metrics, allowlist: config.opsAllowlist })
   await app.register(sessionRoutes, {
     prefix: '/api/internal/session',
     sessions: d.sessions,
     kv: d.kv,
     keys: new Map(config.s2s.keys.map((k) => [k.id, k.secret])),
-    allowlist: config.s2s.allowlist,
     audit: d.audit,
     limit: d.limits.s2sGuard,
   })
@@ -115,6 +137,8 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     relay: d.relay,
     sessions: d.sessions,
     store: d.store,
+    welcome: d.welcome,
+    topics: d.topics,
     heartbeatMs: config.sseHeartbeatMs,
     guard: d.limits.chatGuard,
   })
@@ -125,6 +149,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     streams: d.streams,
     canceller: d.canceller,
     recoverIfOrphaned: d.sweeper.recoverIfOrphaned,
+    draining: d.draining,
     heartbeatMs: config.sseHeartbeatMs,
     guard: d.limits.chatGuard,
     onResume: d.observer.streamResumed,
@@ -134,7 +159,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     voice: d.voice,
     sessions: d.sessions,
     config,
-    ticketGuard: d.limits.consumeMessage,
+    messageGuard: d.limits.consumeMessage,
   })
   await app.register(widgetRoutes, { dir: config.widgetDir })
   return app

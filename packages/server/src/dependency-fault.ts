@@ -17,6 +17,10 @@ const NETWORK_CODES = new Set([
   'PROTOCOL_SEQUENCE_TIMEOUT',
   'ER_CON_COUNT_ERROR',
   'ER_SERVER_SHUTDOWN',
+  // store/mysql-pool.ts: a bound of the pool tripped (no answer, no free connection, queue full)
+  'MYSQL_QUERY_TIMEOUT',
+  'MYSQL_ACQUIRE_TIMEOUT',
+  'MYSQL_QUEUE_FULL',
   // better-sqlite3 (the embedded default): another writer holds the file
   'SQLITE_BUSY',
 ])

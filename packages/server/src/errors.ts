@@ -18,6 +18,7 @@ export const codes = {
   VC_ERR_CONVERSATION_NOT_FOUND: { status: 404, message: 'Conversation not found' },
   VC_ERR_MESSAGE_NOT_FOUND: { status: 404, message: 'Message not found' },
   VC_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed on this route' },
+  VC_ERR_REQUEST_TIMEOUT: { status: 408, message: 'The request was not received in time' },
   VC_ERR_CONVERSATION_BUSY: { status: 409, message: 'An answer is still being generated' },
   VC_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body is too large' },
   VC_ERR_CONTEXT_TOO_LONG: {
@@ -26,6 +27,7 @@ export const codes = {
   },
   VC_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Only application/json is accepted' },
   VC_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  VC_ERR_HEADERS_TOO_LARGE: { status: 431, message: 'Request headers are too large' },
   VC_ERR_UPSTREAM_BUSY: { status: 429, message: 'The assistant is busy; try again shortly' },
   VC_ERR_INTERNAL: { status: 500, message: 'Internal error' },
   VC_ERR_UPSTREAM_ERROR: { status: 502, message: 'Coze answered with an error' },

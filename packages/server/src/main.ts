@@ -21,7 +21,8 @@ async function main() {
     if (stopping) return
     stopping = true
     services.log.info({ signal, running: services.running.size }, 'draining')
-    await services.drain() // /readyz is 503 from here; open answers finish or end `interrupted`
+    // /readyz is 503 from here; open answers finish, go to a live peer, or (no peer) end `interrupted`
+    await services.drain()
     await app.close()
     await services.close()
     process.exit(0)

@@ -5,6 +5,7 @@
 import pino, { type Logger } from 'pino'
 import { createAudit } from './audit/audit'
 import { chainKeyFrom } from './audit/chain'
+import { startHeadExport } from './audit/head-export'
 import { auditObserver } from './audit/observer'
 import { auditVoiceObserver } from './audit/voice-observer'
 import { scheduleRetention } from './audit/retention'
@@ -14,6 +15,8 @@ import { createRelay } from './chat/relay'
 import { createToolCaller } from './tools/caller'
 import { createRunning } from './chat/running'
 import { createSweeper } from './chat/sweeper'
+import { createTopics } from './chat/topics'
+import { createWelcome } from './chat/welcome'
 import { combineObservers, type ChatObserver } from './chat/observer'
 import type { Config } from './config'
 import { createCozeAuth } from './coze/auth'
@@ -25,6 +28,7 @@ import { logDestination, loggerOptions } from './logger'
 import { createMetrics } from './metrics/metrics'
 import { openStore } from './store'
 import { prepareSchema } from './store/migrations'
+import { retryTouches } from './store/retry'
 import { openStreamLog } from './streams'
 import type { VoiceObserver } from './voice/observer'
 import { createVoice } from './voice/service'
@@ -42,25 +46,38 @@ export interface ServiceOverrides {
 
 export async function openServices(config: Config, o: ServiceOverrides = {}) {
   const log = o.log ?? pino(loggerOptions(config.logLevel), logDestination())
-  const opened = await openStore(config.databaseUrl, { sqlitePath: config.sqlitePath, mysql: config.mysql })
+  // Metrics first: the store, Redis and the Coze credentials report into them.
+  const metrics = createMetrics()
+  const opened = await openStore(config.databaseUrl, {
+    sqlitePath: config.sqlitePath,
+    mysql: { ...config.mysql, watch: metrics.mysql },
+  })
   await prepareSchema(opened, { migrate: config.migrateOnStart, log }).catch(async (err: unknown) => {
     await opened.close()
     throw err
   })
-  const store = o.wrapStore ? o.wrapStore(opened) : opened
-  // ioredis reports each failed reconnect; one JSON line per kind of error per 10 s is enough.
-  const kv = await openKv({
-    url: config.redisUrl,
-    prefix: config.redisPrefix,
-    onError: throttled(10_000, (err) => log.warn({ err: err.message }, 'Redis connection error')),
+  // Issue 19: a conversation touch lost to a MySQL blip is tried again, and counted.
+  const store = retryTouches(o.wrapStore ? o.wrapStore(opened) : opened, {
+    onRetry: () => metrics.storeRetried('touch'),
+    onLost: metrics.touchFailed,
   })
-  // Guards of issue 6: metrics first (the Coze credentials report into them), then audit and limits.
-  const metrics = createMetrics()
+  // ioredis reports each failed reconnect: all are counted; one JSON line per kind of error per 10 s.
+  const logRedisError = throttled(10_000, (err) => log.warn({ err: err.message }, 'Redis connection error'))
+  const kv = await openKv({
+    connection: config.redis,
+    prefix: config.redisPrefix,
+    onError: (err) => {
+      metrics.redisError()
+      logRedisError(err)
+    },
+  })
+  // Guards of issue 6: audit and limits.
   const audit = createAudit({
     store,
-    chainKey: chainKeyFrom(config.userIdSecret),
+    chainKey: chainKeyFrom(config.audit.key),
     log,
     onWritten: (e, ok) => metrics.audited(e.action, ok),
+    onRetry: () => metrics.storeRetried('audit'),
   })
   const limits = createLimits({
     config: config.limits,
@@ -133,6 +150,7 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
     observer,
     maxAnswerMs: config.streams.maxAnswerMs,
     pollMs: config.streams.recoveryPollMs,
+    running,
   })
   const sweeper = createSweeper({
     store,
@@ -143,6 +161,7 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
     minAgeMs: config.streams.heartbeatMs * 3,
   })
   let draining = false
+  const drainStarted = new AbortController()
   // Website A's tools (SPEC §2.8): every call is audited, never with its arguments or output.
   const tools = createToolCaller({
     ...config.tools,
@@ -169,8 +188,16 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
     pollMs: config.streams.recoveryPollMs,
   })
   const canceller = createCanceller({ store, running, recovery, coze, log, observer })
-  if (config.userIdSecretIsDefault) log.warn('USER_ID_SECRET is not set: using the development default')
-  if (!config.redisUrl) log.info('REDIS_URL not set: in-process store (single instance only)')
+  const welcome = createWelcome({ coze, kv, botId: config.coze.botId, log })
+  const topics = createTopics({ store, kv, coze })
+  // Issue 20 #5: the chain's head leaves the database now and then, so a truncation or rebuild shows.
+  const auditHead = startHeadExport({
+    store,
+    log,
+    intervalMs: config.audit.headIntervalMs,
+    file: config.audit.headFile,
+  })
+  if (!config.redis) log.info('REDIS_URL not set: in-process store (single instance only)')
   return {
     config,
     log,
@@ -188,13 +215,25 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
     canceller,
     metrics,
     audit,
+    auditHead,
     limits,
     voice,
+    welcome,
+    topics,
     isDraining: () => draining,
-    /** Graceful shutdown (SPEC §6): refuse new answers, let open ones finish within the grace period. */
+    /** Aborts when the drain starts: resumes are refused here and attached followers let go. */
+    draining: drainStarted.signal,
+    /**
+     * Graceful shutdown (SPEC §6, issue 19): refuse new answers and resumes, let open ones finish for a
+     * short while, then hand them to a live peer (or cut them when there is none); recoveries running
+     * here stop and free their locks for a peer.
+     */
     async drain() {
       draining = true
-      await running.drain(config.streams.shutdownGraceMs)
+      drainStarted.abort()
+      sweeper.stop()
+      const { shutdownGraceMs: graceMs, shutdownHandoverMs: handoverMs } = config.streams
+      await Promise.all([recovery.stop(), running.drain({ graceMs, handoverMs })])
     },
     async close() {
       sweeper.stop()
@@ -205,6 +244,7 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
       await voice.close()
       retention.stop()
       await audit.flush()
+      await auditHead.stop()
       await kv.close()
       await store.close()
     },

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process'
 import { describe, expect, inject, it } from 'vitest'
-import { testRedisUrl } from '../../../test/services'
+import { testRedisClusterNodes, testRedisUrl } from '../../../test/services'
 import { startFaultProxyFor } from '../test/fault-proxy'
 
 /** Runs the production bundle with `env` until it exits; its stderr lines parsed as JSON. */
@@ -32,6 +32,8 @@ const BASE_ENV = {
   COZE_BOT_ID: '7379462189365198898',
   COZE_PAT: 'pat_startup_test',
   S2S_KEYS: 'startup-test:0123456789abcdef0123',
+  USER_ID_SECRET: 'startup-test-user-id-secret',
+  AUDIT_KEY: 'startup-test-audit-key-0123456789',
 }
 
 describe('start-up failures of the built service', () => {
@@ -47,6 +49,20 @@ describe('start-up failures of the built service', () => {
       expect(r.code).toBe(1)
       const fatal = r.lines.find((l) => l.msg === 'fatal')
       expect(fatal?.problem).toContain(`Redis at ${proxy.address} did not become ready`)
+    } finally {
+      await proxy.close()
+    }
+  }, 60_000)
+
+  it('should exit 1 with one JSON line naming the Redis Cluster when its node never answers', async () => {
+    const node = testRedisClusterNodes().split(',')[0]!
+    const { proxy } = await startFaultProxyFor(`redis://${node}`)
+    proxy.set('stall')
+    try {
+      const r = await runService({ ...BASE_ENV, REDIS_CLUSTER_NODES: proxy.address, SQLITE_PATH: ':memory:' })
+      expect(r.code).toBe(1)
+      const fatal = r.lines.find((l) => l.msg === 'fatal')
+      expect(fatal?.problem).toContain(`Redis Cluster at ${proxy.address} did not become ready`)
     } finally {
       await proxy.close()
     }

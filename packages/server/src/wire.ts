@@ -70,6 +70,9 @@ export const conversationsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
 })
 
+/** `POST /api/chat/clear`: a new topic in one of the user's conversations (SPEC §2.4). */
+export const clearBody = z.strictObject({ conversationId: id })
+
 export interface Usage {
   inputTokens: number
   outputTokens: number
@@ -145,6 +148,16 @@ export const historyResponse = z.object({
     }),
   ),
   nextBefore: z.string().nullable().meta({ description: 'Pass as `before` for the next (older) page' }),
+})
+
+export const welcomeResponse = z.object({
+  prologue: z.string().meta({ description: "The bot's opening text (Markdown); '' when it has none" }),
+  questions: z.array(z.string()).meta({ description: 'Suggested first questions, at most 10' }),
+})
+
+export const clearResponse = z.object({
+  conversationId: z.string(),
+  sectionId: z.string().meta({ description: "Coze's new context section: later questions start afresh" }),
 })
 
 export const conversationsResponse = z.object({

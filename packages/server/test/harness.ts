@@ -22,6 +22,8 @@ export const BOT_ID = '7379462189365198898'
 export const S2S_KEY = { id: 'site-a', secret: 'site-a-secret-0123456789abcdef' }
 export const OAUTH_APP = { appId: '1170000000001', keyId: 'kid-test-1' }
 export const PAT = 'pat_volcano_test_0123456789'
+/** The two secrets every start needs (issue 20 #5: no built-in fallback any more). */
+export const SECRETS = { USER_ID_SECRET: 'test-user-id-secret', AUDIT_KEY: 'test-audit-key-0123456789abcdef' }
 
 let keyPair: { publicKeyPem: string; privateKeyPem: string } | undefined
 /** One RSA key pair per test process (generation is slow-ish). */
@@ -98,7 +100,7 @@ export async function startStack(o: StackOptions) {
     }),
     ...(pat !== 'none' && { COZE_PAT: pat === 'ok' ? PAT : 'pat_revoked_long_ago' }),
     S2S_KEYS: `${S2S_KEY.id}:${S2S_KEY.secret}`,
-    USER_ID_SECRET: 'test-user-id-secret',
+    ...SECRETS,
     ...GENEROUS_LIMITS,
     ...o.env,
   })

@@ -8,7 +8,7 @@ import { inject } from 'vitest'
 import { startCozeSim, type CozeSim, type CozeSimOptions } from '@volcano-chat/coze-sim'
 import { createChatServiceClient } from '@volcano-chat/client'
 import { createTestDatabase, createTestRedisPrefix, testRedisUrl } from '../../../test/services'
-import { BOT_ID, OAUTH_APP, PAT, S2S_KEY, testKeyPair } from './harness'
+import { BOT_ID, OAUTH_APP, PAT, S2S_KEY, SECRETS, testKeyPair } from './harness'
 
 export interface Instance {
   name: string
@@ -50,7 +50,7 @@ export async function startCluster(opts: { sim?: CozeSimOptions; env?: Record<st
     COZE_OAUTH_KEY_ID: OAUTH_APP.keyId,
     COZE_OAUTH_PRIVATE_KEY: keys.privateKeyPem,
     S2S_KEYS: `${S2S_KEY.id}:${S2S_KEY.secret}`,
-    USER_ID_SECRET: 'test-user-id-secret',
+    ...SECRETS,
     LEASE_HEARTBEAT_MS: '200',
     SWEEP_INTERVAL_MS: '300',
     RECOVERY_POLL_MS: '100',

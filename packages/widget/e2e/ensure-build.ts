@@ -39,10 +39,12 @@ function withLock<T>(lock: string, fn: () => T): T {
 }
 
 export function ensureBuild(pkgDir: string): string {
+  // The loader is built last (package.json `build`): newer than the sources means all of dist/ is.
   const bundle = join(pkgDir, 'dist', 'volcano-chat.js')
+  const app = join(pkgDir, 'dist', 'volcano-chat.app.js')
   const stale = () => {
     const sources = Math.max(newest(join(pkgDir, 'src')), statSync(join(pkgDir, 'vite.config.ts')).mtimeMs)
-    return !existsSync(bundle) || statSync(bundle).mtimeMs < sources
+    return !existsSync(bundle) || !existsSync(app) || statSync(bundle).mtimeMs < sources
   }
   if (stale()) {
     mkdirSync(join(pkgDir, 'node_modules', '.cache'), { recursive: true })

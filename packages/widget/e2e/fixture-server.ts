@@ -64,6 +64,7 @@ export async function startFixtureServer(distDir: string, answer: Answer) {
     }
     if (url.pathname === '/favicon.ico') return res.writeHead(204).end() // keeps the console clean
     if (url.pathname === '/api/chat/conversations') return res.writeHead(200).end('{"items":[]}')
+    if (url.pathname === '/api/chat/welcome') return res.writeHead(200).end('{"prologue":"","questions":[]}')
     if (url.pathname === '/api/chat/send') {
       let raw = ''
       for await (const chunk of req) raw += chunk

@@ -16,15 +16,25 @@ const sse = (id: string, events: [string, object][]) =>
 const meta = (id: string): [string, object] => ['meta', { messageId: id, conversationId: 'c1' }]
 
 type Route = (url: string, init?: RequestInit) => Response
-async function mount(route: Route, locale = 'zh-CN') {
+async function mount(route: Route, locale = 'zh-CN', attrs: Record<string, string> = {}) {
   const fetch = vi.fn(async (url: string, init?: RequestInit) =>
-    url.endsWith('/conversations') ? Response.json({ items: [] }) : route(url, init),
+    url.endsWith('/conversations')
+      ? Response.json({ items: [] })
+      : url.endsWith('/welcome')
+        ? Response.json({ prologue: '', questions: [] })
+        : route(url, init),
   )
   vi.stubGlobal('fetch', fetch)
   const tag = `vc-answer-${++n}`
   register(tag)
   const el = document.createElement(tag)
-  for (const [k, v] of Object.entries({ open: '', token: 't', locale, 'api-base': 'https://chat.example' }))
+  for (const [k, v] of Object.entries({
+    open: '',
+    token: 't',
+    locale,
+    'api-base': 'https://chat.example',
+    ...attrs,
+  }))
     el.setAttribute(k, v)
   const errors: unknown[] = []
   el.addEventListener('vc-error', (e) => errors.push((e as CustomEvent).detail[0]))
@@ -70,6 +80,52 @@ describe('answer parts', () => {
     expect(md.querySelector('.vc-card a')!.getAttribute('href')).toBe('https://s.example/1')
     expect([...md.querySelectorAll(':scope > p')].map((p) => p.textContent)).toEqual(['第一段', '第二段'])
     expect(md.textContent).not.toMatch(/[{}"]/)
+  })
+})
+
+// Issue 20 #4: an answer's images load only from the host's image-origins, or on a click (https only).
+describe('images in answers', () => {
+  const answer = () =>
+    sse('m9', [
+      meta('m9'),
+      [
+        'delta',
+        {
+          text: '![](/account/delete?confirm=1) ![](https://cdn.example/a.png) ![](https://t.example/p.gif)',
+        },
+      ],
+      ['done', { status: 'completed' }],
+    ])
+
+  it('should load none by default: placeholders, and a click loads that https image only', async () => {
+    const { el, ask } = await mount(answer, 'en')
+    ask('pics')
+    await vi.waitFor(() => expect($(el, '.vc-answer')!.getAttribute('aria-busy')).toBe('false'))
+    const md = $(el, '.vc-answer .vc-md')!
+    expect(md.querySelector('img')).toBeNull()
+    expect(md.querySelector('span.vc-img-blocked')!.textContent).toBe('Image not shown')
+    const buttons = [...md.querySelectorAll<HTMLButtonElement>('button[data-vc-img]')]
+    expect(buttons.map((b) => b.textContent)).toEqual([
+      'Image from cdn.example: click to load',
+      'Image from t.example: click to load',
+    ])
+    buttons[1]!.click()
+    await vi.waitFor(() => expect(md.querySelector('img')).not.toBeNull())
+    expect([...md.querySelectorAll('img')].map((i) => i.getAttribute('src'))).toEqual([
+      'https://t.example/p.gif',
+    ])
+    expect(md.querySelectorAll('button[data-vc-img]')).toHaveLength(1)
+  })
+
+  it('should load images from the origins in image-origins at once', async () => {
+    const { el, ask } = await mount(answer, 'zh-CN', { 'image-origins': 'https://cdn.example' })
+    ask('pics')
+    await vi.waitFor(() => expect($(el, '.vc-answer')!.getAttribute('aria-busy')).toBe('false'))
+    const md = $(el, '.vc-answer .vc-md')!
+    expect([...md.querySelectorAll('img')].map((i) => i.getAttribute('src'))).toEqual([
+      'https://cdn.example/a.png',
+    ])
+    expect(md.querySelector('button[data-vc-img]')!.textContent).toBe('图片来自 t.example，点击加载')
   })
 })
 

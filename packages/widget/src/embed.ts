@@ -1,20 +1,17 @@
 /**
- * Script-tag entry (`dist/volcano-chat.js`, an IIFE):
- *   <script src="https://chat.example/widget/volcano-chat.js" data-locale="en" defer></script>
- * Its `data-*` become defaults for every `<volcano-chat>` on the page, its `nonce` goes on the
- * widget's `<style>` elements, and the service it came from is the default `api-base`.
+ * The app file (`dist/volcano-chat.app.js`, an IIFE): Vue, the widget, markdown-it, DOMPurify,
+ * highlight.js core. The loader (`loader/loader.ts`, the script tag) adds it as a `<script>` beside
+ * itself the first time the widget is wanted and makes its elements the full widget with `adopter`.
  */
 import type { LanguageFn } from 'highlight.js'
-import { register } from './element'
+import { adopter as adopt } from './element'
 import { setLanguageLoader } from './render/highlight'
-import { SETTING_KEYS, type WidgetDefaults } from './settings'
+import type { AppApi } from './loader/protocol'
 
-const script = document.currentScript as HTMLScriptElement | null
-const data = script?.dataset ?? {}
-const src = script?.src ? new URL(script.src) : null
+const src = (document.currentScript as HTMLScriptElement | null)?.src
 
 if (src) {
-  // An IIFE cannot code-split: languages are ES modules built beside it, imported on first use.
+  // An IIFE cannot code-split: languages are ES modules built beside this file, imported on first use.
   const base = new URL('.', src)
   setLanguageLoader(async (name) => {
     const url = new URL(`lang/${name}.js`, base).href
@@ -22,18 +19,4 @@ if (src) {
   })
 }
 
-const defaults: WidgetDefaults = { apiBase: src?.origin }
-for (const key of SETTING_KEYS) {
-  const value = data[key]
-  if (value !== undefined) defaults[key] = value
-}
-
-const tag = data.tag || 'volcano-chat'
-register(tag, { nonce: script?.nonce || undefined, defaults })
-
-// `data-mount`: the page has no element of its own, so add one.
-if (data.mount !== undefined && !document.querySelector(tag)) {
-  const mount = () => document.body.append(document.createElement(tag))
-  if (document.body) mount()
-  else document.addEventListener('DOMContentLoaded', mount, { once: true })
-}
+export const adopter: AppApi['adopter'] = adopt

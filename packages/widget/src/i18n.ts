@@ -46,6 +46,8 @@ const zh = {
   toolRunning: '正在查询…',
   card: '[卡片]',
   file: '文件',
+  imageClick: '图片来自 {host}，点击加载',
+  imageBlocked: '图片未显示',
   mic: '语音输入（按住说话，或点击开始/结束）',
   micStop: '结束录音',
   listening: '正在听…',
@@ -57,6 +59,17 @@ const zh = {
   voiceNoMic: '没有找到可用的麦克风，请直接输入文字。',
   voiceFailed: '语音服务出错，请稍后再试，或直接输入文字。',
   dismiss: '关闭提示',
+  conversations: '历史对话',
+  conversationsEmpty: '还没有历史对话。',
+  untitled: '未命名对话',
+  back: '返回',
+  current: '当前对话',
+  more: '更多',
+  newTopic: '新话题',
+  confirmNew: '开始新对话？当前对话会保留在历史对话中。',
+  confirmYes: '开始新对话',
+  cancel: '取消',
+  welcome: '欢迎',
 } as const
 
 type Messages = Record<keyof typeof zh, string>
@@ -102,6 +115,8 @@ const en = {
   toolRunning: 'Looking it up…',
   card: '[Card]',
   file: 'File',
+  imageClick: 'Image from {host}: click to load',
+  imageBlocked: 'Image not shown',
   mic: 'Voice input (hold to talk, or click to start and stop)',
   micStop: 'Stop recording',
   listening: 'Listening…',
@@ -113,6 +128,17 @@ const en = {
   voiceNoMic: 'No microphone was found. You can still type.',
   voiceFailed: 'Voice failed. Try again later, or type instead.',
   dismiss: 'Dismiss',
+  conversations: 'Conversations',
+  conversationsEmpty: 'No conversations yet.',
+  untitled: 'Untitled conversation',
+  back: 'Back',
+  current: 'Current conversation',
+  more: 'More',
+  newTopic: 'New topic',
+  confirmNew: 'Start a new conversation? This one stays in your conversations.',
+  confirmYes: 'Start a new one',
+  cancel: 'Cancel',
+  welcome: 'Welcome',
 } satisfies Messages
 
 const tables: Record<Locale, Messages> = { 'zh-CN': zh, en }

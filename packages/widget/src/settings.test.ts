@@ -1,6 +1,32 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest'
-import { parseApiBase, parseBoolean, parseLocale, parseSettings, parseTheme, textOn } from './settings'
+import {
+  parseApiBase,
+  parseBoolean,
+  parseImageOrigins,
+  parseLocale,
+  parseSettings,
+  parseTheme,
+  textOn,
+} from './settings'
+
+describe('parseImageOrigins', () => {
+  it('should keep exact https origins and ignore everything else', () => {
+    expect([
+      ...parseImageOrigins(
+        'https://cdn.example.com https://img.example.org:8443/, http://plain.example https://a.example/path * /rel https://u@b.example',
+      ),
+    ]).toEqual(['https://cdn.example.com', 'https://img.example.org:8443'])
+    expect(parseImageOrigins(undefined).size).toBe(0)
+  })
+
+  it('should default to none, and take the registration default', () => {
+    expect(parseSettings({}).imageOrigins.size).toBe(0)
+    expect([...parseSettings({}, { imageOrigins: 'https://cdn.example' }).imageOrigins]).toEqual([
+      'https://cdn.example',
+    ])
+  })
+})
 
 describe('parseSettings', () => {
   it('should give the defaults for nothing', () => {
@@ -97,5 +123,20 @@ describe('textOn', () => {
     expect(textOn('#fde047')).toBe('#111')
     expect(textOn('#000')).toBe('#fff')
     expect(textOn('teal')).toBe('#fff')
+  })
+})
+
+describe('welcome settings', () => {
+  it('should read welcome-text as given and welcome-questions as a JSON array', () => {
+    const s = parseSettings({ welcomeText: ' 欢迎 ', welcomeQuestions: '["a","b"]' })
+    expect(s.welcomeText).toBe('欢迎')
+    expect(s.welcomeQuestions).toEqual(['a', 'b'])
+  })
+
+  it("should leave both unset (the bot's) when absent or unusable", () => {
+    const s = parseSettings({ welcomeQuestions: 'a|b' })
+    expect(s.welcomeText).toBe('')
+    expect(s.welcomeQuestions).toBeUndefined()
+    expect(parseSettings({}, { welcomeQuestions: '[]' }).welcomeQuestions).toEqual([])
   })
 })

@@ -2,7 +2,8 @@
  * The public settings: primitive props that also work as attributes (`api-base`, `open` …), parsed
  * with their defaults in one place. Anything a page author can type lands here as a string.
  */
-import type { InjectionKey } from 'vue'
+import type { ComputedRef, InjectionKey } from 'vue'
+import { parseWelcomeQuestions } from './state/welcome'
 
 export type Locale = 'zh-CN' | 'en'
 export type Position = 'bottom-right' | 'bottom-left'
@@ -22,6 +23,9 @@ export const SETTING_KEYS = [
   'open',
   'features',
   'voiceSend',
+  'imageOrigins',
+  'welcomeText',
+  'welcomeQuestions',
 ] as const
 export type SettingKey = (typeof SETTING_KEYS)[number]
 
@@ -29,6 +33,9 @@ export type SettingKey = (typeof SETTING_KEYS)[number]
 export type WidgetDefaults = Partial<Record<SettingKey, string>>
 
 export const DEFAULTS_KEY: InjectionKey<WidgetDefaults> = Symbol('vc-defaults')
+
+/** `Settings.imageOrigins`, from the root to the answers (render/safe-html.ts). */
+export const IMAGE_ORIGINS_KEY: InjectionKey<ComputedRef<ReadonlySet<string>>> = Symbol('vc-image-origins')
 
 export type RawSettings = Partial<Record<SettingKey, unknown>>
 
@@ -45,6 +52,12 @@ export interface Settings {
   open: boolean
   features: ReadonlySet<Feature>
   voiceSend: VoiceSend
+  /** https origins whose images in answers load at once; others wait for a click (issue 20 #4). */
+  imageOrigins: ReadonlySet<string>
+  /** The host's welcome (Markdown) instead of the bot's prologue; '' = the bot's. */
+  welcomeText: string
+  /** The host's preset questions (a JSON array) instead of the bot's; undefined = the bot's. */
+  welcomeQuestions?: string[]
 }
 
 const FEATURES: readonly Feature[] = ['cancel', 'voice']
@@ -82,7 +95,29 @@ export function parseSettings(props: RawSettings, defaults: WidgetDefaults = {})
         .filter((f): f is Feature => (FEATURES as readonly string[]).includes(f)),
     ),
     voiceSend: str(raw.voiceSend).toLowerCase() === 'release' ? 'release' : 'confirm',
+    imageOrigins: parseImageOrigins(raw.imageOrigins),
+    welcomeText: str(raw.welcomeText),
+    welcomeQuestions: parseWelcomeQuestions(raw.welcomeQuestions),
   }
+}
+
+/**
+ * `image-origins="https://cdn.example.com https://img.example.org"`: exact https origins (a trailing
+ * slash is fine); anything else, a path or `*` included, is ignored, so a typo blocks rather than opens.
+ * @example parseImageOrigins('https://cdn.example.com/ http://x.example').has('https://cdn.example.com') // true
+ */
+export function parseImageOrigins(v: unknown): ReadonlySet<string> {
+  const origins = new Set<string>()
+  for (const item of str(v).split(/[\s,]+/)) {
+    try {
+      const url = new URL(item)
+      if (url.protocol === 'https:' && `${url.origin}/` === url.href.replace(/\/?$/, '/'))
+        origins.add(url.origin)
+    } catch {
+      // not an absolute URL: ignored
+    }
+  }
+  return origins
 }
 
 export function parseLocale(v: unknown): Locale {

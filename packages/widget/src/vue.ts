@@ -38,6 +38,11 @@ export const VolcanoChat = defineComponent({
     position: String,
     open: { type: [Boolean, String], default: undefined },
     features: String,
+    /** https origins whose answer images load at once (README "Widget"); default none. */
+    imageOrigins: String,
+    /** The welcome's text (Markdown) and preset questions (a JSON array), instead of the bot's. */
+    welcomeText: String,
+    welcomeQuestions: String,
     tokenProvider: Function as PropType<TokenProvider>,
   },
   setup(props) {

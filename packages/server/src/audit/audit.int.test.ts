@@ -54,7 +54,9 @@ describe('audit_event', () => {
       'IP_NOT_ALLOWED',
       'NONCE_REPLAYED',
     ]
-    expect(calls.map((c) => c.json.error?.code)).toEqual(codes)
+    // The caller of an unknown key id is told SIGNATURE_INVALID; only the row says UNKNOWN_KEY (issue 20).
+    const told = codes.map((c) => (c === 'UNKNOWN_KEY' ? 'SIGNATURE_INVALID' : c))
+    expect(calls.map((c) => c.json.error?.code)).toEqual(told)
 
     const denied = (await rows()).filter((r) => r.action === 's2s.denied')
     for (const [i, code] of codes.entries()) {
@@ -136,7 +138,7 @@ describe('audit_event', () => {
   })
 
   it('should verify, and fail after a row is edited directly in MySQL', async () => {
-    const key = chainKeyFrom(stack.config.userIdSecret)
+    const key = chainKeyFrom(stack.config.audit.key)
     const before = await verifyAuditChain(stack.store, key)
     expect(before).toMatchObject({ ok: true })
     expect(before.ok && before.rows).toBeGreaterThan(10)

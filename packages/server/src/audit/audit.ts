@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
-import { isDependencyFault } from '../dependency-fault'
+import { retryOnFault } from '../store/retry'
 import type { AuditRow, Store } from '../store/types'
 import { GENESIS, hashOf } from './chain'
 
@@ -48,6 +48,8 @@ export interface AuditDeps {
   now?: () => number
   /** Each event written (or lost), for metrics. */
   onWritten?: (e: AuditEvent, ok: boolean) => void
+  /** A batch tried again after a MySQL fault, for metrics. */
+  onRetry?: () => void
 }
 
 const MAX_BATCH = 100
@@ -69,7 +71,7 @@ interface Pending {
 
 /**
  * @example
- * const audit = createAudit({ store, chainKey: chainKeyFrom(config.userIdSecret), log })
+ * const audit = createAudit({ store, chainKey: chainKeyFrom(config.audit.key), log })
  * await audit.record({ action: 'voice.ticket', outcome: 'allowed', user, clientIp: request.ip })
  */
 export function createAudit(d: AuditDeps) {
@@ -134,19 +136,12 @@ export function createAudit(d: AuditDeps) {
     while (queue.length) {
       const batch = queue.splice(0, MAX_BATCH)
       let ok = false
-      for (let retry = 0; ; retry++) {
-        try {
-          ok = await append(batch)
-          break
-        } catch (err) {
-          // A MySQL blip is waited out (≈ 16 s in all); anything else, or a longer outage, loses the batch.
-          if (retry < FAULT_RETRIES && isDependencyFault(err)) {
-            await new Promise((r) => setTimeout(r, FAULT_BACKOFF_MS * 2 ** retry))
-            continue
-          }
-          d.log.error({ err, lost: batch.map((p) => p.event.action) }, 'audit events could not be written')
-          break
-        }
+      try {
+        // A MySQL blip is waited out (≈ 16 s in all); anything else, or a longer outage, loses the batch.
+        const retry = { retries: FAULT_RETRIES, backoffMs: FAULT_BACKOFF_MS, onRetry: d.onRetry }
+        ok = await retryOnFault(() => append(batch), retry)
+      } catch (err) {
+        d.log.error({ err, lost: batch.map((p) => p.event.action) }, 'audit events could not be written')
       }
       for (const p of batch) {
         d.onWritten?.(p.event, ok)

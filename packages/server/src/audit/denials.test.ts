@@ -75,4 +75,19 @@ describe('installDenialAudit', () => {
     await app.inject({ method: 'POST', url: '/api/chat/send' })
     expect(events).toHaveLength(2)
   })
+
+  it('should audit the same S2S denial of one address once a minute, whatever key id it claims', async () => {
+    const { app, events, advance } = await appThrowing('VC_ERR_SIGNATURE_INVALID')
+    for (let i = 0; i < 300; i++)
+      await app.inject({
+        method: 'POST',
+        url: i % 2 ? '/api/internal/session/create' : '/%61pi/internal/session/create',
+        headers: { 'x-vc-key-id': `key-${i}`, 'user-agent': 'u'.repeat(600) },
+      })
+    expect(events).toHaveLength(1)
+    advance(60_000)
+    await app.inject({ method: 'POST', url: '/api/internal/session/create' })
+    expect(events).toHaveLength(2)
+    expect(events[1]!.detail).toMatchObject({ repeats: 299 })
+  })
 })

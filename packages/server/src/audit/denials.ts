@@ -1,10 +1,13 @@
 /**
  * Every refusal worth a trace goes into the audit log from one place (issue 6): S2S denials with their
  * reason, token rejections, rate-limit rejections. It watches errors on their way to the envelope, so no
- * route has to remember to audit its own refusals.
+ * route has to remember to audit its own refusals. It decides on the matched route, never the raw URL
+ * (issue 20, finding 2), and samples repeats so a flood stays a few rows (finding 6).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { toVcError } from '../http/error-handler'
+import { routePath } from '../http/request-target'
+import { ipKey } from '../limits/ip-key'
 import type { Audit, AuditEvent } from './audit'
 
 const INTERNAL = /^\/api\/internal\//
@@ -37,7 +40,7 @@ export function denialOf(request: FastifyRequest, err: unknown): AuditEvent | un
       detail: { ...base.detail, limit },
     }
   }
-  if (INTERNAL.test(request.url) && vc.status >= 400 && vc.status < 500) {
+  if (INTERNAL.test(routePath(request)) && vc.status >= 400 && vc.status < 500) {
     return { ...base, action: 's2s.denied', keyId: request.s2sKeyId ?? claimedKeyId(request) }
   }
   if (vc.code === 'TOKEN_INVALID') return { ...base, action: 'token.rejected' }
@@ -45,26 +48,48 @@ export function denialOf(request: FastifyRequest, err: unknown): AuditEvent | un
 }
 
 /**
- * Install before the routes: hooks reach only routes registered after them. A client hammering a limit
- * is audited once per limit, user and address a minute (the metric still counts every refusal), so a
- * flood cannot turn into an audit-table flood.
+ * The sampling key of a denial: the same refusal of the same caller. Only a verified key id counts (a
+ * claimed one is the caller's to vary), and IPv6 by its /64, as the per-address limits do.
+ */
+function repeatKey(request: FastifyRequest, e: AuditEvent) {
+  const limit = e.action === 'rate.limited' ? String(e.detail?.limit) : ''
+  return [
+    e.action,
+    e.reason,
+    limit,
+    e.user?.userId ?? '',
+    ipKey(e.clientIp ?? ''),
+    request.s2sKeyId ?? '',
+  ].join('|')
+}
+
+/**
+ * Install before the routes: hooks reach only routes registered after them. The same denial of the same
+ * caller (action, reason, limit, user, address, verified key) is audited once a minute; the next row
+ * says in `detail.repeats` how many were left out (the rate-limit metric still counts every refusal),
+ * so a flood cannot turn into an audit-table flood.
  */
 export function installDenialAudit(app: FastifyInstance, audit: Audit, now: () => number = Date.now) {
-  const lastLimited = new Map<string, number>()
-  const isRepeat = (e: AuditEvent) => {
-    if (e.action !== 'rate.limited') return false
-    const key = `${e.detail?.limit}|${e.user?.userId ?? ''}|${e.clientIp}|${e.keyId ?? ''}`
+  const seen = new Map<string, { at: number; repeats: number }>()
+  /** The event to record, or undefined when it repeats one recorded less than a minute ago. */
+  const sampled = (request: FastifyRequest, e: AuditEvent): AuditEvent | undefined => {
+    const key = repeatKey(request, e)
     const at = now()
-    if (at - (lastLimited.get(key) ?? -Infinity) < RATE_LIMITED_EVERY_MS) return true
-    if (lastLimited.size >= MAX_TRACKED) lastLimited.clear()
-    lastLimited.set(key, at)
-    return false
+    const last = seen.get(key)
+    if (last && at - last.at < DENIAL_EVERY_MS) {
+      last.repeats++
+      return undefined
+    }
+    if (!last && seen.size >= MAX_TRACKED) seen.clear()
+    seen.set(key, { at, repeats: 0 })
+    return last?.repeats ? { ...e, detail: { ...e.detail, repeats: last.repeats } } : e
   }
   app.addHook('onError', async (request, _reply, err) => {
-    const event = denialOf(request, err)
-    if (event && !isRepeat(event)) await audit.record(event)
+    const denial = denialOf(request, err)
+    const event = denial && sampled(request, denial)
+    if (event) await audit.record(event)
   })
 }
 
-const RATE_LIMITED_EVERY_MS = 60_000
+const DENIAL_EVERY_MS = 60_000
 const MAX_TRACKED = 10_000

@@ -3,12 +3,13 @@
  * instance at a time (a Kv lock). Audit rows are never deleted: the job audits its own run instead.
  */
 import type { Logger } from 'pino'
+import { keys } from '../kv/keys'
 import type { Kv } from '../kv/types'
 import type { DeletedCounts, Store } from '../store/types'
 import type { Audit } from './audit'
 
 const DAY_MS = 86_400_000
-const LOCK = 'lock:retention'
+const LOCK = keys.retentionLock()
 
 export interface RetentionDeps {
   store: Store

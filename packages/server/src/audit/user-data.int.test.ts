@@ -22,7 +22,8 @@ beforeAll(async () => {
     DATABASE_URL: stack.config.databaseUrl,
     REDIS_URL: stack.config.redisUrl,
     REDIS_PREFIX: stack.config.redisPrefix,
-    USER_ID_SECRET: 'test-user-id-secret',
+    USER_ID_SECRET: stack.config.userIdSecret,
+    AUDIT_KEY: stack.config.audit.key,
     COZE_BOT_ID: BOT_ID,
     COZE_PAT: 'pat_unused_by_commands',
     S2S_KEYS: `${S2S_KEY.id}:${S2S_KEY.secret}`,
@@ -40,7 +41,8 @@ async function chattyUser() {
   return user
 }
 
-describe('user-data export / erase', () => {
+// Five CLI runs, each a fresh tsx process: generous on a busy 2-core machine (a budget, not a speed check).
+describe('user-data export / erase', { timeout: 120_000 }, () => {
   it("should erase one phone's sessions, conversations and messages and leave others untouched", async () => {
     const me = await chattyUser()
     const other = await chattyUser()

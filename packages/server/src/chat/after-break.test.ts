@@ -6,6 +6,8 @@ import { createCozeAuth } from '../coze/auth'
 import { createCozeClient, CozeApiError } from '../coze/client'
 import type { CozeEvent } from '../coze/events'
 import { eventsAfterBreak, openWithBusyWait } from './after-break'
+import type { StreamEvent } from '../wire'
+import { eventsAfter, positioned } from './event-id'
 import { deliveredText, newAnswerState, normalise } from './normalise'
 
 const BOT = 'bot_after_break_test'
@@ -222,4 +224,41 @@ describe('openWithBusyWait: 4016 after a drop', () => {
     await expect(openWithBusyWait(open, soon())).rejects.toMatchObject({ httpStatus: 500 })
     expect(tries).toBe(1)
   })
+})
+
+describe('positions rebuilt from Coze (issue 19)', () => {
+  it.each([
+    ['reasoning and text', '想好再答 [[sim:reasoning,tokens=20]]'],
+    ['a card, then text', '卡片加文字 [[sim:card,tokens=12]]'],
+    ['three answer messages', '分三段 [[sim:answers=3,tokens=18]]'],
+  ])('should give the live stream and Coze’s whole answer the same positions: %s', async (_name, q) => {
+    const conversationId = (await coze.createConversation()).id
+    const stream = await coze.streamChat({ conversationId, userId: 'u1', question: q })
+    const live = newAnswerState()
+    const liveEvents: StreamEvent[] = [meta]
+    await stream.read((e) => void liveEvents.push(...normalise(live, e)))
+    stream.abort()
+    // What recovery does: the chat's whole answer, normalised from nothing delivered.
+    const ids = { conversationId, chatId: live.chatId! }
+    const after = newAnswerState()
+    const wholeEvents = [
+      meta,
+      ...(await eventsAfterBreak(coze, ids, () => 0, soon())).flatMap((e) => normalise(after, e)),
+    ]
+    const [a, b] = [positioned(liveEvents), positioned(wholeEvents)]
+    expect(b.at(-1)!.seq).toBe(a.at(-1)!.seq)
+    for (const at of a.map((e) => e.seq)) {
+      const resumed = [...a.filter((e) => e.seq <= at), ...eventsAfter(b, at)]
+      expect(shownOf(resumed), `resumed after ${at}`).toEqual(shownOf(a))
+    }
+  })
+})
+
+const meta: StreamEvent = { event: 'meta', data: { messageId: 'm1', conversationId: 'c1' } }
+
+/** What a widget shows, per kind: text, reasoning, and the other events in order. */
+const shownOf = (events: StreamEvent[]) => ({
+  text: events.map((e) => (e.event === 'delta' ? e.data.text : e.event === 'part' ? '|' : '')).join(''),
+  reasoning: events.map((e) => (e.event === 'reasoning' ? e.data.text : '')).join(''),
+  others: events.filter((e) => e.event !== 'delta' && e.event !== 'reasoning').map((e) => e.event),
 })

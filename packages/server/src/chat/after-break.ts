@@ -89,7 +89,9 @@ function restOf(messages: CozeMessage[], delivered: (messageId: string) => numbe
       continue
     }
     if (sent >= m.content.length) continue
-    out.push({ kind: 'message', name: DELTA, message: { ...m, content: m.content.slice(sent) } })
+    // Coze's reasoning comes before its text: once text was delivered, so was the reasoning.
+    const rest = { ...m, content: m.content.slice(sent), ...(sent > 0 && { reasoning_content: '' }) }
+    out.push({ kind: 'message', name: DELTA, message: rest })
   }
   return out
 }

@@ -60,6 +60,8 @@ export function archivedEvents(row: MessageRow): StreamEvent[] {
   const events: StreamEvent[] = [
     { event: 'meta', data: { messageId: row.id, conversationId: row.conversationId } },
   ]
+  // Reasoning first, as Coze streams it: the events keep the live stream's positions (event-id.ts).
+  if (row.reasoning) events.push({ event: 'reasoning', data: { text: row.reasoning } })
   if (row.parts) {
     row.parts.forEach((p, index) => {
       if (index > 0 || p.kind !== 'text') events.push(partEvent(index, p))

@@ -1,13 +1,15 @@
 /**
  * Attaching a second connection to an answer (issue 5): a repeated `clientMessageId`, a resume with
- * `Last-Event-ID`, a reload mid-answer. Replays the stream log then follows it live; once the log has
- * expired, the archived answer is sent instead, starting with `meta` (a widget resets on `meta`).
+ * `Last-Event-ID`, a reload mid-answer. Replays the stream log after the client's position then follows
+ * it live; once the log has expired, the archived answer after that position is sent instead (the same
+ * positions, event-id.ts).
  */
 import { VcError } from '../errors'
 import type { SessionUser } from '../identity/sessions'
 import type { MessageRow, Store } from '../store/types'
 import type { StreamLog } from '../streams'
 import { archivedEvents } from './archive'
+import { eventsAfter, positioned, sliceAfter } from './event-id'
 import type { EventSink } from './relay'
 
 export interface AttachDeps {
@@ -15,6 +17,11 @@ export interface AttachDeps {
   streams: StreamLog
   /** Starts recovery of an orphaned answer (its instance died); no-op when it is alive. */
   recoverIfOrphaned?: (row: MessageRow) => void
+  /**
+   * Aborts when this instance drains (issue 19): new attaches get `503`, followers end without a
+   * terminal event, and the widget resumes on a peer.
+   */
+  draining?: AbortSignal
 }
 
 export async function attachToMessage(
@@ -24,23 +31,35 @@ export async function attachToMessage(
   from: { afterSeq: number; signal?: AbortSignal; waitForRowMs?: number },
   sink: EventSink,
 ) {
+  if (d.draining?.aborted) throw notReady()
   const row = await waitForRow(d.store, user.userId, messageId, from.waitForRowMs ?? 0)
   if (!row) throw new VcError('VC_ERR_MESSAGE_NOT_FOUND')
   const logged = await d.streams.has(messageId)
   if (!logged && row.status !== 'in_progress') {
     sink.open()
-    archivedEvents(row).forEach((e, i) => sink.event(`${messageId}:${from.afterSeq + 1 + i}`, e))
+    const archived = positioned(archivedEvents(row))
+    for (const { seq, ...e } of eventsAfter(archived, from.afterSeq))
+      sink.event(`${messageId}:${seq}`, e as never)
+    // The archive has no `suggestions`, so its end may sit at the client's position: it still goes out.
+    const { seq: endSeq, ...end } = archived.at(-1)!
+    if (endSeq <= from.afterSeq) sink.event(`${messageId}:${from.afterSeq + 1}`, end as never)
     return sink.close()
   }
   if (row.status === 'in_progress') d.recoverIfOrphaned?.(row)
   sink.open()
-  const signal = from.signal ?? new AbortController().signal
-  for await (const e of d.streams.follow(messageId, from.afterSeq, signal)) {
-    const { seq, ...event } = e
+  const signals = [from.signal, d.draining].filter((s): s is AbortSignal => s !== undefined)
+  const signal = signals.length ? AbortSignal.any(signals) : new AbortController().signal
+  for await (const logged of d.streams.follow(messageId, from.afterSeq, signal)) {
+    // The first event may be a text that starts before the client's position: only its end goes out.
+    const part = sliceAfter(logged, from.afterSeq)
+    if (!part) continue
+    const { seq, ...event } = part
     sink.event(`${messageId}:${seq}`, event as never)
   }
   sink.close()
 }
+
+const notReady = () => new VcError('VC_ERR_NOT_READY', 'This instance is shutting down; try again')
 
 /** A duplicate send may arrive before the first one's T1 insert landed: give it a moment. */
 async function waitForRow(store: Store, userId: string, messageId: string, waitMs: number) {

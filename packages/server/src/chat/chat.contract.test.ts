@@ -5,6 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startStack, type Stack, type StackOptions } from '../../test/harness'
 import { answerOf, readStream } from '../../test/sse-client'
+import type { StreamEvent } from '../wire'
+import { positioned } from './event-id'
 
 export function runChatContract(backend: StackOptions['backend']) {
   describe(`chat flow (${backend})`, () => {
@@ -23,7 +25,9 @@ export function runChatContract(backend: StackOptions['backend']) {
       const [meta, ...rest] = r.events
       expect(meta?.event).toBe('meta')
       const { messageId, conversationId } = meta!.data as { messageId: string; conversationId: string }
-      expect(r.events.map((e) => e.id)).toEqual(r.events.map((_, i) => `${messageId}:${i}`))
+      // Ids name the answer's position (issue 19): text units so far, one per other event.
+      const ids = positioned(r.events as StreamEvent[]).map((e) => `${messageId}:${e.seq}`)
+      expect(r.events.map((e) => e.id)).toEqual(ids)
       expect(rest.at(-1)?.event).toBe('done')
       expect(rest.filter((e) => e.event === 'delta').length).toBeGreaterThan(1)
 

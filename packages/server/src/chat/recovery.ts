@@ -1,21 +1,26 @@
 /**
- * Finishing an answer whose instance died (issue 5): ask Coze for the chat's final state
- * (`/v3/chat/retrieve` + `/v3/chat/message/list`), append what the log is missing plus the terminal
- * event, and archive the row as Coze ended it (`completed`, `failed` with Coze's code, `cancelled`), or
- * `interrupted` when Coze did not end it within the answer's time limit.
- * One instance at a time per message (a kv lock); a resuming widget simply keeps following the log.
+ * Finishing an answer whose instance died or handed it over (issues 5, 19): ask Coze for the chat's
+ * final state (`/v3/chat/retrieve` until it ends, then `/v3/chat/message/list`), append what comes
+ * after the log's last position plus the terminal event, and archive the row as Coze ended it
+ * (`completed`, `failed` with Coze's code, `cancelled`), or `interrupted` when Coze did not end it
+ * within the answer's time limit.
+ * One instance at a time per message (a kv lock naming the instance, taken over once that instance is
+ * gone); a resuming widget simply keeps following the log.
  */
 import type { Logger } from 'pino'
 import type { CozeClient } from '../coze/client'
+import { keys } from '../kv/keys'
 import type { Kv } from '../kv/types'
 import type { MessageFinish, MessageRow, Store } from '../store/types'
-import type { LoggedEvent, StreamLog } from '../streams'
+import { isTerminalEvent, type LoggedEvent, type StreamLog } from '../streams'
 import type { StreamEvent } from '../wire'
 import { eventsAfterBreak } from './after-break'
 import { finishOf } from './archive'
+import { eventsAfter, positioned } from './event-id'
 import { newAnswerState, normalise } from './normalise'
 import type { ChatObserver } from './observer'
 import { outcomeOfEvent, stopped, terminalEvent } from './outcome'
+import type { Running } from './running'
 
 export interface RecoveryDeps {
   store: Store
@@ -26,47 +31,75 @@ export interface RecoveryDeps {
   observer: Required<ChatObserver>
   maxAnswerMs: number
   pollMs: number
+  /** Names this instance in its locks and tells whether another lock holder is still alive. */
+  running?: Pick<Running, 'instanceId' | 'isAlive'>
   now?: () => number
 }
 
-/** Far more events than an instance can have sent but not yet logged (one flush window's worth). */
-export const RECOVERY_SEQ_GAP = 100_000
+/**
+ * Far more positions than an instance can have sent but not yet logged (one flush window's worth):
+ * an answer Coze did not finish ends this far past the log, so the end is never behind a client.
+ */
+export const UNLOGGED_MARGIN = 100_000
 
 export function createRecovery(d: RecoveryDeps) {
   const now = d.now ?? Date.now
-  const inFlight = new Set<string>()
+  const me = d.running?.instanceId ?? 'recovery'
+  const inFlight = new Map<string, { stop: AbortController; done: Promise<boolean> }>()
+  let closed = false
+
+  /** Takes the message's lock, or a lock whose instance is gone (killed or drained mid-recovery). */
+  async function lock(key: string, ttlMs: number): Promise<boolean> {
+    if (await d.kv.set(key, me, { nx: true, ttlMs })) return true
+    const holder = await d.kv.get(key)
+    if (!holder || holder === me || !d.running || (await d.running.isAlive(holder))) return false
+    return (await d.kv.delIfEquals(key, holder)) && d.kv.set(key, me, { nx: true, ttlMs })
+  }
 
   /** Reconciles one orphaned row; resolves false when another instance is already on it. */
-  async function recover(row: MessageRow): Promise<boolean> {
-    if (inFlight.has(row.id)) return false
+  function recover(row: MessageRow): Promise<boolean> {
+    if (closed || inFlight.has(row.id)) return Promise.resolve(false)
+    const stop = new AbortController()
+    const done = run(row, stop.signal)
+      .catch((err: unknown) => {
+        d.log.warn({ err, messageId: row.id }, 'could not take the recovery lock')
+        return false
+      })
+      .finally(() => inFlight.delete(row.id))
+    inFlight.set(row.id, { stop, done })
+    return done
+  }
+
+  async function run(row: MessageRow, signal: AbortSignal): Promise<boolean> {
     const deadline = row.askedAt + d.maxAnswerMs
-    const lock = `recover:${row.id}`
-    if (!(await d.kv.set(lock, '1', { nx: true, ttlMs: Math.max(deadline - now(), 0) + 60_000 })))
-      return false
-    inFlight.add(row.id)
+    const key = keys.recover(row.id)
+    if (!(await lock(key, Math.max(deadline - now(), 0) + 60_000))) return false
     try {
       const logged = await d.streams.read(row.id)
-      if (logged.some((e) => e.event === 'done' || e.event === 'error')) return finishFromLog(row, logged)
+      if (logged.some(isTerminalEvent)) return await finishFromLog(row, logged)
       // Coze's own account of the chat, through the same normaliser as a live stream (parts, cards,
-      // Coze's codes), from its first message: the widget is told to restart the answer below.
+      // Coze's codes), from its first message: the same positions the live stream had.
       const state = newAnswerState()
+      const ids = { conversationId: row.conversationId, chatId: row.cozeChatId ?? '' }
       const events = row.cozeChatId
-        ? await eventsAfterBreak(
-            d.coze,
-            { conversationId: row.conversationId, chatId: row.cozeChatId },
-            () => 0,
-            { deadline, pollMs: d.pollMs, now },
-          )
+        ? await eventsAfterBreak(d.coze, ids, () => 0, { deadline, pollMs: d.pollMs, now, signal })
         : []
-      const out = events.flatMap((e) => normalise(state, e))
-      // The dead instance may have sent the widget events it never got to log: continue far above any
-      // seq it could have used, and restart the answer with `meta` so no widget shows text twice.
-      let seq = (logged.at(-1)?.seq ?? -1) + 1 + RECOVERY_SEQ_GAP
-      const append = (e: StreamEvent) => d.streams.append(row.id, { ...e, seq: seq++ } as LoggedEvent)
-      append({ event: 'meta', data: { messageId: row.id, conversationId: row.conversationId } })
+      if (signal.aborted) {
+        await d.kv.delIfEquals(key, me) // this instance is draining: a peer takes it from here
+        return false
+      }
+      const meta: StreamEvent = {
+        event: 'meta',
+        data: { messageId: row.id, conversationId: row.conversationId },
+      }
+      const last = logged.at(-1)?.seq ?? -1
       let finish: MessageFinish
+      const out = events.flatMap((e) => normalise(state, e))
       if (state.outcome) {
-        out.forEach(append)
+        // Website A's tool calls are not in Coze's message list: they keep their places before the
+        // answer (Coze calls tools before it answers).
+        const answer = [meta, ...toolActionsOf(logged), ...out]
+        eventsAfter(positioned(answer), last).forEach((e) => append(row.id, e))
         finish = finishOf(
           state.outcome,
           { text: state.answer, reasoning: state.reasoning, parts: state.parts },
@@ -74,23 +107,23 @@ export function createRecovery(d: RecoveryDeps) {
         )
       } else {
         // Coze did not end it in time (or never started it): what the log holds is all there is.
-        const soFar = textOf(logged)
-        if (soFar) append({ event: 'delta', data: { text: soFar } })
         const interrupted = stopped.shutdown()
-        append(terminalEvent(interrupted))
-        finish = finishOf(interrupted, { text: soFar }, at())
+        if (last < 0) append(row.id, { ...meta, seq: 0 })
+        append(row.id, { ...terminalEvent(interrupted), seq: Math.max(last, 0) + UNLOGGED_MARGIN })
+        finish = finishOf(interrupted, { text: textOf(logged) }, at())
       }
       await d.streams.flush()
       await closeRow(row, finish)
       return true
     } catch (err) {
       d.log.error({ err, messageId: row.id }, 'recovery failed')
-      await d.kv.del(lock) // let the next sweep try again
+      await d.kv.del(key) // let the next sweep try again
       return false
-    } finally {
-      inFlight.delete(row.id)
     }
   }
+
+  const append = (messageId: string, e: StreamEvent & { seq: number }) =>
+    d.streams.append(messageId, e as LoggedEvent)
 
   const at = () => ({ firstTokenAt: null, finishedAt: now() })
 
@@ -102,23 +135,39 @@ export function createRecovery(d: RecoveryDeps) {
 
   async function closeRow(row: MessageRow, finish: MessageFinish) {
     await d.store.finishMessage(row.id, finish)
-    await d.kv.delIfEquals(`conv-busy:${row.conversationId}`, row.id)
+    await d.kv.delIfEquals(keys.conversationBusy(row.conversationId), row.id)
     d.observer.sweeperRepaired({ messageId: row.id, status: finish.status })
     d.log.info({ messageId: row.id, status: finish.status }, 'orphaned answer recovered')
   }
 
-  return { recover }
+  return {
+    recover,
+    /**
+     * A drain: recoveries running here stop without writing anything and free their locks, so that a
+     * peer takes them over (the widget's resume lands there); no new one starts.
+     */
+    async stop() {
+      closed = true
+      const running = [...inFlight.values()]
+      for (const r of running) r.stop.abort()
+      await Promise.allSettled(running.map((r) => r.done))
+    },
+  }
 }
 
 export type Recovery = ReturnType<typeof createRecovery>
 
-/** The answer text a log carries: its deltas since the last `meta` (a `meta` restarts the answer). */
+const toolActionsOf = (logged: LoggedEvent[]): StreamEvent[] =>
+  logged
+    .filter((e) => e.event === 'action' && e.data.kind === 'tool')
+    .map(({ seq: _seq, ...e }) => e as StreamEvent)
+
+/** The answer text a log carries: its deltas, text parts joined by a blank line as archived. */
 export function textOf(events: LoggedEvent[]): string {
   let text = ''
   let textPart = false
   for (const e of events) {
-    if (e.event === 'meta') [text, textPart] = ['', false]
-    else if (e.event === 'part') textPart = e.data.kind === 'text'
+    if (e.event === 'part') textPart = e.data.kind === 'text'
     else if (e.event === 'delta') {
       // A later answer message starts a part of its own: the archive joins them with a blank line.
       if (textPart && text) text += '\n\n'

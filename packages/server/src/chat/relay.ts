@@ -9,6 +9,7 @@ import type { Logger } from 'pino'
 import { CozeApiError, type ChatStream, type CozeClient } from '../coze/client'
 import { VcError } from '../errors'
 import type { SessionUser } from '../identity/sessions'
+import { keys } from '../kv/keys'
 import type { Kv } from '../kv/types'
 import type { Store } from '../store/types'
 import type { LoggedEvent, StreamLog } from '../streams'
@@ -17,6 +18,7 @@ import { eventsAfterBreak, openWithBusyWait } from './after-break'
 import { archiveAnswer } from './archive'
 import { attachToMessage } from './attach'
 import { createBounded } from './bounded'
+import { weightOf } from './event-id'
 import { deliveredText, newAnswerState, normalise, type AnswerState } from './normalise'
 import {
   archivedStatus,
@@ -100,7 +102,7 @@ const MAX_TOOL_ROUNDS = 5
 const BUSY_WAIT_MS = 120_000
 /** How long the bot's question waits for the user's reply. */
 const AWAITING_REPLY_TTL_MS = 24 * 3600_000
-const awaitingReplyKey = (messageId: string) => `awaiting-reply:${messageId}`
+const awaitingReplyKey = keys.awaitingReply
 
 export function createRelay(d: RelayDeps) {
   const now = d.now ?? Date.now
@@ -122,20 +124,25 @@ export function createRelay(d: RelayDeps) {
   async function reply(user: SessionUser, body: ReplyBody, ctx: SendContext, sink: EventSink) {
     const parent = await d.store.getMessage(user.userId, body.messageId)
     if (!parent) throw new VcError('VC_ERR_MESSAGE_NOT_FOUND')
-    // Only a question the bot asked, answered once: checked here, not by a round trip to Coze.
     const key = awaitingReplyKey(parent.id)
-    if (!parent.cozeChatId || (await d.kv.get(key)) !== body.toolCallId) {
+    // A retried reply (its clientMessageId already taken) attaches to the first one in `ask`.
+    const retry =
+      !!body.clientMessageId && !!(await d.kv.get(keys.clientMessage(user.userId, body.clientMessageId)))
+    // Only a question the bot asked, answered once: taken here in one step (two replies at once, or a
+    // reply right after the first one's stream ended, find it gone), not by a round trip to Coze.
+    if (!parent.cozeChatId || (!retry && !(await d.kv.delIfEquals(key, body.toolCallId)))) {
       throw new VcError('VC_ERR_BAD_REQUEST', 'This message is not waiting for a reply')
     }
     const replyTo = { messageId: parent.id, cozeChatId: parent.cozeChatId, toolCallId: body.toolCallId }
     const { text, clientMessageId } = body
-    await ask(
-      user,
-      { message: text, conversationId: parent.conversationId, clientMessageId, replyTo },
-      ctx,
-      sink,
-    )
-    if (sink.opened) await d.kv.delIfEquals(key, body.toolCallId)
+    const asked = { message: text, conversationId: parent.conversationId, clientMessageId, replyTo }
+    try {
+      await ask(user, asked, ctx, sink)
+    } catch (err) {
+      // Refused before Coze took it: the question still waits for its reply.
+      if (!retry && !sink.opened) await d.kv.set(key, body.toolCallId, { ttlMs: AWAITING_REPLY_TTL_MS })
+      throw err
+    }
   }
 
   async function ask(user: SessionUser, body: Ask, ctx: SendContext, sink: EventSink): Promise<void> {
@@ -154,10 +161,11 @@ export function createRelay(d: RelayDeps) {
     // orphan. It is released whatever happens.
     const held = d.running.hold(messageId)
     held.catch(() => undefined)
-    const reservation = body.clientMessageId && `client-msg:${user.userId}:${body.clientMessageId}`
+    const reservation = body.clientMessageId && keys.clientMessage(user.userId, body.clientMessageId)
     let reserved = false
     let answering = false
     let unlock: (() => Promise<unknown>) | undefined
+    let handedOver = false
     try {
       if (reservation) {
         const [taken, admitted] = await Promise.allSettled([
@@ -175,7 +183,7 @@ export function createRelay(d: RelayDeps) {
       }
       if (!body.conversationId) await admission // a refused request creates nothing at Coze
       const conversationId = body.conversationId ?? (await startConversation(user, body.message))
-      const key = `conv-busy:${conversationId}`
+      const key = keys.conversationBusy(conversationId)
       const [hold, busy, admitted] = await Promise.allSettled([
         held,
         acquire(user, key, messageId, busyTtlMs, true),
@@ -190,7 +198,7 @@ export function createRelay(d: RelayDeps) {
         throw new VcError('VC_ERR_CONVERSATION_BUSY', undefined, { messageId: running })
       }
       answering = true
-      await answer(user, body, ctx, sink, { messageId, conversationId }, unlock)
+      handedOver = await answer(user, body, ctx, sink, { messageId, conversationId }, unlock)
     } catch (err) {
       // Refused before any answer existed: the same clientMessageId may try again.
       if (reserved && reservation && !sink.opened) {
@@ -201,7 +209,8 @@ export function createRelay(d: RelayDeps) {
       throw err
     } finally {
       // Never throws: a drain waits for the release, and a lost unlock or lease expires by itself.
-      if (unlock) await bounded(unlock(), 'conversation unlock') // a no-op when already freed
+      // A handed-over answer still runs at Coze: the peer finishing it frees the conversation.
+      if (unlock && !handedOver) await bounded(unlock(), 'conversation unlock') // a no-op when already freed
       await bounded(held, 'lease write') // a release must not overtake its own lease write
       await bounded(d.running.release(messageId), 'lease release')
     }
@@ -247,7 +256,7 @@ export function createRelay(d: RelayDeps) {
     sink: EventSink,
     ids: { messageId: string; conversationId: string },
     unlock: () => Promise<unknown>,
-  ) {
+  ): Promise<boolean> /* whether it was handed over */ {
     const askedAt = now()
     const chat: ChatContext = {
       user,
@@ -316,16 +325,18 @@ export function createRelay(d: RelayDeps) {
     // Every step after the answer is bounded and may fail: the widget gets its terminal event whatever
     // MySQL or Redis do. A lost T3 is repaired by the sweeper, a lost unlock by `acquire` (stale lock).
     const finish = async (terminal: StreamEvent | undefined, firstTokenAt: number | null) => {
+      // Free the conversation before the widget hears the end, or its next send could race the unlock.
+      await bounded(unlock(), 'conversation unlock')
+      // The end goes out (to this widget and, flushed, to resumes elsewhere) before T3, so a MySQL stall
+      // never holds it (issue 19); the stream closes after T3.
+      if (terminal) emit(terminal)
+      await bounded(d.streams.flush(), 'stream log flush')
       const onFailure = () => observe.archiveFailed('t3')
       const archived = archiveAnswer({ ...d, onFailure }, t1, ids.messageId, state, firstTokenAt)
       const status = await bounded(archived, 'T3').then((s) => s ?? archivedStatus(state.outcome))
       const o = state.outcome
       const errorCode = o && 'code' in o && status === 'failed' ? o.code : null
       observe.chatEnded(chat, { status, errorCode, durationMs: now() - askedAt })
-      // Free the conversation before the widget hears the end, or its next send could race the unlock.
-      await bounded(unlock(), 'conversation unlock')
-      if (terminal) emit(terminal)
-      await bounded(d.streams.flush(), 'stream log flush')
     }
 
     try {
@@ -338,10 +349,13 @@ export function createRelay(d: RelayDeps) {
     if (aborted) stream.abort()
     void t1.then((ok) => ok || stream?.abort())
 
-    let seq = 0
+    // The answer's position (event-id.ts): the id of each event, which any instance can rebuild.
+    let at = 0
     // The per-token path: the data is serialised once, for the widget and the stream log alike.
     function emit(e: StreamEvent) {
-      const s = seq++
+      const w = weightOf(e)
+      if (w === 0 && e.event !== 'meta') return // an empty text: nothing to deliver
+      const s = (at += w)
       const json = JSON.stringify(e.data)
       observe.eventRelayed(e.event)
       d.streams.append(ids.messageId, { seq: s, event: e.event, data: e.data } as LoggedEvent, json)
@@ -354,7 +368,7 @@ export function createRelay(d: RelayDeps) {
     const onEvent = (e: Parameters<Parameters<ChatStream['read']>[0]>[0]) => {
       if (e.kind === 'chat' && !state.chatId) chatIdSaved = saveChatId(t1, ids.messageId, e.chat.id)
       for (const out of normalise(state, e)) {
-        if (out.event === 'done' || out.event === 'error') continue // sent by `finish`, after T3
+        if (out.event === 'done' || out.event === 'error') continue // sent by `finish`, after the unlock
         if (firstTokenAt === null && out.event === 'delta') {
           firstTokenAt = now()
           observe.firstToken(chat, firstTokenAt - askedAt)
@@ -406,6 +420,11 @@ export function createRelay(d: RelayDeps) {
         break
       }
     }
+    if (aborted === 'handover' && !state.outcome && !state.toolCalls.length && state.chatId && (await t1)) {
+      await bounded(chatIdSaved, 'Coze chat id')
+      await handOver(ids.messageId, sink)
+      return true
+    }
     state.outcome = await outcomeAfterReading(state, broke, aborted, t1, ids.messageId)
     if (aborted === 'cancel' && state.chatId) {
       // The canceller already asked Coze when it knew the chat id; then Coze says 4104 (not running).
@@ -424,6 +443,20 @@ export function createRelay(d: RelayDeps) {
     await finish(terminalEvent(state.outcome), firstTokenAt)
     sink.close()
     await bounded(d.store.touchConversation(user.userId, ids.conversationId, now()), 'conversation touch')
+    return false
+  }
+
+  /**
+   * A drain with a live peer (issue 19): the answer goes on at Coze, unarchived and still holding its
+   * conversation. The log is complete before the lease goes, so the peer that recovers it (at once,
+   * when the widget resumes there) continues from exactly where this instance stopped; the widget's
+   * stream ends without a terminal event, which makes it resume.
+   */
+  async function handOver(messageId: string, sink: EventSink) {
+    await bounded(d.streams.flush(), 'stream log flush')
+    await bounded(d.running.letGo(messageId), 'lease release')
+    sink.close() // before the release: a drain ends only once every widget stream has ended
+    d.log.info({ messageId }, 'answer handed over to a peer')
   }
 
   /** How the answer ended once reading stopped: Coze's outcome, unless we stopped it or lost Coze. */
@@ -435,7 +468,8 @@ export function createRelay(d: RelayDeps) {
     messageId: string,
   ) {
     const o = state.outcome
-    if (aborted && o?.status !== 'completed' && o?.status !== 'requires_action') return stopped[aborted]()
+    if (aborted && o?.status !== 'completed' && o?.status !== 'requires_action')
+      return aborted === 'cancel' ? stopped.cancel() : stopped.shutdown() // a failed handover is a cut
     if (o) return o.status === 'failed' ? reported(o, messageId) : o
     if (!(await t1)) return vcFailure('VC_ERR_INTERNAL', 'The question could not be archived')
     if (broke === undefined) return reported(noAnswer(), messageId)

@@ -3,14 +3,20 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { requireUser, userOf } from '../http/auth'
 import type { Sessions } from '../identity/sessions'
 import type { Store } from '../store/types'
-import { conversationsQuery, historyQuery, replyBody, sendBody } from '../wire'
+import { clearBody, conversationsQuery, historyQuery, replyBody, sendBody } from '../wire'
 import type { Relay } from './relay'
 import { sseSink } from './sse-sink'
+import type { Topics } from './topics'
+import type { WelcomeService } from './welcome'
 
 export interface ChatRoutesOptions {
   relay: Relay
   sessions: Sessions
   store: Store
+  /** `GET /welcome`: the bot's prologue and suggested questions. */
+  welcome: WelcomeService
+  /** `POST /clear`: a new topic. */
+  topics: Topics
   heartbeatMs: number
   /**
    * Rate limits and the open-stream cap (issue 6), after the token check. A send runs it beside its
@@ -66,6 +72,13 @@ export async function chatRoutes(app: FastifyInstance, o: ChatRoutesOptions) {
       })),
       nextBefore: rows.length === q.limit ? (rows.at(-1)?.id ?? null) : null,
     }
+  })
+
+  app.get('/welcome', async () => o.welcome.get())
+
+  app.post('/clear', async (request) => {
+    const body = clearBody.parse(request.body)
+    return o.topics.clear(userOf(request), body.conversationId)
   })
 
   app.get('/conversations', async (request) => {

@@ -1,14 +1,19 @@
 /**
- * The answers this instance is producing (issue 5). Each holds a lease naming this instance; the
+ * The answers this instance is producing (issues 5, 19). Each holds a lease naming this instance; the
  * instance proves it is alive with one heartbeat key (one write per tick, however many streams), so
  * another instance can tell an orphaned answer (owner dead) from a live one. Cancels for answers
  * running elsewhere arrive through the owner's inbox, read on the same tick.
  */
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
+import { keys } from '../kv/keys'
 import type { Kv } from '../kv/types'
 
-export type AbortReason = 'cancel' | 'shutdown'
+/**
+ * Why an answer must stop: the user cancelled; the instance shuts down with no peer (cut it); the
+ * instance shuts down and a live peer will finish it from Coze (stop relaying, archive nothing).
+ */
+export type AbortReason = 'cancel' | 'shutdown' | 'handover'
 
 export interface RunningOptions {
   kv: Kv
@@ -19,32 +24,48 @@ export interface RunningOptions {
   instanceId?: string
 }
 
-const leaseKey = (messageId: string) => `lease:${messageId}`
-const instanceKey = (id: string) => `instance:${id}`
-const inboxKey = (id: string) => `cancel-inbox:${id}`
+export interface DrainOptions {
+  /** How long open answers may finish when no peer is alive; the rest are cut. */
+  graceMs: number
+  /** How long open answers may finish when a peer is alive; the rest are handed over. */
+  handoverMs: number
+}
+
+const leaseKey = keys.lease
+const instanceKey = keys.instance
+const inboxKey = keys.cancelInbox
 
 export function createRunning(o: RunningOptions) {
   const instanceId = o.instanceId ?? randomUUID()
   const local = new Map<string, (reason: AbortReason) => void>()
   const idle = new Set<() => void>()
-  /** Leases written by `hold()` and not yet released. */
-  const held = new Set<string>()
+  /** Leases written and not yet released, with when each was last written. */
+  const leases = new Map<string, number>()
   let timer: NodeJS.Timeout | undefined
+  let draining: AbortReason | undefined
 
   let lastBeat = 0
+
+  const writeLease = (messageId: string) => {
+    leases.set(messageId, Date.now())
+    return o.kv.set(leaseKey(messageId), instanceId, { ttlMs: o.maxAnswerMs })
+  }
 
   async function tick() {
     // One read and one write per tick however many answers run. A heartbeat that vanished before its
     // TTL means Redis lost its data (an empty restart): the leases went with it and are written again,
     // or a peer would take this instance's live answers for orphans.
     const lost =
-      held.size > 0 && Date.now() - lastBeat < o.heartbeatMs * 2 && !(await o.kv.get(instanceKey(instanceId)))
+      leases.size > 0 &&
+      Date.now() - lastBeat < o.heartbeatMs * 2 &&
+      !(await o.kv.get(instanceKey(instanceId)))
     await o.kv.set(instanceKey(instanceId), String(Date.now()), { ttlMs: o.heartbeatMs * 3 })
     lastBeat = Date.now()
-    if (lost) {
-      o.log.warn({ leases: held.size }, "Redis lost this instance's keys: writing its leases again")
-      await Promise.all([...held].map((id) => o.kv.set(leaseKey(id), instanceId, { ttlMs: o.maxAnswerMs })))
-    }
+    if (lost) o.log.warn({ leases: leases.size }, "Redis lost this instance's keys: writing its leases again")
+    // A lease is renewed half way through its TTL, so it never expires under an answer still running
+    // (a slow stream can outlast MAX_ANSWER_MS): one write per answer per half TTL.
+    const due = [...leases].filter(([, at]) => lost || Date.now() - at > o.maxAnswerMs / 2)
+    await Promise.all(due.map(([id]) => writeLease(id)))
     const cancels = await o.kv.smembers(inboxKey(instanceId))
     if (cancels.length) {
       await o.kv.srem(inboxKey(instanceId), ...cancels)
@@ -52,10 +73,26 @@ export function createRunning(o: RunningOptions) {
     }
   }
 
+  const busy = () => local.size > 0 || leases.size > 0
   const settle = () => {
-    if (local.size) return
+    if (busy()) return
     for (const f of idle) f()
     idle.clear()
+  }
+  const allDone = () => new Promise<void>((r) => (busy() ? idle.add(r) : r()))
+
+  async function isAlive(id: string): Promise<boolean> {
+    return (await o.kv.get(instanceKey(id))) !== null
+  }
+
+  /** Whether another instance is alive to take answers over (dead members are forgotten on the way). */
+  async function hasPeer(): Promise<boolean> {
+    const members = (await o.kv.smembers(keys.instances())).filter((id) => id !== instanceId)
+    for (const id of members) {
+      if (await isAlive(id)) return true
+      await o.kv.srem(keys.instances(), id)
+    }
+    return false
   }
 
   return {
@@ -63,9 +100,12 @@ export function createRunning(o: RunningOptions) {
     get size() {
       return local.size
     },
+    isAlive,
+    hasPeer,
 
     async start() {
       await tick()
+      await o.kv.sadd(keys.instances(), instanceId)
       timer = setInterval(
         () => void tick().catch((err: unknown) => o.log.warn({ err }, 'heartbeat failed')),
         o.heartbeatMs,
@@ -76,28 +116,38 @@ export function createRunning(o: RunningOptions) {
     /** Claims an answer for this instance; `abort` is how a cancel or a shutdown reaches it. */
     async claim(messageId: string, abort: (reason: AbortReason) => void) {
       local.set(messageId, abort)
-      if (held.has(messageId)) return // the lease is already ours: no second write
-      await o.kv.set(leaseKey(messageId), instanceId, { ttlMs: o.maxAnswerMs })
+      // Set up while the drain was already deciding: it goes the way the others went.
+      if (draining) queueMicrotask(() => abort(draining!))
+      if (leases.has(messageId)) return // the lease is already ours: no second write
+      await writeLease(messageId)
     },
 
     /** Marks an answer as this instance's before it has an abort hook (a send still being set up). */
     async hold(messageId: string) {
-      held.add(messageId) // before the write: ownerOf() on this instance must already say 'local'
-      await o.kv.set(leaseKey(messageId), instanceId, { ttlMs: o.maxAnswerMs })
+      leases.set(messageId, Date.now()) // before the write: ownerOf() on this instance must already say 'local'
+      await writeLease(messageId)
+    },
+
+    /**
+     * Gives up the lease of an answer this instance stops relaying (a drain's hand-over): a peer may
+     * recover it from now on. The answer still counts as running here until `release`.
+     */
+    async letGo(messageId: string) {
+      await o.kv.delIfEquals(leaseKey(messageId), instanceId)
     },
 
     async release(messageId: string) {
-      held.delete(messageId)
+      const had = leases.delete(messageId)
       local.delete(messageId)
       settle()
-      await o.kv.delIfEquals(leaseKey(messageId), instanceId)
+      if (had) await o.kv.delIfEquals(leaseKey(messageId), instanceId)
     },
 
     /** Whose answer is it: this instance's, a live peer's, or nobody's (its owner died). */
     async ownerOf(messageId: string): Promise<'local' | 'remote' | 'orphan'> {
-      if (local.has(messageId) || held.has(messageId)) return 'local'
+      if (local.has(messageId) || leases.has(messageId)) return 'local'
       const owner = await o.kv.get(leaseKey(messageId))
-      if (owner && owner !== instanceId && (await o.kv.get(instanceKey(owner)))) return 'remote'
+      if (owner && owner !== instanceId && (await isAlive(owner))) return 'remote'
       return 'orphan'
     },
 
@@ -109,29 +159,38 @@ export function createRunning(o: RunningOptions) {
         return true
       }
       const owner = await o.kv.get(leaseKey(messageId))
-      if (!owner || !(await o.kv.get(instanceKey(owner)))) return false
+      if (!owner || !(await isAlive(owner))) return false
       await o.kv.sadd(inboxKey(owner), messageId, o.maxAnswerMs)
       return true
     },
 
     /**
-     * Graceful shutdown: wait up to `graceMs` for running answers to finish, then abort the rest
-     * ('shutdown') and wait for them to be archived.
+     * Graceful shutdown (SPEC §6, issue 19): open answers may finish for a short while; the rest are
+     * handed over when a peer is alive (each stops relaying, keeps its log and releases its lease, and
+     * the peer finishes it from Coze), or cut ('shutdown') when none is. Resolves once every answer
+     * has let go.
      */
-    async drain(graceMs: number) {
-      const allDone = () => new Promise<void>((r) => (local.size ? idle.add(r) : r()))
+    async drain(d: DrainOptions) {
+      const peer = () =>
+        hasPeer().catch((err: unknown) => {
+          o.log.warn({ err }, 'could not look for a live peer: cutting open answers')
+          return false
+        })
+      const wait = (await peer()) ? Math.min(d.handoverMs, d.graceMs) : d.graceMs
       let timeout: NodeJS.Timeout | undefined
-      const graceOver = new Promise<'timeout'>((r) => (timeout = setTimeout(() => r('timeout'), graceMs)))
-      const first = await Promise.race([allDone(), graceOver])
+      const over = new Promise<'timeout'>((r) => (timeout = setTimeout(() => r('timeout'), wait)))
+      const first = await Promise.race([allDone(), over])
       clearTimeout(timeout)
-      if (first === 'timeout') {
-        for (const abort of local.values()) abort('shutdown')
-        await allDone()
-      }
+      if (first !== 'timeout') return
+      draining = (await peer()) ? 'handover' : 'shutdown'
+      o.log.info({ answers: local.size, how: draining }, 'draining: open answers stop here')
+      for (const abort of local.values()) abort(draining)
+      await allDone()
     },
 
     async stop() {
       clearInterval(timer)
+      await o.kv.srem(keys.instances(), instanceId)
       await o.kv.del(instanceKey(instanceId))
     },
   }

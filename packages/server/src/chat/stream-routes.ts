@@ -37,7 +37,7 @@ export async function streamRoutes(app: FastifyInstance, o: StreamRoutesOptions)
     const raw = (Array.isArray(header) ? header[0] : header) ?? resumeQuery.parse(request.query).lastEventId
     const afterSeq = parseLastEventId(raw, messageId)
     if (afterSeq === undefined)
-      throw new VcError('VC_ERR_BAD_REQUEST', 'Last-Event-ID must be <messageId>:<seq>')
+      throw new VcError('VC_ERR_BAD_REQUEST', 'Last-Event-ID must be <messageId>:<position>')
     const sink = sseSink(request, reply, o.heartbeatMs)
     const user = userOf(request)
     o.onResume?.({ user, messageId, fromSeq: afterSeq })

@@ -19,7 +19,7 @@ export async function openCliContext(env: NodeJS.ProcessEnv = process.env) {
     mysql: config.mysql,
   })
   await prepareSchema(store, { migrate: config.migrateOnStart, log })
-  const chainKey = chainKeyFrom(config.userIdSecret)
+  const chainKey = chainKeyFrom(config.audit.key)
   const audit = createAudit({ store, chainKey, log })
   return {
     config,

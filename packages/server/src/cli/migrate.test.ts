@@ -35,6 +35,8 @@ async function freshEnv(dialect: 'mysql' | 'sqlite'): Promise<Record<string, str
     COZE_BOT_ID: '7379462189365198898',
     COZE_PAT: 'pat_x',
     S2S_KEYS: 'site-a:0123456789abcdef0123',
+    USER_ID_SECRET: 'test-user-id-secret',
+    AUDIT_KEY: 'test-audit-key-0123456789abcdef',
   }
 }
 

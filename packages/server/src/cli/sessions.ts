@@ -5,8 +5,8 @@ import type { openCliContext } from './context'
 
 export async function openSessionsForCli(ctx: Awaited<ReturnType<typeof openCliContext>>) {
   const { config } = ctx
-  if (!config.redisUrl) ctx.log.warn('REDIS_URL not set: no live sessions to revoke from here')
-  const kv = await openKv({ url: config.redisUrl, prefix: config.redisPrefix })
+  if (!config.redis) ctx.log.warn('Redis not configured: no live sessions to revoke from here')
+  const kv = await openKv({ connection: config.redis, prefix: config.redisPrefix })
   const sessions = createSessions({
     kv,
     store: ctx.store,

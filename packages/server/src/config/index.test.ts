@@ -9,6 +9,8 @@ const base = {
   COZE_BOT_ID: '7379462189365198898',
   COZE_PAT: 'pat_x',
   S2S_KEYS: 'site-a:0123456789abcdef0123',
+  USER_ID_SECRET: 'test-user-id-secret',
+  AUDIT_KEY: 'test-audit-key-0123456789abcdef',
 }
 
 const problemsOf = (env: Record<string, string>) => {
@@ -32,6 +34,63 @@ describe('loadConfig', () => {
     expect(c.redisUrl).toBeUndefined()
     expect(c.s2s.keys).toEqual([{ id: 'site-a', secret: '0123456789abcdef0123' }])
     expect(c.widgetDir).toBe(fileURLToPath(new URL('../../../widget/dist', import.meta.url)))
+  })
+
+  it('should describe where Redis is: one server, a cluster, or Sentinel (SPEC §6)', () => {
+    expect(loadConfig(base).redis).toBeUndefined()
+    expect(loadConfig({ ...base, REDIS_URL: 'redis://r:6379' }).redis).toEqual({
+      mode: 'single',
+      url: 'redis://r:6379',
+    })
+    expect(
+      loadConfig({
+        ...base,
+        REDIS_CLUSTER_NODES: '10.0.0.1:7000, 10.0.0.2:7001,[::1]:7002',
+        REDIS_PASSWORD: 'pw',
+      }).redis,
+    ).toEqual({
+      mode: 'cluster',
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+      password: 'pw',
+    })
+    expect(
+      loadConfig({
+        ...base,
+        REDIS_SENTINELS: 's1:26379,s2:26379',
+        REDIS_SENTINEL_NAME: 'vc',
+        REDIS_TLS: 'true',
+      }).redis,
+    ).toEqual({
+      mode: 'sentinel',
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: 's2', port: 26379 },
+      ],
+      name: 'vc',
+      tls: true,
+    })
+  })
+
+  it('should refuse two Redis modes at once and incomplete or malformed ones', () => {
+    expect(problemsOf({ ...base, REDIS_URL: 'redis://r', REDIS_CLUSTER_NODES: 'a:1' })).toEqual([
+      'REDIS_URL / REDIS_CLUSTER_NODES: set only one (one server, a cluster, or Sentinel)',
+    ])
+    expect(problemsOf({ ...base, REDIS_CLUSTER_NODES: 'a:1,b' })).toEqual([
+      'REDIS_CLUSTER_NODES: "b" is not host:port',
+    ])
+    expect(problemsOf({ ...base, REDIS_SENTINELS: 's:26379' })[0]).toMatch(
+      /^REDIS_SENTINEL_NAME: is required/,
+    )
+    expect(problemsOf({ ...base, REDIS_SENTINEL_NAME: 'vc' })[0]).toMatch(
+      /^REDIS_SENTINEL_NAME: only applies/,
+    )
+    expect(problemsOf({ ...base, REDIS_URL: 'redis://r', REDIS_PASSWORD: 'pw' })[0]).toMatch(
+      /^REDIS_USERNAME/,
+    )
   })
 
   it('should list every problem, one line each', () => {
@@ -65,12 +124,32 @@ describe('loadConfig', () => {
     ])
   })
 
-  it('should require some Coze credential and, in production, a user-id secret', () => {
+  it('should require some Coze credential', () => {
     const { COZE_PAT: _, ...noPat } = base
-    expect(problemsOf({ ...noPat, NODE_ENV: 'production' })).toEqual([
-      'COZE_PAT / COZE_OAUTH_*: configure OAuth JWT, a PAT, or both',
-      'USER_ID_SECRET: is required in production (keys the user pseudonyms)',
+    expect(problemsOf(noPat)).toEqual(['COZE_PAT / COZE_OAUTH_*: configure OAuth JWT, a PAT, or both'])
+  })
+
+  // Issue 20 #5: a public fallback secret was used whenever NODE_ENV was not production.
+  it('should require USER_ID_SECRET and AUDIT_KEY in every mode, at least 16 characters, and different', () => {
+    const { USER_ID_SECRET: _u, AUDIT_KEY: _a, ...none } = base
+    for (const NODE_ENV of ['development', 'test', 'production']) {
+      expect(problemsOf({ ...none, NODE_ENV })).toEqual([
+        'USER_ID_SECRET: is required (keys the user pseudonyms; e.g. `openssl rand -hex 32`)',
+        'AUDIT_KEY: is required (keys the audit hash chain; e.g. `openssl rand -hex 32`)',
+      ])
+    }
+    expect(problemsOf({ ...base, USER_ID_SECRET: 'short', AUDIT_KEY: 'short' })).toEqual([
+      'USER_ID_SECRET: must be at least 16 characters',
+      'AUDIT_KEY: must be at least 16 characters',
+      'AUDIT_KEY: must differ from USER_ID_SECRET (operators exporting user data hold that one)',
     ])
+    const c = loadConfig({ ...base, AUDIT_HEAD_FILE: '/var/lib/vc/audit-head.jsonl' })
+    expect(c.userIdSecret).toBe(base.USER_ID_SECRET)
+    expect(c.audit).toEqual({
+      key: base.AUDIT_KEY,
+      headFile: '/var/lib/vc/audit-head.jsonl',
+      headIntervalMs: 60_000,
+    })
   })
 
   it('should default the voice limits and timings, and check their ranges', () => {
@@ -105,16 +184,22 @@ describe('loadConfig', () => {
       ipMessagesPerDay: 5000,
       s2sKeyPerMinute: 600,
       userStreams: 3,
+      s2sIpPerMinute: 1200,
     })
     expect(c.retentionDays).toBe(0)
-    expect(c.metricsAllowlist.size).toBe(0)
+    // Ops endpoints: loopback only by default (issue 20, finding 9).
+    expect([
+      c.opsAllowlist.has('127.0.0.1'),
+      c.opsAllowlist.has('::1'),
+      c.opsAllowlist.has('10.1.2.3'),
+    ]).toEqual([true, true, false])
     const set = loadConfig({
       ...base,
       RATE_LIMIT_USER_STREAMS: '0',
       RETENTION_DAYS: '180',
       METRICS_IP_ALLOWLIST: '10.0.0.0/8',
     })
-    expect([set.limits.userStreams, set.retentionDays, set.metricsAllowlist.has('10.1.2.3')]).toEqual([
+    expect([set.limits.userStreams, set.retentionDays, set.opsAllowlist.has('10.1.2.3')]).toEqual([
       0,
       180,
       true,
@@ -122,6 +207,28 @@ describe('loadConfig', () => {
     expect(
       problemsOf({ ...base, RATE_LIMIT_USER_MESSAGES_PER_MINUTE: '-1', METRICS_IP_ALLOWLIST: 'x' }),
     ).toEqual(['RATE_LIMIT_USER_MESSAGES_PER_MINUTE: Too small: expected number to be >=0'])
+  })
+
+  it('should default the HTTP server limits and keep idle cuts above every heartbeat (issue 20)', () => {
+    expect(loadConfig(base).http).toEqual({
+      requestTimeoutMs: 60_000,
+      connectionTimeoutMs: 300_000,
+      keepAliveTimeoutMs: 72_000,
+      maxHeaderBytes: 16_384,
+    })
+    expect(loadConfig({ ...base, HTTP_CONNECTION_TIMEOUT_MS: '0' }).http.connectionTimeoutMs).toBe(0)
+    expect(problemsOf({ ...base, HTTP_CONNECTION_TIMEOUT_MS: '100000' })).toEqual([
+      expect.stringMatching(/^HTTP_CONNECTION_TIMEOUT_MS: must be 0 \(off\) or above .*\(120000\)$/),
+    ])
+    expect(problemsOf({ ...base, HTTP_REQUEST_TIMEOUT_MS: '10', HTTP_MAX_HEADER_BYTES: '10' }).length).toBe(2)
+  })
+
+  it('should take OPS_IP_ALLOWLIST, else METRICS_IP_ALLOWLIST, else loopback for the ops endpoints', () => {
+    const ops = loadConfig({ ...base, OPS_IP_ALLOWLIST: '10.0.0.0/8', METRICS_IP_ALLOWLIST: '192.0.2.1' })
+    expect([ops.opsAllowlist.has('10.1.2.3'), ops.opsAllowlist.has('192.0.2.1')]).toEqual([true, false])
+    expect(problemsOf({ ...base, OPS_IP_ALLOWLIST: 'x' })).toEqual([
+      'OPS_IP_ALLOWLIST: "x" is not an IP address or CIDR',
+    ])
   })
 
   it('should migrate at start unless MIGRATE_ON_START=false', () => {
@@ -194,7 +301,14 @@ describe('loadConfig', () => {
   })
 
   it('should read the MySQL pool and TLS settings: a CA file turns verified TLS on', () => {
-    expect(loadConfig(base).mysql).toEqual({ poolSize: 10, connectTimeoutMs: 10_000, ssl: undefined })
+    expect(loadConfig(base).mysql).toEqual({
+      poolSize: 10,
+      connectTimeoutMs: 10_000,
+      acquireTimeoutMs: 5_000,
+      queryTimeoutMs: 5_000,
+      queueLimit: 200,
+      ssl: undefined,
+    })
     const mysql = { ...base, DATABASE_URL: 'mysql://vc:pw@db:3306/vc' }
     const dir = mkdtempSync(join(tmpdir(), 'vc-config-'))
     const ca = join(dir, 'ca.pem')
@@ -203,14 +317,21 @@ describe('loadConfig', () => {
       ...mysql,
       MYSQL_POOL_SIZE: '25',
       MYSQL_CONNECT_TIMEOUT_MS: '3000',
+      MYSQL_ACQUIRE_TIMEOUT_MS: '2000',
+      MYSQL_QUERY_TIMEOUT_MS: '8000',
+      MYSQL_QUEUE_LIMIT: '0',
       MYSQL_SSL_CA: ca,
     })
     expect(c.mysql).toEqual({
       poolSize: 25,
       connectTimeoutMs: 3000,
+      acquireTimeoutMs: 2000,
+      queryTimeoutMs: 8000,
+      queueLimit: 0,
       ssl: { ca: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n', rejectUnauthorized: true },
     })
     expect(loadConfig({ ...mysql, MYSQL_SSL: 'true' }).mysql.ssl).toEqual({ rejectUnauthorized: true })
+    expect(problemsOf({ ...mysql, MYSQL_QUERY_TIMEOUT_MS: '50', MYSQL_QUEUE_LIMIT: '-1' })).toHaveLength(2)
 
     writeFileSync(join(dir, 'key.pem'), '-----BEGIN PRIVATE KEY-----\n')
     expect(problemsOf({ ...mysql, MYSQL_SSL_CA: join(dir, 'missing.pem') })).toEqual([

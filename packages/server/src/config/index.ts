@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import { parseCidrList } from '../http/cidr'
+import { parseHostPorts, type RedisConnection } from '../kv/connection'
 
 const optionalString = z
   .string()
@@ -46,9 +47,19 @@ const envSchema = z.object({
   MIGRATE_ON_START: z.enum(['true', 'false']).default('true'),
   MYSQL_POOL_SIZE: intFrom(10, 1, 1_000),
   MYSQL_CONNECT_TIMEOUT_MS: intFrom(10_000, 100, 120_000),
+  MYSQL_ACQUIRE_TIMEOUT_MS: intFrom(5_000, 100, 120_000),
+  MYSQL_QUERY_TIMEOUT_MS: intFrom(5_000, 100, 600_000),
+  MYSQL_QUEUE_LIMIT: intFrom(200, 0, 100_000),
   MYSQL_SSL: z.enum(['true', 'false']).default('false'),
   MYSQL_SSL_CA: optionalString,
   REDIS_URL: optionalString.pipe(url(['redis:', 'rediss:']).optional()),
+  REDIS_CLUSTER_NODES: optionalString,
+  REDIS_SENTINELS: optionalString,
+  REDIS_SENTINEL_NAME: optionalString,
+  REDIS_SENTINEL_PASSWORD: optionalString,
+  REDIS_USERNAME: optionalString,
+  REDIS_PASSWORD: optionalString,
+  REDIS_TLS: z.enum(['true', 'false']).default('false'),
   REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'must be 1–64 of [A-Za-z0-9:_-]')
@@ -71,6 +82,9 @@ const envSchema = z.object({
   COZE_PAT: optionalString,
   COZE_USER_ID_MODE: z.enum(['pseudonym', 'phone']).default('pseudonym'),
   USER_ID_SECRET: optionalString,
+  AUDIT_KEY: optionalString,
+  AUDIT_HEAD_FILE: optionalString,
+  AUDIT_HEAD_INTERVAL_MS: intFrom(60_000, 1_000, 86_400_000),
   S2S_KEYS: z.string().trim().min(1, 'is required: keyId:secret[,keyId2:secret2]'),
   S2S_IP_ALLOWLIST: z.string().default(''),
   TRUST_PROXY: z.string().default(''),
@@ -84,6 +98,7 @@ const envSchema = z.object({
   SWEEP_INTERVAL_MS: intFrom(30_000, 100, 3600_000),
   RECOVERY_POLL_MS: intFrom(1_000, 50, 60_000),
   SHUTDOWN_GRACE_MS: intFrom(20_000, 0, 600_000),
+  SHUTDOWN_HANDOVER_MS: intFrom(3_000, 0, 600_000),
   COZE_VOICE_ID: optionalString,
   VOICE_MAX_CONNECTIONS_PER_USER: intFrom(2, 0, 100),
   VOICE_SECONDS_PER_DAY: intFrom(1800, 0, 86_400),
@@ -99,6 +114,12 @@ const envSchema = z.object({
   RATE_LIMIT_IP_MESSAGES_PER_DAY: intFrom(5_000, 0, 10_000_000),
   RATE_LIMIT_S2S_KEY_PER_MINUTE: intFrom(600, 0, 1_000_000),
   RATE_LIMIT_USER_STREAMS: intFrom(3, 0, 1_000),
+  RATE_LIMIT_S2S_IP_PER_MINUTE: intFrom(1_200, 0, 1_000_000),
+  HTTP_REQUEST_TIMEOUT_MS: intFrom(60_000, 500, 600_000),
+  HTTP_CONNECTION_TIMEOUT_MS: intFrom(300_000, 0, 3_600_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: intFrom(72_000, 1_000, 600_000),
+  HTTP_MAX_HEADER_BYTES: intFrom(16_384, 1_024, 65_536),
+  OPS_IP_ALLOWLIST: optionalString,
   RETENTION_DAYS: intFrom(0, 0, 36_500),
   METRICS_IP_ALLOWLIST: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -143,7 +164,7 @@ function defaultAudience(apiBase: string): string {
   return /(^|\.)coze\.com$/i.test(new URL(apiBase).hostname) ? 'api.coze.com' : 'api.coze.cn'
 }
 
-const DEV_USER_ID_SECRET = 'volcano-chat-dev-only-user-id-secret'
+const LOOPBACK = '127.0.0.0/8, ::1'
 
 /**
  * @example const config = loadConfig(process.env) // throws ConfigError listing each bad variable
@@ -165,9 +186,24 @@ function finish(e: z.infer<typeof envSchema>, problems: string[]) {
   const s2sKeys = parseS2sKeys(e.S2S_KEYS, problems)
   const allowlist = parseCidrList(e.S2S_IP_ALLOWLIST, 'S2S_IP_ALLOWLIST', problems)
   const trustedProxies = parseCidrList(e.TRUST_PROXY, 'TRUST_PROXY', problems)
-  const metricsAllowlist = parseCidrList(e.METRICS_IP_ALLOWLIST, 'METRICS_IP_ALLOWLIST', problems)
+  // Issue 20, finding 9: ops endpoints are loopback-only unless listed; the older METRICS_IP_ALLOWLIST
+  // still works (for all of them) when OPS_IP_ALLOWLIST is unset.
+  const opsAllowlist = e.OPS_IP_ALLOWLIST
+    ? parseCidrList(e.OPS_IP_ALLOWLIST, 'OPS_IP_ALLOWLIST', problems)
+    : e.METRICS_IP_ALLOWLIST.trim()
+      ? parseCidrList(e.METRICS_IP_ALLOWLIST, 'METRICS_IP_ALLOWLIST', problems)
+      : parseCidrList(LOOPBACK, 'OPS_IP_ALLOWLIST', problems)
+  if (e.HTTP_CONNECTION_TIMEOUT_MS) {
+    // An idle socket is cut after this: every stream and socket must speak (or wait on Coze) more often.
+    const longest = Math.max(e.SSE_HEARTBEAT_MS, e.VOICE_PING_INTERVAL_MS, e.UPSTREAM_IDLE_TIMEOUT_MS)
+    if (e.HTTP_CONNECTION_TIMEOUT_MS <= longest)
+      problems.push(
+        `HTTP_CONNECTION_TIMEOUT_MS: must be 0 (off) or above SSE_HEARTBEAT_MS, VOICE_PING_INTERVAL_MS and UPSTREAM_IDLE_TIMEOUT_MS (${longest})`,
+      )
+  }
   const privateKey = readPrivateKey(e, problems)
   const mysql = mysqlOptions(e, problems)
+  const redis = redisConnection(e, problems)
   const oauthParts = [e.COZE_OAUTH_APP_ID, e.COZE_OAUTH_KEY_ID, privateKey]
   let oauth:
     { appId: string; keyId: string; privateKeyPem: string; audience: string; channel: boolean } | undefined
@@ -187,9 +223,17 @@ function finish(e: z.infer<typeof envSchema>, problems: string[]) {
   if (!oauth && !e.COZE_PAT && !oauthParts.some(Boolean)) {
     problems.push('COZE_PAT / COZE_OAUTH_*: configure OAuth JWT, a PAT, or both')
   }
-  if (!e.USER_ID_SECRET && e.NODE_ENV === 'production') {
-    problems.push('USER_ID_SECRET: is required in production (keys the user pseudonyms)')
+  // Issue 20 #5: no public fallback in any mode (`npm run service` sets no NODE_ENV), and the audit
+  // chain's key is a secret of its own, so an operator holding USER_ID_SECRET for exports cannot re-sign it.
+  for (const [name, value, what] of [
+    ['USER_ID_SECRET', e.USER_ID_SECRET, 'keys the user pseudonyms'],
+    ['AUDIT_KEY', e.AUDIT_KEY, 'keys the audit hash chain'],
+  ] as const) {
+    if (!value) problems.push(`${name}: is required (${what}; e.g. \`openssl rand -hex 32\`)`)
+    else if (value.length < 16) problems.push(`${name}: must be at least 16 characters`)
   }
+  if (e.AUDIT_KEY && e.AUDIT_KEY === e.USER_ID_SECRET)
+    problems.push('AUDIT_KEY: must differ from USER_ID_SECRET (operators exporting user data hold that one)')
   const corsOrigins = splitList(e.CORS_ORIGINS)
   // Website A's tools (SPEC §2.8): the service signs each call, so a URL needs its key.
   if (e.TOOLS_URL && !(e.TOOLS_KEY_ID && e.TOOLS_SECRET))
@@ -211,6 +255,8 @@ function finish(e: z.infer<typeof envSchema>, problems: string[]) {
     /** Pool and TLS of the MySQL adapter (`DATABASE_URL=mysql://…`); ignored for SQLite. */
     mysql,
     redisUrl: e.REDIS_URL,
+    /** Where Redis is (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS); undefined = in-process. */
+    redis,
     redisPrefix: e.REDIS_PREFIX,
     coze: {
       apiBase: e.COZE_API_BASE.replace(/\/+$/, ''),
@@ -222,8 +268,14 @@ function finish(e: z.infer<typeof envSchema>, problems: string[]) {
       userIdMode: e.COZE_USER_ID_MODE,
       idleTimeoutMs: e.UPSTREAM_IDLE_TIMEOUT_MS,
     },
-    userIdSecret: e.USER_ID_SECRET ?? DEV_USER_ID_SECRET,
-    userIdSecretIsDefault: !e.USER_ID_SECRET,
+    userIdSecret: e.USER_ID_SECRET ?? '',
+    audit: {
+      /** HMAC key of the audit chain (audit/chain.ts). */
+      key: e.AUDIT_KEY ?? '',
+      /** Where the chain's head is appended every `headIntervalMs` for `audit:verify --head-file`. */
+      headFile: e.AUDIT_HEAD_FILE,
+      headIntervalMs: e.AUDIT_HEAD_INTERVAL_MS,
+    },
     s2s: { keys: s2sKeys, allowlist, trustedProxies },
     corsOrigins,
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
@@ -235,6 +287,8 @@ function finish(e: z.infer<typeof envSchema>, problems: string[]) {
       sweepIntervalMs: e.SWEEP_INTERVAL_MS,
       recoveryPollMs: e.RECOVERY_POLL_MS,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+      /** With a live peer, how long a drain lets answers finish before handing them over (issue 19). */
+      shutdownHandoverMs: e.SHUTDOWN_HANDOVER_MS,
     },
     voice: {
       voiceId: e.COZE_VOICE_ID,
@@ -254,9 +308,18 @@ function finish(e: z.infer<typeof envSchema>, problems: string[]) {
       ipMessagesPerDay: e.RATE_LIMIT_IP_MESSAGES_PER_DAY,
       s2sKeyPerMinute: e.RATE_LIMIT_S2S_KEY_PER_MINUTE,
       userStreams: e.RATE_LIMIT_USER_STREAMS,
+      s2sIpPerMinute: e.RATE_LIMIT_S2S_IP_PER_MINUTE,
+    },
+    /** Node's HTTP server limits (issue 20, finding 3); `requestTimeout` covers receiving the request only. */
+    http: {
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      connectionTimeoutMs: e.HTTP_CONNECTION_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxHeaderBytes: e.HTTP_MAX_HEADER_BYTES,
     },
     retentionDays: e.RETENTION_DAYS,
-    metricsAllowlist,
+    /** Who sees `/metrics`, `/docs`, `/openapi.json` and the checks of `/readyz`. */
+    opsAllowlist,
     logLevel: e.LOG_LEVEL,
     widgetDir: e.WIDGET_DIR ?? defaultWidgetDir(),
     /** For `createToolCaller`; `url` unset = every tool call answers "tool unavailable". */
@@ -310,7 +373,55 @@ function mysqlOptions(e: z.infer<typeof envSchema>, problems: string[]) {
   }
   if ((e.MYSQL_SSL_CA || e.MYSQL_SSL === 'true') && !e.DATABASE_URL?.startsWith('mysql://'))
     problems.push('MYSQL_SSL / MYSQL_SSL_CA: only apply to DATABASE_URL=mysql://…')
-  return { poolSize: e.MYSQL_POOL_SIZE, connectTimeoutMs: e.MYSQL_CONNECT_TIMEOUT_MS, ssl }
+  return {
+    poolSize: e.MYSQL_POOL_SIZE,
+    connectTimeoutMs: e.MYSQL_CONNECT_TIMEOUT_MS,
+    acquireTimeoutMs: e.MYSQL_ACQUIRE_TIMEOUT_MS,
+    queryTimeoutMs: e.MYSQL_QUERY_TIMEOUT_MS,
+    queueLimit: e.MYSQL_QUEUE_LIMIT,
+    ssl,
+  }
+}
+
+/**
+ * One of REDIS_URL (one server), REDIS_CLUSTER_NODES (a cluster) or REDIS_SENTINELS + REDIS_SENTINEL_NAME
+ * (a master through Sentinel); setting two is refused rather than one silently winning. Credentials of
+ * the other two modes come from REDIS_USERNAME / REDIS_PASSWORD (a URL carries its own).
+ */
+function redisConnection(e: z.infer<typeof envSchema>, problems: string[]): RedisConnection | undefined {
+  const set = (['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const).filter((k) => e[k])
+  if (set.length > 1) {
+    problems.push(`${set.join(' / ')}: set only one (one server, a cluster, or Sentinel)`)
+    return undefined
+  }
+  const auth = {
+    ...(e.REDIS_USERNAME ? { username: e.REDIS_USERNAME } : {}),
+    ...(e.REDIS_PASSWORD ? { password: e.REDIS_PASSWORD } : {}),
+    ...(e.REDIS_TLS === 'true' ? { tls: true } : {}),
+  }
+  const hostPorts = (name: 'REDIS_CLUSTER_NODES' | 'REDIS_SENTINELS') => {
+    const nodes = parseHostPorts(e[name]!)
+    if (typeof nodes === 'string') problems.push(`${name}: ${nodes}`)
+    return typeof nodes === 'string' ? [] : nodes
+  }
+  if (e.REDIS_SENTINEL_NAME && !e.REDIS_SENTINELS)
+    problems.push('REDIS_SENTINEL_NAME: only applies with REDIS_SENTINELS')
+  if (e.REDIS_SENTINEL_PASSWORD && !e.REDIS_SENTINELS)
+    problems.push('REDIS_SENTINEL_PASSWORD: only applies with REDIS_SENTINELS')
+  if (e.REDIS_CLUSTER_NODES) return { mode: 'cluster', nodes: hostPorts('REDIS_CLUSTER_NODES'), ...auth }
+  if (e.REDIS_SENTINELS) {
+    const sentinels = hostPorts('REDIS_SENTINELS')
+    if (!e.REDIS_SENTINEL_NAME)
+      problems.push("REDIS_SENTINEL_NAME: is required with REDIS_SENTINELS (the master's name)")
+    const sentinelPassword = e.REDIS_SENTINEL_PASSWORD ? { sentinelPassword: e.REDIS_SENTINEL_PASSWORD } : {}
+    return { mode: 'sentinel', sentinels, name: e.REDIS_SENTINEL_NAME ?? '', ...sentinelPassword, ...auth }
+  }
+  if (e.REDIS_USERNAME || e.REDIS_PASSWORD || e.REDIS_TLS === 'true') {
+    problems.push(
+      'REDIS_USERNAME / REDIS_PASSWORD / REDIS_TLS: only apply to REDIS_CLUSTER_NODES or REDIS_SENTINELS (put them in REDIS_URL)',
+    )
+  }
+  return e.REDIS_URL ? { mode: 'single', url: e.REDIS_URL } : undefined
 }
 
 function readPrivateKey(e: z.infer<typeof envSchema>, problems: string[]): string | undefined {

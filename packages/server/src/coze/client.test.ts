@@ -111,3 +111,17 @@ describe('Coze client: the streamed chat', () => {
     expect(err).toMatchObject({ httpStatus: 500 })
   })
 })
+
+describe('Coze client: bot info and clear', () => {
+  it('should clear a conversation into a new section', async () => {
+    const { id } = await coze.createConversation()
+    const section = await coze.clearConversation(id)
+    expect(section.conversation_id).toBe(id)
+    expect(section.id).toMatch(/^\d+$/)
+  })
+
+  it("should fail with Coze's code for a bot not published to the API", async () => {
+    // BOT is not numeric: the sim answers 4015 as for an unpublished bot.
+    await expect(coze.retrieveBot()).rejects.toMatchObject({ name: 'CozeApiError', code: 4015 })
+  })
+})

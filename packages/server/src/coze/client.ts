@@ -212,11 +212,35 @@ export function createCozeClient(o: CozeClientOptions) {
         json<CozeMessage[]>(await send(cred, 'GET', `/v3/chat/message/list?${ids(conversationId, chatId)}`)),
       ),
 
+    /**
+     * The published bot's metadata (protocol §9 row 11, `get_metadata_of_published_bot`): the welcome is
+     * its `onboarding_info`.
+     */
+    retrieveBot: () =>
+      withAuth('retrieveBot', async (cred) =>
+        json<CozeBotInfo>(await send(cred, 'GET', `/v1/bots/${encodeURIComponent(o.botId)}`)),
+      ),
+
+    /** A new section: later chats start with a fresh context, the messages stay (protocol §3). */
+    clearConversation: (conversationId: string) =>
+      withAuth('clearConversation', async (cred) =>
+        json<{ id: string; conversation_id: string }>(
+          await send(cred, 'POST', `/v1/conversations/${encodeURIComponent(conversationId)}/clear`),
+        ),
+      ),
+
     close: () => dispatcher.close(),
   }
 }
 
 export type CozeClient = ReturnType<typeof createCozeClient>
+
+/** The part of Coze's BotInfo the service reads (js `BotInfo`, py `Bot`). */
+export interface CozeBotInfo {
+  bot_id: string
+  name?: string
+  onboarding_info?: { prologue?: string; suggested_questions?: string[] }
+}
 
 const ids = (conversationId: string, chatId: string) =>
   `conversation_id=${encodeURIComponent(conversationId)}&chat_id=${encodeURIComponent(chatId)}`

@@ -3,6 +3,7 @@
  * (AES-256-GCM, key derived from the OAuth private key every instance already holds), never in clear.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
+import { keys } from '../kv/keys'
 import type { Kv } from '../kv/types'
 
 export interface CachedToken {
@@ -11,7 +12,7 @@ export interface CachedToken {
   expiresAt: number
 }
 
-const KEY = 'coze:access-token'
+const KEY = keys.cozeToken()
 
 export function createTokenCache(kv: Kv, sealingSecret: string) {
   const key = createHash('sha256').update(`volcano-chat:coze-token-cache:${sealingSecret}`).digest()
@@ -50,8 +51,8 @@ export function createTokenCache(kv: Kv, sealingSecret: string) {
       if (current?.accessToken === accessToken) await kv.del(KEY)
     },
     lock: {
-      acquire: (owner: string, ttlMs: number) => kv.set(`${KEY}:lock`, owner, { nx: true, ttlMs }),
-      release: (owner: string) => kv.delIfEquals(`${KEY}:lock`, owner),
+      acquire: (owner: string, ttlMs: number) => kv.set(keys.cozeTokenLock(), owner, { nx: true, ttlMs }),
+      release: (owner: string) => kv.delIfEquals(keys.cozeTokenLock(), owner),
     },
   }
 }

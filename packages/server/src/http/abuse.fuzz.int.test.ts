@@ -7,6 +7,7 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startStack, type Stack } from '../../test/harness'
+import { rawRequest, type RawResponse } from '../../test/raw-http'
 import { readStream } from '../../test/sse-client'
 
 // Hundreds of real HTTP round trips: generous on a loaded 2-core CI machine.
@@ -152,6 +153,92 @@ describe('GET /api/chat/stream/:messageId (fuzz)', () => {
           })
       }),
       { numRuns: 120 },
+    )
+  })
+})
+
+describe('raw request targets (fuzz, issue 20)', () => {
+  /** Real routes, called as a client would; their plain answer is what every encoded form must get. */
+  const routes = [
+    { method: 'GET', path: '/api/chat/conversations' },
+    { method: 'POST', path: '/api/chat/send' },
+    { method: 'POST', path: '/api/internal/session/create' },
+    { method: 'POST', path: '/api/voice/ticket' },
+    { method: 'GET', path: '/healthz' },
+    { method: 'GET', path: '/metrics' },
+  ] as const
+  const hex = (c: string) => c.charCodeAt(0).toString(16).padStart(2, '0')
+  /** Percent-encodes the characters at `picks` (modulo the length), never a '/'. */
+  const encode = (path: string, picks: number[], upper: boolean) => {
+    const chars = [...path]
+    for (const p of picks) {
+      const i = p % chars.length
+      const c = chars[i]!
+      if (c !== '/' && c.length === 1) chars[i] = `%${upper ? hex(c).toUpperCase() : hex(c)}`
+    }
+    return chars.join('')
+  }
+  const variant = fc.record({
+    route: fc.constantFrom(...routes),
+    picks: fc.array(fc.nat(), { minLength: 1, maxLength: 6 }),
+    upper: fc.boolean(),
+    shape: fc.constantFrom('encoded', 'absolute', 'double-slash', 'dot-segment', 'trailing-slash'),
+  })
+  const targetOf = (v: {
+    route: (typeof routes)[number]
+    picks: number[]
+    upper: boolean
+    shape: string
+  }) => {
+    const encoded = encode(v.route.path, v.picks, v.upper)
+    switch (v.shape) {
+      case 'absolute':
+        return `http://h${encoded}`
+      case 'double-slash':
+        return encoded.replace(/\/(?=[^/]*$)/, '//')
+      case 'dot-segment':
+        return `/x/..${encoded}`
+      case 'trailing-slash':
+        return `${encoded}/`
+      default:
+        return encoded
+    }
+  }
+  const call = (method: string, target: string) =>
+    rawRequest(
+      stack.url,
+      `${method} ${target} HTTP/1.1\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json`,
+      method === 'POST' ? '{}' : '',
+    )
+  /** What the hooks decide, without the per-request parts. */
+  const decided = (r: RawResponse) => ({
+    status: r.status,
+    cache: r.headers['cache-control'],
+    frame: r.headers['x-frame-options'],
+    csp: r.headers['content-security-policy'],
+    limited: 'ratelimit-limit' in r.headers,
+    code: r.status >= 400 ? (JSON.parse(r.body) as { error: { code: string } }).error.code : undefined,
+  })
+
+  it('should limit, head and route an encoded path like the plain one, and refuse the other forms', async () => {
+    const plain = new Map<string, ReturnType<typeof decided>>()
+    for (const r of routes) plain.set(r.path, decided(await call(r.method, r.path)))
+    await fc.assert(
+      fc.asyncProperty(variant, async (v) => {
+        const target = targetOf(v)
+        const res = await call(v.route.method, target)
+        expect(res.status, target).toBeLessThan(500)
+        expect(res.headers['x-content-type-options'], target).toBe('nosniff')
+        if (res.status >= 400) {
+          const body = JSON.parse(res.body) as { error: { code: string; requestId: string } }
+          expect(body.error.requestId, target).toBe(res.headers['x-request-id'])
+        }
+        if (v.shape === 'absolute') expect(res.status, target).toBe(400)
+        else if (v.shape === 'encoded') expect(decided(res), target).toEqual(plain.get(v.route.path))
+        // Not a route: nothing ran (a 404, or 405 for a path the router still matches another method of).
+        else expect([404, 405], target).toContain(res.status)
+      }),
+      { numRuns: 150 },
     )
   })
 })

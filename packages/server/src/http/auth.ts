@@ -30,8 +30,12 @@ export const prefetchUser = (sessions: Sessions) => async (request: FastifyReque
   lookups.set(request, lookup)
 }
 
-/** A preHandler that sets `request.user` or throws TOKEN_INVALID. */
+/**
+ * A hook that sets `request.user` or throws TOKEN_INVALID. `http/guards.ts` runs it in onRequest on
+ * every widget route; a route's own preHandler then finds the user already set.
+ */
 export const requireUser = (sessions: Sessions) => async (request: FastifyRequest) => {
+  if (request.user) return
   const token = bearerToken(request)
   const user = token ? await (lookups.get(request) ?? sessions.resolve(token)) : undefined
   if (!user) throw new VcError('VC_ERR_TOKEN_INVALID')

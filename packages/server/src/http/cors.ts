@@ -3,6 +3,7 @@
  * no CORS headers at all: browsers must never call them.
  */
 import type { FastifyInstance } from 'fastify'
+import { routePath } from './request-target'
 
 const WIDGET_PATHS = /^\/api\/(chat|voice)\//
 const ALLOW_HEADERS = 'authorization, content-type, last-event-id, x-request-id'
@@ -11,7 +12,7 @@ const EXPOSE_HEADERS = 'x-request-id, retry-after, ratelimit-limit, ratelimit-re
 export function installCors(app: FastifyInstance, origins: readonly string[]) {
   const allowed = new Set(origins)
   app.addHook('onRequest', async (request, reply) => {
-    if (!WIDGET_PATHS.test(request.url)) return
+    if (!WIDGET_PATHS.test(routePath(request))) return
     const origin = request.headers.origin
     if (!origin || !allowed.has(origin)) return
     reply.header('access-control-allow-origin', origin)

@@ -2,10 +2,14 @@
  * The only place errors become responses: VcError, zod and fastify's own errors all leave as
  * `{"error":{code,message,requestId}}` with the catalogue's status (SPEC §2).
  */
+import { randomUUID } from 'node:crypto'
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ZodError } from 'zod'
 import { VcError, type ErrorKey } from '../errors'
 import { DEPENDENCY_RETRY_AFTER_S, isDependencyFault } from '../dependency-fault'
+import { routePath } from './request-target'
 
 const FASTIFY_CODES: Record<string, ErrorKey> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'VC_ERR_UNSUPPORTED_MEDIA_TYPE',
@@ -36,12 +40,49 @@ export function toVcError(err: unknown): VcError {
   return new VcError('VC_ERR_INTERNAL')
 }
 
-export function sendError(reply: FastifyReply, request: FastifyRequest, err: VcError) {
+/**
+ * An unknown key id is told apart from a bad signature only in the audit row (issue 20, finding 9): the
+ * caller could otherwise probe which key ids exist.
+ */
+const toCaller = (err: VcError) =>
+  err.key === 'VC_ERR_UNKNOWN_KEY' ? new VcError('VC_ERR_SIGNATURE_INVALID') : err
+
+export function sendError(reply: FastifyReply, request: FastifyRequest, error: VcError) {
+  const err = toCaller(error)
   if (err.headers) reply.headers(err.headers)
+  // Refused before its body was read (onRequest): closing spares reading the rest of it (issue 20, 3).
+  if (!request.raw.complete) reply.header('connection', 'close')
   return reply
     .status(err.status)
     .type('application/json; charset=utf-8')
     .send({ error: { code: err.code, message: err.message, requestId: request.id, ...err.extra } })
+}
+
+/**
+ * Node's refusals before fastify sees a request (the `clientErrorHandler` option): a request not received
+ * within `requestTimeout` (408), headers over `maxHeaderSize` (431), anything unparsable (400) — in the
+ * envelope, then the socket is closed.
+ */
+export function clientErrorHandler(this: FastifyInstance, err: Error & { code?: string }, socket: Socket) {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  const key: ErrorKey =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? 'VC_ERR_REQUEST_TIMEOUT'
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? 'VC_ERR_HEADERS_TOO_LARGE'
+        : 'VC_ERR_BAD_REQUEST'
+  const vc = new VcError(key)
+  this.log.debug({ code: err.code }, 'client error')
+  // A response already under way cannot be replaced; the socket just goes.
+  const started = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent
+  if (socket.writable && !started) {
+    const body = JSON.stringify({ error: { code: vc.code, message: vc.message, requestId: randomUUID() } })
+    socket.write(
+      `HTTP/1.1 ${vc.status} ${STATUS_CODES[vc.status]}\r\nConnection: close\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    )
+  }
+  socket.destroy(err)
 }
 
 /** Call before any route is registered: it learns the routes to tell 405 from 404. */
@@ -53,10 +94,9 @@ export function installErrorHandler(app: FastifyInstance) {
     )
     for (const m of [r.method].flat()) routes.push({ method: m, pattern })
   })
-  const allowedMethods = (url: string) => {
-    const path = url.split('?')[0] ?? ''
-    return [...new Set(routes.filter((r) => r.pattern.test(path)).map((r) => r.method))]
-  }
+  const allowedMethods = (path: string) => [
+    ...new Set(routes.filter((r) => r.pattern.test(path)).map((r) => r.method)),
+  ]
   app.setErrorHandler((err, request, reply) => {
     const vc = toVcError(err)
     if (vc.code === 'DEPENDENCY_UNAVAILABLE') request.log.warn({ err: String(err) }, 'dependency unavailable')
@@ -65,7 +105,7 @@ export function installErrorHandler(app: FastifyInstance) {
     return sendError(reply, request, vc)
   })
   app.setNotFoundHandler((request, reply) => {
-    const allowed = allowedMethods(request.url)
+    const allowed = allowedMethods(routePath(request))
     const key: ErrorKey = allowed.length ? 'VC_ERR_METHOD_NOT_ALLOWED' : 'VC_ERR_NOT_FOUND'
     if (allowed.length) reply.header('allow', allowed.join(', '))
     return sendError(reply, request, new VcError(key))

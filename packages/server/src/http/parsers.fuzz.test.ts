@@ -3,9 +3,12 @@
  * VcError; the resume id parser (`chat/event-id.ts`) never throws and reads back what it is given.
  */
 import fc from 'fast-check'
+import Fastify, { type FastifyRequest } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { parseLastEventId } from '../chat/event-id'
 import { isVcError } from '../errors'
+import { installErrorHandler } from './error-handler'
+import { installRequestTarget, routePath } from './request-target'
 import { checkSignature } from './s2s-signature'
 
 const keys = new Map([['site-a', 'site-a-secret-0123456789abcdef']])
@@ -81,6 +84,68 @@ describe('parseLastEventId (fuzz)', () => {
         if (other !== id) expect(parseLastEventId(`${other}:${seq}`, id)).toBeUndefined()
       }),
       { numRuns: 2000 },
+    )
+  })
+})
+
+describe('routePath (fuzz, issue 20)', () => {
+  const patterns = [
+    '/api/chat/conversations',
+    '/api/chat/stream/:messageId',
+    '/api/internal/session/create',
+    '/metrics',
+  ]
+  /** A concrete path of `pattern` with the characters at `picks` percent-encoded (never a '/'). */
+  const pathOf = (pattern: string, picks: number[], upper: boolean) => {
+    const chars = [...pattern.replace(':messageId', 'm_123')]
+    for (const p of picks) {
+      const i = p % chars.length
+      const c = chars[i]!
+      const h = c.charCodeAt(0).toString(16).padStart(2, '0')
+      if (c !== '/' && c.length === 1) chars[i] = `%${upper ? h.toUpperCase() : h}`
+    }
+    return chars.join('')
+  }
+
+  it('should name the matched route for every percent-encoding of its path', async () => {
+    const app = Fastify()
+    installErrorHandler(app)
+    installRequestTarget(app)
+    let seen: string | undefined
+    app.addHook('onRequest', async (request) => void (seen = routePath(request)))
+    for (const p of patterns) app.all(p, async () => ({ ok: true }))
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...patterns),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        fc.boolean(),
+        async (pattern, picks, upper) => {
+          const url = pathOf(pattern, picks, upper)
+          const res = await app.inject({ url })
+          expect(res.statusCode, url).toBe(200)
+          expect(seen, url).toBe(pattern)
+        },
+      ),
+      { numRuns: 300 },
+    )
+    await app.close()
+  })
+
+  it('should never throw on any raw target, and decode what the router would', () => {
+    const unmatched = (url: string) =>
+      ({ routeOptions: { url: undefined }, raw: { url } }) as unknown as FastifyRequest
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 120 }), (raw) => {
+        expect(typeof routePath(unmatched(raw))).toBe('string')
+      }),
+      { numRuns: 2000 },
+    )
+    fc.assert(
+      fc.property(fc.constantFrom(...patterns), fc.array(fc.nat(), { maxLength: 8 }), (pattern, picks) => {
+        const plain = pattern.replace(':messageId', 'm_123')
+        expect(routePath(unmatched(`${pathOf(pattern, picks, false)}?x=%2F`))).toBe(plain)
+      }),
+      { numRuns: 500 },
     )
   })
 })

@@ -46,6 +46,13 @@ describe('checkSignature, then spendNonce', () => {
 
   it.each([
     ['unknown key', req(headers({ 'x-vc-key-id': 'nope' })), 'UNKNOWN_KEY'],
+    // The window is checked before the key, so a stale request tells nothing about which ids exist.
+    [
+      'unknown key with a stale timestamp',
+      req(headers({ 'x-vc-key-id': 'nope' })),
+      'TIMESTAMP_OUT_OF_WINDOW',
+      at + 301_000,
+    ],
     ['timestamp too old', req(), 'TIMESTAMP_OUT_OF_WINDOW', at + 301_000],
     ['timestamp in the future', req(), 'TIMESTAMP_OUT_OF_WINDOW', at - 301_000],
     ['bad signature', req(headers({ 'x-vc-signature': 'v1=' + '0'.repeat(64) })), 'SIGNATURE_INVALID'],

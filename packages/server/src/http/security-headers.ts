@@ -4,14 +4,16 @@
  * `/api/*`, hence `no-store`. HSTS only when the request arrived over HTTPS (directly or via TRUST_PROXY).
  */
 import type { FastifyInstance } from 'fastify'
+import { routePath } from './request-target'
 
 export function installSecurityHeaders(app: FastifyInstance) {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff')
     reply.header('referrer-policy', 'no-referrer')
     if (request.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000')
-    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store')
-    if (request.url === '/docs' || request.url.startsWith('/docs/')) return
+    const path = routePath(request)
+    if (path.startsWith('/api/')) reply.header('cache-control', 'no-store')
+    if (path === '/docs' || path.startsWith('/docs/')) return
     reply.header('x-frame-options', 'DENY')
     reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'")
   })

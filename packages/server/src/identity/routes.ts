@@ -1,13 +1,13 @@
 /**
- * Website A's server-to-server endpoints (SPEC §2.1): allowlist first, JSON only, then the v1 signature,
- * then the nonce and (session/create) the per-key rate limit, together. Every outcome is audited
+ * Website A's server-to-server endpoints (SPEC §2.1): JSON only, then the v1 signature, then the nonce
+ * and (session/create) the per-key rate limit, together. The address allowlist and the per-address limit
+ * ran before, in onRequest (`http/guards.ts`), before the body was read. Every outcome is audited
  * (refusals by `audit/denials.ts`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Audit } from '../audit/audit'
 import { isVcError, VcError } from '../errors'
 import { installJsonBody } from '../http/body'
-import type { CidrList } from '../http/cidr'
 import { checkSignature, spendNonce } from '../http/s2s-signature'
 import type { Kv } from '../kv/types'
 import { sessionCreateBody, sessionRevokeBody } from '../wire'
@@ -27,7 +27,6 @@ export interface SessionRoutesOptions {
   sessions: Sessions
   kv: Kv
   keys: ReadonlyMap<string, string>
-  allowlist: CidrList
   audit: Audit
   /** Per-key rate limit on session/create (after the signature); `refund` gives a replay's point back. */
   limit?: {
@@ -44,7 +43,6 @@ const JSON_TYPE = /^application\/json\s*(;|$)/i
 export async function sessionRoutes(app: FastifyInstance, o: SessionRoutesOptions) {
   installJsonBody(app, { keepRaw: true }) // the signature covers the bytes as sent
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (o.allowlist.size && !o.allowlist.has(request.ip)) throw new VcError('VC_ERR_IP_NOT_ALLOWED')
     // Even an empty body must be declared JSON: a signed call is never anything else.
     if (!JSON_TYPE.test(request.headers['content-type'] ?? ''))
       throw new VcError('VC_ERR_UNSUPPORTED_MEDIA_TYPE')

@@ -10,6 +10,7 @@ import { createConnection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomPhone, startStack, type Stack } from '../../test/harness'
 import { testRedisUrl } from '../../../../test/services'
+import { keys } from '../kv/keys'
 import { createSessions, hashToken } from './sessions'
 
 let stack: Stack
@@ -32,14 +33,14 @@ afterAll(async () => {
 async function flushRedis(s: Stack) {
   let cursor = '0'
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${s.config.redisPrefix}:*`, 'COUNT', 500)
-    if (keys.length) await redis.del(...keys)
+    const [next, page] = await redis.scan(cursor, 'MATCH', `${s.config.redisPrefix}:*`, 'COUNT', 500)
+    if (page.length) await redis.del(...page)
     cursor = next
   } while (cursor !== '0')
   expect(await redis.keys(`${s.config.redisPrefix}:*`)).toEqual([])
 }
 
-const sessionKey = (token: string) => `session:${hashToken(token)}`
+const sessionKey = (token: string) => keys.session(hashToken(token))
 
 /** A send's status and error code (401 TOKEN_INVALID for a refused token). */
 async function tryToken(s: Stack, token: string) {
@@ -162,7 +163,7 @@ describe('sessions after an empty Redis (pseudonym mode)', () => {
       throw new Error('redis down')
     }
     const sessions = createSessions({
-      kv: { ...stack.kv, set: broken, sadd: broken },
+      kv: { ...stack.kv, set: broken, zaddExpiring: broken },
       store: stack.store,
       userIdSecret: 'test-user-id-secret',
       cozeUserIdMode: 'pseudonym',

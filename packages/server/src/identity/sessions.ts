@@ -8,6 +8,7 @@
  * session lives only in Redis (after an empty Redis those users sign in again).
  */
 import { createHash, randomUUID } from 'node:crypto'
+import { keys } from '../kv/keys'
 import type { Kv } from '../kv/types'
 import type { Store } from '../store/types'
 import { maskPhone, pseudonymOf } from './phone'
@@ -37,10 +38,13 @@ export interface SessionsDeps {
 }
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex')
-const sessionKey = (tokenHash: string) => `session:${tokenHash}`
-const userSessionsKey = (userId: string) => `user-sessions:${userId}`
-/** Longest possible session: the user index must outlive every session in it. */
-const MAX_TTL_MS = 86_400_000
+const sessionKey = keys.session
+/**
+ * A user's live sessions (for revoke by phone): token hashes scored by expiry. Every write drops the
+ * expired ones and sets the index's own expiry to its latest session's, so it never grows without bound
+ * and never outlives the sessions in it.
+ */
+const userSessionsKey = keys.userSessions
 
 export function createSessions(d: SessionsDeps) {
   const now = d.now ?? Date.now
@@ -91,7 +95,7 @@ export function createSessions(d: SessionsDeps) {
         variables: user.variables ?? null,
       }),
       d.kv.set(sessionKey(tokenHash), JSON.stringify(user), { ttlMs }),
-      d.kv.sadd(userSessionsKey(userId), tokenHash, MAX_TTL_MS),
+      d.kv.zaddExpiring(userSessionsKey(userId), tokenHash, user.expiresAt, createdAt),
     ])
     return { token, expiresAt: new Date(user.expiresAt).toISOString(), sessionId: user.sessionId, user }
   }
@@ -127,7 +131,7 @@ export function createSessions(d: SessionsDeps) {
     try {
       await Promise.all([
         d.kv.set(sessionKey(tokenHash), JSON.stringify(user), { ttlMs }),
-        d.kv.sadd(userSessionsKey(user.userId), tokenHash, MAX_TTL_MS),
+        d.kv.zaddExpiring(userSessionsKey(user.userId), tokenHash, user.expiresAt, now()),
       ])
     } catch {
       // Best effort (see above).
@@ -157,12 +161,13 @@ export function createSessions(d: SessionsDeps) {
       // (the revoke answered an error); the other way round a miss would rebuild it from the row.
       await d.store.revokeSessions({ id: user.sessionId }, at)
       await d.kv.del(sessionKey(tokenHash))
-      await d.kv.srem(userSessionsKey(user.userId), tokenHash)
+      await d.kv.zrem(userSessionsKey(user.userId), tokenHash)
       return 1
     }
     const userId = pseudonymOf(d.userIdSecret, by.phone)
     const rows = await d.store.revokeSessions({ userId }, at) // the record first (see above)
-    const hashes = await d.kv.smembers(userSessionsKey(userId))
+    const hashes = await d.kv.zrangeByScore(userSessionsKey(userId), -Infinity, Infinity)
+    // Each session key is in its own cluster slot: the Kv deletes them slot by slot.
     const live = hashes.length ? await d.kv.del(...hashes.map(sessionKey)) : 0
     await d.kv.del(userSessionsKey(userId))
     return Math.max(live, rows)

@@ -1,6 +1,7 @@
 /**
- * The `Kv` contract (STYLE §2): `redis.test.ts` and `memory.test.ts` call `runKvContract`; vitest never
- * runs this file alone. `open` must give a new, empty instance (own prefix) each time it is called.
+ * The `Kv` contract (STYLE §2): `memory.test.ts`, `redis.test.ts`, `redis-cluster.int.test.ts` and
+ * `redis-sentinel.int.test.ts` call `runKvContract`; vitest never runs this file alone. `open` must give a
+ * new, empty instance (own prefix) each time it is called.
  * Expiry is checked by polling with a generous deadline, never by timing a single step.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -147,6 +148,63 @@ export function runKvContract(name: string, open: () => Promise<Kv>): void {
       })
     })
 
+    describe('sorted sets scored by expiry', () => {
+      it('should add members, prune expired ones and live as long as the latest member', async () => {
+        const key = k('z')
+        const now = Date.now()
+        expect(await sut.zaddExpiring(key, 'a', now + LONG, now)).toBe(1)
+        expect(await sut.zaddExpiring(key, TRICKY, now + 2 * LONG, now)).toBe(2)
+        expect(await sut.zaddExpiring(key, 'a', now + LONG / 2, now)).toBe(2) // a member moves, no copy
+        const left = await sut.pttl(key)
+        expect(left).toBeGreaterThan(LONG)
+        expect(left).toBeLessThanOrEqual(2 * LONG)
+        // A later write on a later clock drops what has expired by then.
+        expect(await sut.zaddExpiring(key, 'b', now + 3 * LONG, now + LONG)).toBe(2)
+        expect(await sut.zrangeByScore(key, -Infinity, Infinity)).toEqual([TRICKY, 'b'])
+      })
+
+      it('should not keep a member that has already expired, nor an empty set', async () => {
+        const key = k('z')
+        const now = Date.now()
+        expect(await sut.zaddExpiring(key, 'old', now - 1, now)).toBe(0)
+        expect(await sut.pttl(key)).toBe(-2)
+      })
+
+      it('should list by score, bounds included, lowest first', async () => {
+        const key = k('z')
+        const now = Date.now()
+        for (const [m, at] of [
+          ['c', 3],
+          ['a', 1],
+          ['b', 2],
+        ] as const)
+          await sut.zaddExpiring(key, m, now + at * LONG, now)
+        expect(await sut.zrangeByScore(key, now + 2 * LONG, Infinity)).toEqual(['b', 'c'])
+        expect(await sut.zrangeByScore(key, -Infinity, now + 2 * LONG)).toEqual(['a', 'b'])
+        expect(await sut.zrangeByScore(k('missing'), -Infinity, Infinity)).toEqual([])
+      })
+
+      it('should remove members, counting them, and stop existing once empty', async () => {
+        const key = k('z')
+        const now = Date.now()
+        await sut.zaddExpiring(key, 'a', now + LONG, now)
+        await sut.zaddExpiring(key, 'b', now + LONG, now)
+        expect(await sut.zrem(key, 'a', 'zzz')).toBe(1)
+        expect(await sut.zrem(key)).toBe(0)
+        expect(await sut.zrem(key, 'b')).toBe(1)
+        expect(await sut.pttl(key)).toBe(-2)
+        expect(await sut.zrem(k('missing'), 'a')).toBe(0)
+      })
+
+      it('should expire as a whole with its latest member', async () => {
+        const key = k('z')
+        const now = Date.now()
+        await sut.zaddExpiring(key, 'a', now + SHORT, now)
+        await untilGone(sut, key)
+        expect(await sut.zrangeByScore(key, -Infinity, Infinity)).toEqual([])
+      })
+    })
+
     describe('incr', () => {
       it('should count from 1 and keep no expiry without ttlMs', async () => {
         const key = k('i')
@@ -182,6 +240,11 @@ export function runKvContract(name: string, open: () => Promise<Kv>): void {
         await expect(sut.incr(set)).rejects.toThrow(/WRONGTYPE/)
         await expect(sut.sadd(str, 'a')).rejects.toThrow(/WRONGTYPE/)
         await expect(sut.incr(str)).rejects.toThrow(/not an integer/)
+        const zset = k('w')
+        await sut.zaddExpiring(zset, 'a', Date.now() + LONG, Date.now())
+        await expect(sut.sadd(zset, 'b')).rejects.toThrow(/WRONGTYPE/)
+        await expect(sut.zaddExpiring(set, 'b', Date.now() + LONG, Date.now())).rejects.toThrow(/WRONGTYPE/)
+        await expect(sut.zrangeByScore(str, 0, Infinity)).rejects.toThrow(/WRONGTYPE/)
         expect(await sut.get(str)).toBe('not a number')
       })
     })

@@ -3,7 +3,8 @@ import { checkTtl } from './ttl'
 import type { Kv } from './types'
 
 interface Entry {
-  value: string | Set<string>
+  /** A string, a set, or a sorted set (member → score). */
+  value: string | Set<string> | Map<string, number>
   /** Epoch ms from `now()`; null when the key never expires. */
   expiresAt: number | null
 }
@@ -17,7 +18,7 @@ const wrongType = () => new Error('WRONGTYPE Operation against a key holding the
  *
  * @example
  * const kv = createMemoryKv({ prefix: 'vc' })
- * await kv.incr('rate:user:u1', 60_000)
+ * await kv.incr(keys.voiceSeconds('u1', '2026-12-06'), 60_000)
  */
 export function createMemoryKv(opts: { prefix?: string; now?: () => number } = {}): Kv {
   const { prefix = 'vc', now = Date.now } = opts
@@ -48,8 +49,12 @@ export function createMemoryKv(opts: { prefix?: string; now?: () => number } = {
     return entry.value
   }
   function setOf(entry: Entry | undefined): Set<string> | undefined {
-    if (entry !== undefined && typeof entry.value === 'string') throw wrongType()
+    if (entry !== undefined && !(entry.value instanceof Set)) throw wrongType()
     return entry?.value as Set<string> | undefined
+  }
+  function zsetOf(entry: Entry | undefined): Map<string, number> | undefined {
+    if (entry !== undefined && !(entry.value instanceof Map)) throw wrongType()
+    return entry?.value as Map<string, number> | undefined
   }
   const expiryFor = (ttlMs: number | undefined) => (ttlMs === undefined ? null : now() + checkTtl(ttlMs))
 
@@ -101,6 +106,37 @@ export function createMemoryKv(opts: { prefix?: string; now?: () => number } = {
       const count = members.filter((m) => set.delete(m)).length
       // Like Redis, a set that becomes empty stops existing (pttl -2).
       if (set.size === 0) entries.delete(key(k))
+      return count
+    },
+
+    async zaddExpiring(k, member, expiresAt, at) {
+      const zset = zsetOf(live(k)) ?? new Map<string, number>()
+      zset.set(member, expiresAt)
+      for (const [m, score] of zset) if (score <= at) zset.delete(m)
+      if (zset.size === 0) {
+        entries.delete(key(k))
+        return 0
+      }
+      // Like the Redis script: the set's own expiry is its latest member's, on the caller's clock.
+      const latest = Math.max(...zset.values())
+      entries.set(key(k), { value: zset, expiresAt: now() + Math.ceil(latest - at) })
+      return zset.size
+    },
+
+    async zrangeByScore(k, min, max) {
+      const zset = zsetOf(live(k))
+      if (!zset) return []
+      return [...zset]
+        .filter(([, score]) => score >= min && score <= max)
+        .sort(([a, x], [b, y]) => x - y || (a < b ? -1 : a > b ? 1 : 0))
+        .map(([m]) => m)
+    },
+
+    async zrem(k, ...members) {
+      const zset = zsetOf(live(k))
+      if (!zset) return 0
+      const count = members.filter((m) => zset.delete(m)).length
+      if (zset.size === 0) entries.delete(key(k))
       return count
     },
 

@@ -1,7 +1,8 @@
 /**
  * The small key-value surface the service needs from Redis. Two adapters: `redis.ts` (ioredis, shared by
  * all instances) and `memory.ts` (in-process, for the embedded default). Keys are given without the
- * prefix; each adapter prepends `${prefix}:` itself. Both must pass `kv.contract.test.ts`.
+ * prefix (build them with `keys.ts`); each adapter prepends `${prefix}:` itself. Both must pass
+ * `kv.contract.test.ts`, the Redis one on a single server and on a Redis Cluster.
  */
 export interface Kv {
   readonly kind: 'redis' | 'memory'
@@ -18,6 +19,15 @@ export interface Kv {
   sadd(key: string, member: string, ttlMs?: number): Promise<void>
   smembers(key: string): Promise<string[]>
   srem(key: string, ...members: string[]): Promise<number>
+  /**
+   * Adds `member` to a sorted set scored by its expiry (epoch ms), drops the members whose expiry is at or
+   * before `now`, and keeps the set itself until its latest member's expiry. Returns the members left.
+   */
+  zaddExpiring(key: string, member: string, expiresAt: number, now: number): Promise<number>
+  /** Members scored `min` ≤ score ≤ `max` (±Infinity for open ends), lowest score first. */
+  zrangeByScore(key: string, min: number, max: number): Promise<string[]>
+  /** Removes members from a sorted set (one left empty stops existing); returns how many were there. */
+  zrem(key: string, ...members: string[]): Promise<number>
   /** Atomic increment; `ttlMs` is applied when the key is created by this call. */
   incr(key: string, ttlMs?: number): Promise<number>
   ping(): Promise<void>

@@ -11,10 +11,11 @@ import {
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible'
 import type { Kv, RedisKv } from '../kv'
+import { rateLimitPrefix } from '../kv/keys'
 
 /** Low-cardinality names: they are metric labels and appear in the 429 envelope. */
 export type LimitName =
-  'ip-requests' | 'user-minute' | 'user-day' | 'ip-minute' | 'ip-day' | 's2s-key' | 'user-streams'
+  'ip-requests' | 'user-minute' | 'user-day' | 'ip-minute' | 'ip-day' | 's2s-key' | 's2s-ip' | 'user-streams'
 
 export interface LimitResult {
   name: LimitName
@@ -63,8 +64,9 @@ export function createLimiter(o: LimiterOptions): Limiter {
   const store: RateLimiterAbstract = isRedis(o.kv)
     ? new RateLimiterRedis({
         ...base,
+        // One key per command, so a Redis Cluster client serves as well (redis-cluster.int.test.ts).
         storeClient: o.kv.redis,
-        keyPrefix: o.kv.key(`rl:${o.name}`),
+        keyPrefix: o.kv.key(rateLimitPrefix(o.name)),
         // Redis down: fail at once instead of queueing behind ioredis' reconnects.
         rejectIfRedisNotReady: true,
       })

@@ -14,6 +14,7 @@ const config: LimitsConfig = {
   ipMessagesPerMinute: 10,
   ipMessagesPerDay: 10,
   s2sKeyPerMinute: 5,
+  s2sIpPerMinute: 4,
   userStreams: 0,
 }
 const user = { userId: 'u1', phoneMasked: '138****8000' } as SessionUser
@@ -29,7 +30,7 @@ async function appOn(kv: Kv) {
   const app = Fastify()
   installErrorHandler(app)
   app.decorateRequest('user', null)
-  app.addHook('onRequest', limits.widgetRequest)
+  app.addHook('onRequest', limits.addressRequest)
   app.addHook('preHandler', async (request) => {
     request.user = user
     request.s2sKeyId = 'site-a'
@@ -50,6 +51,31 @@ describe('createLimits', () => {
     const ok = await app.inject({ url: '/api/internal/session/create', method: 'POST' })
     expect(ok.statusCode).toBe(200) // internal endpoints are not widget endpoints
     expect(rejected).toEqual(['ip-requests'])
+  })
+
+  it('should count encoded paths of a route as that route (issue 20, finding 2)', async () => {
+    const { app } = await appOn(createMemoryKv())
+    const statuses = []
+    for (const url of [
+      '/%61pi/chat/history',
+      '/api/%63hat/history',
+      '/api/chat/%68istory',
+      '/%61pi/chat/history',
+    ])
+      statuses.push((await app.inject({ url })).statusCode)
+    expect(statuses).toEqual([200, 200, 200, 429])
+  })
+
+  it('should limit /api/internal/* per address on its own budget (issue 20, finding 6)', async () => {
+    const { app, rejected } = await appOn(createMemoryKv())
+    const statuses = []
+    for (let i = 0; i < 5; i++)
+      statuses.push((await app.inject({ url: '/api/internal/session/create', method: 'POST' })).statusCode)
+    expect(statuses).toEqual([200, 200, 200, 200, 429])
+    // Unmatched internal paths (404, 405) spend it too: they are parsed and audited just the same.
+    expect((await app.inject({ url: '/api/internal/nothing' })).statusCode).toBe(429)
+    expect((await app.inject({ url: '/api/chat/history' })).statusCode).toBe(200)
+    expect(rejected).toEqual(['s2s-ip', 's2s-ip'])
   })
 
   it('should keep chat answering on in-process counters while Redis is down', async () => {

@@ -6,6 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { VcError } from '../errors'
 import { joinHeartbeat, leaveHeartbeat } from '../http/heartbeat'
+import { routePath } from '../http/request-target'
 import type { Kv, RedisKv } from '../kv'
 import { rateLimitedError, rateLimitHeaders, tightest } from './headers'
 import { ipKey } from './ip-key'
@@ -25,6 +26,8 @@ export interface LimitsConfig {
   ipMessagesPerMinute: number
   ipMessagesPerDay: number
   s2sKeyPerMinute: number
+  /** Requests to `/api/internal/*` per client address and minute, whatever their outcome. */
+  s2sIpPerMinute: number
   userStreams: number
 }
 
@@ -38,6 +41,7 @@ export interface LimitsDeps {
 }
 
 const WIDGET_PATHS = /^\/api\/(chat|voice)\//
+const INTERNAL_PATHS = /^\/api\/internal\//
 const MINUTE = 60
 const DAY = 86_400
 
@@ -55,6 +59,8 @@ export function createLimits(d: LimitsDeps) {
     [make('ip-day', c.ipMessagesPerDay, DAY, 'memory'), 'ip'],
   ] as const
   const s2sKey = make('s2s-key', c.s2sKeyPerMinute, MINUTE, 'refuse')
+  // Fails open: it only bounds what one address can make us parse and audit (issue 20, finding 6).
+  const s2sIp = make('s2s-ip', c.s2sIpPerMinute, MINUTE, 'memory')
   const slots = createStreamSlots(d.kv, d.onStoreError)
   // Every slot this instance holds, refreshed together on one shared ticker (issue 8, held streams).
   const held = new Set<HeldSlot>()
@@ -116,10 +122,15 @@ export function createLimits(d: LimitsDeps) {
     /** Open streams of a user right now. */
     openStreams: (userId: string) => slots.count(userId),
 
-    /** onRequest: every widget request per client address, before the token is even looked at. */
-    async widgetRequest(request: FastifyRequest, reply: FastifyReply) {
-      if (!ipRequests || request.method === 'OPTIONS' || !WIDGET_PATHS.test(request.url)) return
-      await enforce(reply, [[ipRequests, ipKey(request.ip)]])
+    /**
+     * onRequest, by the matched route: every widget request per client address, before the token is
+     * even looked at; every internal request per address, before its body is read.
+     */
+    async addressRequest(request: FastifyRequest, reply: FastifyReply) {
+      if (request.method === 'OPTIONS') return
+      const path = routePath(request)
+      const limiter = WIDGET_PATHS.test(path) ? ipRequests : INTERNAL_PATHS.test(path) ? s2sIp : undefined
+      if (limiter) await enforce(reply, [[limiter, ipKey(request.ip)]])
     },
 
     /** preHandler of the chat routes (after the token check): messages on send, a slot on streams. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestRedisPrefix, testRedisUrl } from '../../../../test/services'
 import { openRedisKv, type RedisKv } from '../kv'
+import { keys } from '../kv/keys'
 import {
   createMemoryStreamSlots,
   createRedisStreamSlots,
@@ -70,11 +71,11 @@ describe('crash safety', () => {
   it('should free the slots of a crashed instance once they expire (redis)', async () => {
     const sut = createRedisStreamSlots(kv)
     // What a dead instance leaves behind: a slot whose expiry score has passed.
-    await kv.redis.zadd(kv.key('streams:crashed'), 1, 'dead-slot')
+    await kv.redis.zadd(kv.key(keys.streamSlots('crashed')), 1, 'dead-slot')
     expect(await sut.count('crashed')).toBe(0)
     expect(await sut.acquire('crashed', 1)).toBeTruthy()
-    expect(await kv.redis.zscore(kv.key('streams:crashed'), 'dead-slot')).toBeNull()
-    expect(await kv.redis.pttl(kv.key('streams:crashed'))).toBeGreaterThan(0)
+    expect(await kv.redis.zscore(kv.key(keys.streamSlots('crashed')), 'dead-slot')).toBeNull()
+    expect(await kv.redis.pttl(kv.key(keys.streamSlots('crashed')))).toBeGreaterThan(0)
   })
 })
 
@@ -85,10 +86,12 @@ describe('refresh (redis)', () => {
     for (let i = 0; i < 1_100; i++)
       held.push({ userId: `r-${i % 3}`, slot: (await sut.acquire(`r-${i % 3}`, 1_000))! })
     const soon = Date.now() + 1_000
-    for (const h of held) await kv.redis.zadd(kv.key(`streams:${h.userId}`), soon, h.slot)
+    for (const h of held) await kv.redis.zadd(kv.key(keys.streamSlots(h.userId)), soon, h.slot)
     await sut.release(held[5]!.userId, held[5]!.slot)
     await sut.refresh(held)
-    const scores = await Promise.all(held.map((h) => kv.redis.zscore(kv.key(`streams:${h.userId}`), h.slot)))
+    const scores = await Promise.all(
+      held.map((h) => kv.redis.zscore(kv.key(keys.streamSlots(h.userId)), h.slot)),
+    )
     expect(scores[5]).toBeNull()
     expect(scores.filter((s) => s !== null && Number(s) > soon + 30_000)).toHaveLength(1_099)
   })

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Kv, RedisKv } from '../kv'
+import { keys } from '../kv/keys'
 
 export const SLOT_TTL_MS = 60_000
 
@@ -20,7 +21,8 @@ export interface StreamSlots {
   acquire(userId: string, cap: number): Promise<string | undefined>
   /**
    * Keeps slots alive while their streams are open; released ones stay released. All of an instance's
-   * slots at once: at 10,000 held streams that is 20 script calls per tick, not 10,000 (issue 8).
+   * slots at once: at 10,000 held streams that is 20 script calls per tick, not 10,000 (issue 8). On a
+   * Redis Cluster a script touches one slot, so it is one call per slot in use, auto-pipelined per node.
    */
   refresh(held: Iterable<HeldSlot>): Promise<void>
   release(userId: string, slot: string): Promise<void>
@@ -37,7 +39,8 @@ if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1`
-// KEYS: one per slot (a user's set, repeated for each of its slots); ARGV: the TTL, then the slots.
+// KEYS: one per slot (a user's set, repeated for each of its slots), all in one cluster slot (refresh
+// groups them); ARGV: the TTL, then the slots.
 const REFRESH = `
 local t = redis.call('TIME')
 local expires = t[1] * 1000 + math.floor(t[2] / 1000) + tonumber(ARGV[1])
@@ -55,7 +58,7 @@ const COUNT = `
 local t = redis.call('TIME')
 return redis.call('ZCOUNT', KEYS[1], t[1] * 1000 + math.floor(t[2] / 1000) + 1, '+inf')`
 
-const slotKey = (userId: string) => `streams:${userId}`
+const slotKey = keys.streamSlots
 
 interface SlotScripts {
   vcSlotAcquire(key: string, ttlMs: number, cap: number, slot: string): Promise<number>
@@ -68,7 +71,7 @@ export function createRedisStreamSlots(kv: RedisKv, ttlMs = SLOT_TTL_MS): Stream
   // Defined commands go out as EVALSHA: the script text is not resent with every stream.
   if (!('vcSlotAcquire' in r)) {
     r.defineCommand('vcSlotAcquire', { numberOfKeys: 1, lua: ACQUIRE })
-    r.defineCommand('vcSlotRefresh', { lua: REFRESH })
+    r.defineCommand('vcSlotRefresh', { lua: REFRESH }) // variable key count: see VARIADIC_SCRIPTS
     r.defineCommand('vcSlotCount', { numberOfKeys: 1, lua: COUNT })
   }
   const scripts = r as unknown as SlotScripts
@@ -79,12 +82,21 @@ export function createRedisStreamSlots(kv: RedisKv, ttlMs = SLOT_TTL_MS): Stream
       return ok === 1 ? slot : undefined
     },
     async refresh(held) {
-      const all = [...held]
+      // Grouped by cluster slot (one group on a single server), then cut into batches.
+      const bySlot = new Map<number, { key: string; slot: string }[]>()
+      for (const h of held) {
+        const key = kv.key(slotKey(h.userId))
+        const group = bySlot.get(kv.slotOf(key)) ?? []
+        bySlot.set(kv.slotOf(key), group)
+        group.push({ key, slot: h.slot })
+      }
       const batches: Promise<number>[] = []
-      for (let i = 0; i < all.length; i += REFRESH_BATCH) {
-        const batch = all.slice(i, i + REFRESH_BATCH)
-        const keys = batch.map((h) => kv.key(slotKey(h.userId)))
-        batches.push(scripts.vcSlotRefresh(batch.length, ...keys, ttlMs, ...batch.map((h) => h.slot)))
+      for (const group of bySlot.values()) {
+        for (let i = 0; i < group.length; i += REFRESH_BATCH) {
+          const batch = group.slice(i, i + REFRESH_BATCH)
+          const args = [...batch.map((b) => b.key), ttlMs, ...batch.map((b) => b.slot)]
+          batches.push(scripts.vcSlotRefresh(batch.length, ...args))
+        }
       }
       await Promise.all(batches)
     },

@@ -48,6 +48,28 @@ describe('GET /metrics', () => {
     expect(text).not.toContain(user.userId)
   })
 
+  it('should time responses by route pattern and status class, never by the raw URL', async () => {
+    const user = await stack.newUser()
+    const auth = { headers: { authorization: `Bearer ${user.token}` } }
+    const unknownId = 'f3a9c1de-0000-4000-8000-00000000beef'
+    await fetch(`${stack.url}/api/chat/stream/${unknownId}`, auth)
+    await fetch(`${stack.url}/api/chat/history?conversationId=${unknownId}`, auth)
+
+    const text = await scrape(stack)
+    const count = (route: string, cls: string) =>
+      value(
+        text,
+        `vc_http_request_duration_seconds_count{route="${route}",method="GET",status_class="${cls}"}`,
+      )
+    expect(count('/api/chat/stream/:messageId', '4xx')).toBe(1)
+    expect(count('/api/chat/history', '2xx')).toBe(1)
+    expect(text).not.toContain(unknownId)
+    // SQLite: no MySQL pool, so its gauges have no series; the error counters exist at zero cost.
+    expect(text).toContain('# TYPE vc_mysql_errors_total counter')
+    expect(text).not.toMatch(/^vc_mysql_pool_connections\{/m)
+    expect(text).toContain('# TYPE vc_redis_errors_total counter')
+  })
+
   it('should count PAT fallbacks and upstream errors by code', async () => {
     const s = await startStack({ backend: 'embedded', oauth: 'broken', pat: 'ok' })
     try {

@@ -4,6 +4,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { ChatObserver } from '../chat/observer'
+import type { MysqlFaultKind, PoolState } from '../store/mysql-pool'
 
 export function createMetrics() {
   const registry = new Registry()
@@ -15,6 +16,14 @@ export function createMetrics() {
     name: 'vc_http_requests_total',
     help: 'HTTP requests by route pattern and status',
     labelNames: ['method', 'route', 'status'] as const,
+  })
+  // Stream routes (send, resume) are timed to their last event: read them apart from the short ones.
+  const httpDuration = new Histogram({
+    ...reg,
+    name: 'vc_http_request_duration_seconds',
+    help: 'HTTP response time by route pattern, method and status class (streams: until their end)',
+    labelNames: ['route', 'method', 'status_class'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
   })
   const activeStreams = new Gauge({
     ...reg,
@@ -61,7 +70,7 @@ export function createMetrics() {
   const archiveFailures = new Counter({
     ...reg,
     name: 'vc_archive_failures_total',
-    help: 'Archive writes that failed: t1 (question), t3 (answer; the sweeper repairs it)',
+    help: 'Archive writes that failed: t1 (question), t3 (answer; the sweeper repairs it), touch (conversation time, after retries)',
     labelNames: ['write'] as const,
   })
   const streamLogFailures = new Counter({
@@ -108,6 +117,46 @@ export function createMetrics() {
     labelNames: ['action', 'result'] as const,
   })
 
+  const mysqlErrors = new Counter({
+    ...reg,
+    name: 'vc_mysql_errors_total',
+    help: 'MySQL faults: query_timeout, acquire_timeout, queue_full (pool bounds) and connection (lost, refused)',
+    labelNames: ['kind'] as const,
+  })
+  // Read at each scrape from the pool handed to `mysql.pool` (none with SQLite: no series).
+  let readPool: (() => PoolState) | undefined
+  new Gauge({
+    ...reg,
+    name: 'vc_mysql_pool_connections',
+    help: 'MySQL pool connections lent to queries (in_use) and still free (free = size - in_use)',
+    labelNames: ['state'] as const,
+    collect() {
+      if (!readPool) return
+      const p = readPool()
+      this.set({ state: 'in_use' }, p.inUse)
+      this.set({ state: 'free' }, p.size - p.inUse)
+    },
+  })
+  new Gauge({
+    ...reg,
+    name: 'vc_mysql_pool_queued_requests',
+    help: 'Requests waiting for a MySQL connection (bounded by MYSQL_QUEUE_LIMIT)',
+    collect() {
+      if (readPool) this.set(readPool().queued)
+    },
+  })
+  const redisErrors = new Counter({
+    ...reg,
+    name: 'vc_redis_errors_total',
+    help: 'Redis connection errors reported by the client (refused, reset, timed out)',
+  })
+  const storeRetries = new Counter({
+    ...reg,
+    name: 'vc_store_retries_total',
+    help: 'Writes tried again after a MySQL fault, by write (touch, audit)',
+    labelNames: ['write'] as const,
+  })
+
   const observer: ChatObserver = {
     chatStarted: () => activeStreams.inc(),
     firstToken: (_c, ms) => ttft.observe(ms / 1000),
@@ -127,13 +176,24 @@ export function createMetrics() {
   return {
     registry,
     observer,
-    request: (method: string, route: string, status: number) =>
-      httpRequests.inc({ method, route, status: String(status) }),
+    request(method: string, route: string, status: number, seconds: number) {
+      httpRequests.inc({ method, route, status: String(status) })
+      httpDuration.observe({ route, method, status_class: `${Math.floor(status / 100)}xx` }, seconds)
+    },
     tokenExchange: (outcome: 'ok' | 'error') => tokenExchanges.inc({ outcome }),
     patFallback: () => patFallbacks.inc(),
     streamLogFailed: () => streamLogFailures.inc(),
     cozeForbidden: (api: string) => cozeForbidden.inc({ api }),
     rateLimited: (limit: string) => rateLimited.inc({ limit }),
+    /** For `openMysqlStore({ watch })`. */
+    mysql: {
+      fault: (kind: MysqlFaultKind) => mysqlErrors.inc({ kind }),
+      pool: (read: () => PoolState) => void (readPool = read),
+    },
+    redisError: () => redisErrors.inc(),
+    /** A write tried again (`write`), or given up for good (`touch` counts as an archive failure). */
+    storeRetried: (write: 'touch' | 'audit') => storeRetries.inc({ write }),
+    touchFailed: () => archiveFailures.inc({ write: 'touch' }),
     audited: (action: string, ok: boolean) => auditEvents.inc({ action, result: ok ? 'written' : 'lost' }),
   }
 }

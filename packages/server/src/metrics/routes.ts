@@ -4,10 +4,14 @@ import { VcError } from '../errors'
 import type { CidrList } from '../http/cidr'
 import type { Metrics } from './metrics'
 
-/** Counts every response by its route pattern (hijacked SSE responses too: onResponse still runs). */
+/**
+ * Counts and times every response by its route pattern, never the raw URL (hijacked SSE responses too:
+ * onResponse still runs, once the stream has ended).
+ */
 export function installRequestMetrics(app: FastifyInstance, metrics: Metrics) {
   app.addHook('onResponse', async (request, reply) => {
-    metrics.request(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode)
+    const route = request.routeOptions.url ?? 'unmatched'
+    metrics.request(request.method, route, reply.statusCode, reply.elapsedTime / 1000)
   })
 }
 

@@ -5,6 +5,8 @@
  */
 import { z } from 'zod'
 import {
+  clearBody,
+  clearResponse,
   conversationsQuery,
   conversationsResponse,
   historyQuery,
@@ -15,6 +17,7 @@ import {
   sessionCreateResponse,
   sessionRevokeBody,
   sessionRevokeResponse,
+  welcomeResponse,
 } from '../wire'
 import { speechBody, ticketBody, upgradeQuery } from '../voice/wire'
 
@@ -101,6 +104,23 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     ok: { status: 200, schema: conversationsResponse, description: 'Conversations' },
     errors: [400, 401, 429],
   },
+  'GET /api/chat/welcome': {
+    summary: "The bot's prologue and suggested questions (Coze bot info, cached a few minutes)",
+    description:
+      'Never fails for Coze: while the bot info cannot be read, the last copy answers, or an empty welcome.',
+    tag: 'widget',
+    auth: 'bearer',
+    ok: { status: 200, schema: welcomeResponse, description: 'The welcome' },
+    errors: [401, 429],
+  },
+  'POST /api/chat/clear': {
+    summary: "A new topic: Coze clears the conversation's context, the history stays",
+    tag: 'widget',
+    auth: 'bearer',
+    body: clearBody,
+    ok: { status: 200, schema: clearResponse, description: 'The new context section' },
+    errors: [400, 401, 404, 409, 413, 415, 429, 502, 503, 504],
+  },
   'POST /api/voice/ticket': {
     summary: 'A one-use ticket (60 s) for opening a voice WebSocket',
     tag: 'widget',
@@ -145,22 +165,26 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     errors: [],
   },
   'GET /readyz': {
-    summary: 'MySQL, Redis, a usable Coze credential and shared rate limits',
+    summary: 'Whether to send this pod traffic: 503 only while it drains or its event loop lags',
     tag: 'operations',
-    ok: { status: 200, description: '`{"status":"ready","checks":{…}}`' },
+    ok: {
+      status: 200,
+      description:
+        '`{"status":"ready"|"degraded","checks":{…}}`: MySQL, Redis, Coze and rate limits are reported, never a 503',
+    },
     errors: [503],
   },
   'GET /metrics': {
-    summary: 'Prometheus metrics (METRICS_IP_ALLOWLIST)',
+    summary: 'Prometheus metrics (OPS_IP_ALLOWLIST)',
     tag: 'operations',
     ok: { status: 200, media: 'text/plain', description: 'Prometheus text format' },
     errors: [403],
   },
   'GET /openapi.json': {
-    summary: 'This document',
+    summary: 'This document (OPS_IP_ALLOWLIST)',
     tag: 'operations',
     ok: { status: 200, description: 'OpenAPI 3.1' },
-    errors: [],
+    errors: [403],
   },
   'GET /widget/*': {
     summary: 'The widget bundle (script tag, chunks, styles)',

@@ -22,12 +22,19 @@ import type { QuestionInsert, SessionRow, Store } from './types'
 
 /**
  * Wraps a Kysely instance (already configured for its dialect) as a `Store`. `close()` destroys it.
+ * `schemaDb`, when given, runs the migrations instead: DDL and the migration lock may wait far longer
+ * than a query of the service may (MySQL's query timeout, `mysql-pool.ts`).
  *
  * @example
  * const store = createKyselyStore(new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), 'sqlite')
  * await store.migrate()
  */
-export function createKyselyStore(db: Kysely<Database>, dialect: SqlDialect): Store {
+export function createKyselyStore(
+  db: Kysely<Database>,
+  dialect: SqlDialect,
+  o: { schemaDb?: Kysely<Database> } = {},
+): Store {
+  const schemaDb = o.schemaDb ?? db
   const q = hotQueries(db)
   // The two inserts of the hot paths (session create, T1 of every send) are batched per event-loop turn.
   const insertSessions = createWriteBatch((rows: SessionRow[]) => q.insertSessions(rows.map(toSessionTable)))
@@ -44,9 +51,9 @@ export function createKyselyStore(db: Kysely<Database>, dialect: SqlDialect): St
   return {
     dialect,
 
-    migrate: () => migrateToLatest(db, dialect),
+    migrate: () => migrateToLatest(schemaDb, dialect),
 
-    schemaState: () => readSchemaState(db, dialect),
+    schemaState: () => readSchemaState(schemaDb, dialect),
 
     insertSession: insertSessions,
 

@@ -3,15 +3,24 @@ import { Kysely, MysqlDialect } from 'kysely'
 import { createPool } from 'mysql2'
 import type { Database } from './db'
 import { createKyselyStore } from './kysely-store'
+import { boundPool, type MysqlFaultKind, type PoolState } from './mysql-pool'
 import type { Store } from './types'
 
-/** Pool and TLS settings (`MYSQL_POOL_SIZE`, `MYSQL_CONNECT_TIMEOUT_MS`, `MYSQL_SSL(_CA)`). */
+/** Pool, timeouts and TLS (`MYSQL_POOL_SIZE`, `MYSQL_*_TIMEOUT_MS`, `MYSQL_QUEUE_LIMIT`, `MYSQL_SSL(_CA)`). */
 export interface MysqlOptions {
-  /** Connections per instance (mysql2's `connectionLimit`; its default, 10, when unset). */
+  /** Connections per instance (mysql2's `connectionLimit`; 10 when unset). */
   poolSize?: number
   connectTimeoutMs?: number
+  /** Longest wait for a free connection (5 s when unset). */
+  acquireTimeoutMs?: number
+  /** Requests that may wait for a connection; the next fails at once (200 when unset). */
+  queueLimit?: number
+  /** Longest wait for one query's answer; the connection is then dropped (5 s when unset). */
+  queryTimeoutMs?: number
   /** TLS with the server's certificate verified, against `ca` or the system's CAs. */
   ssl?: { ca?: string; rejectUnauthorized: true }
+  /** Metrics: each bound tripped or connection lost, and the pool's state read at each scrape. */
+  watch?: { fault(kind: MysqlFaultKind): void; pool(read: () => PoolState): void }
 }
 
 /**
@@ -23,9 +32,10 @@ export interface MysqlOptions {
  * await store.migrate()
  */
 export async function openMysqlStore(url: string, o: MysqlOptions = {}): Promise<Store> {
+  const size = o.poolSize ?? 10
   const pool = createPool({
     uri: url,
-    ...(o.poolSize !== undefined && { connectionLimit: o.poolSize }),
+    connectionLimit: size,
     ...(o.connectTimeoutMs !== undefined && { connectTimeout: o.connectTimeoutMs }),
     ...(o.ssl && { ssl: o.ssl }),
     charset: 'utf8mb4',
@@ -38,5 +48,20 @@ export async function openMysqlStore(url: string, o: MysqlOptions = {}): Promise
     // 16,000 prepared statements per connection preallocates ≈ 0.5 MB of arrays on each.
     maxPreparedStatements: 1,
   })
-  return createKyselyStore(new Kysely<Database>({ dialect: new MysqlDialect({ pool }) }), 'mysql')
+  const bounded = boundPool(
+    pool,
+    {
+      size,
+      queueLimit: o.queueLimit ?? 200,
+      acquireTimeoutMs: o.acquireTimeoutMs ?? 5_000,
+      queryTimeoutMs: o.queryTimeoutMs ?? 5_000,
+    },
+    o.watch?.fault,
+  )
+  o.watch?.pool(bounded.state)
+  const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool: bounded }) })
+  // Migrations go through the same pool unbounded: `get_lock` waits for another instance's migration,
+  // and DDL on a large table takes longer than any query timeout. It is never destroyed: `db` ends the pool.
+  const schemaDb = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) })
+  return createKyselyStore(db, 'mysql', { schemaDb })
 }

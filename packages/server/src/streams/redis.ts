@@ -3,9 +3,11 @@
  * window carries every XADD, the expiries and a single PUBLISH naming the messages that grew, so a busy
  * instance pays one round trip per window, not per token. Followers read with XRANGE and are woken by
  * that PUBLISH (one subscriber connection per instance) — no blocking reads, no connection per follower.
+ * On a Redis Cluster a window's messages are grouped by slot (`stream:{m:<id>}`), one script call per
+ * group; a plain PUBLISH reaches the subscribers on every node.
  */
-import type { Redis } from 'ioredis'
 import type { RedisKv } from '../kv'
+import { channels, keys } from '../kv/keys'
 import { createEventQueue } from './event-queue'
 import {
   defaultStreamLogOptions,
@@ -22,9 +24,9 @@ type Queued = (string | number)[]
 /**
  * One window's appends in one command, its events in one argument: ioredis builds a RESP string per
  * argument, and three per event cost the client ≈ 1 KB of garbage and a few µs per relayed event.
- * KEYS: one stream per message. ARGV: maxEvents, openTtlMs, retentionMs, channel, the message ids to
- * publish, then a JSON array with one entry per key: [ended (0/1), seq, event, data, seq, event, data…],
- * where data is the event's own JSON text, stored as it is.
+ * KEYS: one stream per message, all in one cluster slot. ARGV: maxEvents, openTtlMs, retentionMs,
+ * channel, the message ids to publish, then a JSON array with one entry per key: [ended (0/1), seq,
+ * event, data, seq, event, data…], where data is the event's own JSON text, stored as it is.
  */
 const APPEND = `
 local batch = cjson.decode(ARGV[6])
@@ -50,18 +52,19 @@ export async function openRedisStreamLog(
 ): Promise<StreamLog> {
   const o = { ...defaultStreamLogOptions, ...options }
   const redis = kv.redis
-  const channel = kv.key('stream-appended')
-  const streamKey = (messageId: string) => kv.key(`stream:${messageId}`)
+  const channel = kv.key(channels.streamAppended)
+  const streamKey = (messageId: string) => kv.key(keys.stream(messageId))
   const pending = new Map<string, Queued>()
+  // Variable key count: kv/redis.ts keeps it out of a cluster's auto-pipelining (VARIADIC_SCRIPTS).
   if (!('vcStreamAppend' in redis)) redis.defineCommand('vcStreamAppend', { lua: APPEND })
   const script = redis as unknown as AppendScript
   const followers = new Map<string, Set<Follower>>()
   let timer: NodeJS.Timeout | undefined
   let flushing: Promise<void> = Promise.resolve()
 
-  // Subscriber mode: no pipelining. ioredis' own resubscribe after a reconnect leaves its promise
-  // unhandled (a connection lost again at that moment is an unhandled rejection), so we do it here.
-  const sub: Redis = redis.duplicate({ enableAutoPipelining: false, autoResubscribe: false })
+  // ioredis' own resubscribe after a reconnect leaves its promise unhandled (a connection lost again at
+  // that moment is an unhandled rejection), so on one server we do it here (harmless on a cluster).
+  const sub = await kv.openSubscriber()
   sub.on('error', () => undefined) // the main connection logs the same outage
   sub.on('message', (_channel: string, ids: string) => {
     for (const id of ids.split(',')) followers.get(id)?.forEach((wake) => wake(id))
@@ -72,23 +75,35 @@ export async function openRedisStreamLog(
   function writeBatch(): Promise<void> {
     timer = undefined
     if (!pending.size) return flushing
-    const keys: string[] = []
-    const batch: Queued[] = []
+    // One script call per cluster slot (a single group on one server).
+    const groups = new Map<number, { ids: string[]; keys: string[]; batch: Queued[] }>()
     for (const [messageId, queued] of pending) {
-      keys.push(streamKey(messageId))
-      batch.push(queued)
+      const key = streamKey(messageId)
+      const slot = kv.slotOf(key)
+      let group = groups.get(slot)
+      if (!group) groups.set(slot, (group = { ids: [], keys: [], batch: [] }))
+      group.ids.push(messageId)
+      group.keys.push(key)
+      group.batch.push(queued)
     }
-    const args = [
-      o.maxEvents,
-      o.openTtlMs,
-      o.retentionMs,
-      channel,
-      [...pending.keys()].join(','),
-      JSON.stringify(batch),
-    ]
     pending.clear()
-    // Batches are written in order, so a follower never sees seq n+1 stored before seq n.
-    flushing = flushing.then(() => script.vcStreamAppend(keys.length, ...keys, ...args).then(() => undefined))
+    const calls = [...groups.values()].map((g) => {
+      const args = [
+        o.maxEvents,
+        o.openTtlMs,
+        o.retentionMs,
+        channel,
+        g.ids.join(','),
+        JSON.stringify(g.batch),
+      ]
+      return () => script.vcStreamAppend(g.keys.length, ...g.keys, ...args)
+    })
+    // Batches are written in order, so a follower never sees seq n+1 stored before seq n (a message's
+    // events of one window are in one group). A failed window was reported to whoever awaited it; it
+    // must not stop every later one.
+    flushing = flushing
+      .catch(() => undefined)
+      .then(() => Promise.all(calls.map((call) => call())).then(() => undefined))
     return flushing
   }
 

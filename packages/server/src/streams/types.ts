@@ -5,6 +5,7 @@
  */
 import type { StreamEvent } from '../wire'
 
+/** `seq` is the event's position in the answer (chat/event-id.ts): strictly increasing, not consecutive. */
 export type LoggedEvent = StreamEvent & { seq: number }
 
 export const isTerminalEvent = (e: { event: string }) => e.event === 'done' || e.event === 'error'

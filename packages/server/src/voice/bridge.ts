@@ -9,7 +9,13 @@
  */
 import type { RawData, WebSocket } from 'ws'
 import type { ErrorKey } from '../errors'
-import { base64Bytes, inputBytesPerSecond, outputBytesPerSecond } from './audio-meter'
+import {
+  base64Bytes,
+  DEFAULT_PCM_BYTES_PER_SECOND,
+  embeddedWavRate,
+  inputRate,
+  outputRate,
+} from './audio-meter'
 import { errorFrame, parseClientFrame, peekServerFrame, TERMINAL_EVENTS } from './frames'
 import { createSpeechRounds, MAX_HELD_TEXT_BYTES } from './speech-rounds'
 import type { VoicePurpose } from './tickets'
@@ -86,8 +92,8 @@ export function startBridge(o: BridgeOptions) {
   let cozeSentError = false
   let audioSeconds = 0
   let lastActivity = Date.now()
-  let outputRate = outputBytesPerSecond(undefined)
-  let inputRate = inputBytesPerSecond(undefined)
+  // Coze's defaults until the browser sets others (checked) or Coze says which it applied.
+  const rates = { input: DEFAULT_PCM_BYTES_PER_SECOND, output: DEFAULT_PCM_BYTES_PER_SECOND }
   const rounds =
     o.purpose === 'tts'
       ? createSpeechRounds({
@@ -136,11 +142,28 @@ export function startBridge(o: BridgeOptions) {
     const parsed = parseClientFrame(o.purpose, isBinary ? undefined : data.toString())
     if (!parsed.ok) return forward(down, errorFrame('VC_ERR_EVENT_NOT_ALLOWED', o.requestId, parsed.reason))
     const { eventType, data: payload } = parsed.frame
-    if (eventType === 'transcriptions.update') inputRate = inputBytesPerSecond(payload?.input_audio)
-    if (eventType === 'speech.update') outputRate = outputBytesPerSecond(payload?.output_audio)
+    // Settings outside what the meter can count are never forwarded (issue 20 #1): Coze and the meter
+    // keep the last accepted ones, and the browser learns why.
+    const settings =
+      eventType === 'transcriptions.update'
+        ? ({ key: 'input', rate: inputRate(payload?.input_audio) } as const)
+        : eventType === 'speech.update'
+          ? ({ key: 'output', rate: outputRate(payload?.output_audio) } as const)
+          : undefined
+    if (settings) {
+      const { key, rate } = settings
+      if (!rate.ok)
+        return forward(down, errorFrame('VC_ERR_UNSUPPORTED_MEDIA_TYPE', o.requestId, rate.reason))
+      rates[key] = rate.bytesPerSecond
+    }
     if (rounds) return rounds.fromBrowser(parsed.frame)
+    const append = eventType === 'input_audio_buffer.append' ? String(payload!.delta) : undefined
+    const wav = append === undefined ? undefined : embeddedWavRate(append)
+    if (wav && !wav.ok)
+      return forward(down, errorFrame('VC_ERR_UNSUPPORTED_MEDIA_TYPE', o.requestId, wav.reason))
+    if (wav) rates.input = Math.min(rates.input, wav.bytesPerSecond)
     forward(up, parsed.frame.text)
-    if (eventType === 'input_audio_buffer.append') charge(base64Bytes(String(payload!.delta)) / inputRate)
+    if (append !== undefined) charge(base64Bytes(append) / rates.input)
   }
 
   function fromCoze(text: string) {
@@ -149,10 +172,12 @@ export function startBridge(o: BridgeOptions) {
     const shown = rounds ? rounds.fromCoze(eventType) : true
     finishedRound = shown && eventType !== undefined && TERMINAL_EVENTS.has(eventType)
     cozeSentError = eventType === 'error'
-    if (eventType === 'speech.updated') outputRate = outputBytesPerSecond(data?.output_audio)
+    // Coze's effective settings win; ones the meter cannot count keep the last accepted rate.
+    const applied = eventType === 'speech.updated' ? outputRate(data?.output_audio) : undefined
+    if (applied?.ok) rates.output = applied.bytesPerSecond
     if (shown) forward(down, text)
     if (eventType === 'speech.audio.update' && typeof data?.delta === 'string') {
-      charge(base64Bytes(data.delta) / outputRate)
+      charge(base64Bytes(data.delta) / rates.output)
     }
   }
 

@@ -73,8 +73,11 @@ export function createVoiceFallback(d: VoiceFallbackDeps) {
 
   async function transcribe(user: SessionUser, file: { bytes: Buffer; name: string; type: string }) {
     await d.limits.checkBudget(user.userId)
+    // Metered before Coze hears it: a WAV whose format fields cannot be counted is refused (issue 20 #1).
+    const metered = fileSeconds(file.bytes)
+    if (!metered.ok) throw new VcError('VC_ERR_UNSUPPORTED_MEDIA_TYPE', `file: ${metered.reason}`)
+    const { seconds } = metered
     const text = await d.rest.transcribe(file)
-    const seconds = fileSeconds(file.bytes)
     await charge(user.userId, seconds)
     d.observers.call('restCall', {
       userId: user.userId,

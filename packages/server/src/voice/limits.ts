@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { VcError } from '../errors'
+import { keys } from '../kv/keys'
 import type { Kv } from '../kv/types'
 
 export type VoiceLimitName = 'voice-connections' | 'voice-seconds'
@@ -21,9 +22,9 @@ export interface VoiceLimitsDeps {
 }
 
 const DAY_MS = 86_400_000
-const connKey = (userId: string) => `voice-conns:${userId}`
+const connKey = keys.voiceConnections
 const dayOf = (t: number) => new Date(t).toISOString().slice(0, 10)
-const secondsKey = (userId: string, t: number) => `voice-seconds:${userId}:${dayOf(t)}`
+const secondsKey = (userId: string, t: number) => keys.voiceSeconds(userId, dayOf(t))
 
 export function limitError(limit: VoiceLimitName, cap: number, retryAfterMs: number, message: string) {
   const retry = String(Math.max(1, Math.ceil(retryAfterMs / 1000)))

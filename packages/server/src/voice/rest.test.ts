@@ -108,6 +108,30 @@ describe('voice REST fallback', () => {
       expect(json.status).toBe(415)
     })
 
+    // Issue 20 #1: the byte-rate field is the client's; 0xFFFFFFFF charged 6 s as 1 s, and 0 as nothing.
+    it.each([0xffffffff, 0])(
+      'should charge a WAV by its data size and format, whatever its byte-rate field says (%d)',
+      async (byteRate) => {
+        const user = await stack.newUser()
+        const wav = buildWav(Buffer.alloc(32_000 * 6), { sampleRate: 16000, channels: 1, bitsPerSample: 16 })
+        wav.writeUInt32LE(byteRate, 28)
+        expect((await transcribe(wavForm(wav), user.token)).status).toBe(200)
+        expect(await stack.services.voice.limits.secondsUsed(user.userId)).toBe(6)
+      },
+    )
+
+    it('should refuse a WAV whose format cannot be metered with 415, before calling Coze', async () => {
+      const user = await stack.newUser()
+      const wav = buildWav(Buffer.alloc(32_000), { sampleRate: 16000, channels: 1, bitsPerSample: 16 })
+      wav.writeUInt16LE(65_535, 22) // channels
+      const calls = stack.sim.audioSessions.length
+      const res = await transcribe(wavForm(wav), user.token)
+      expect(res.status).toBe(415)
+      expect(await errorOf(res)).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', message: /channel/ })
+      expect(stack.sim.audioSessions.length).toBe(calls)
+      expect(await stack.services.voice.limits.secondsUsed(user.userId)).toBe(0)
+    })
+
     it('should count audio against the daily budget and refuse with 429 once it is used up', async () => {
       const user = await stack.newUser()
       const long = buildWav(Buffer.alloc(32_000 * 11), { sampleRate: 16000, channels: 1, bitsPerSample: 16 }) // 11 s
@@ -118,5 +142,43 @@ describe('voice REST fallback', () => {
       expect(await errorOf(over)).toMatchObject({ code: 'RATE_LIMITED', limit: 'voice-seconds' })
       expect((await speech({ text: '好', voiceId: 'v1' }, user.token)).status).toBe(429)
     })
+  })
+})
+
+// Issue 20 #1: the REST calls skipped the message limits that a ticket and /api/chat/send spend.
+describe('voice REST fallback under the message limits', () => {
+  let stack: Stack
+  beforeAll(async () => {
+    stack = await startStack({
+      backend: 'embedded',
+      pat: 'ok',
+      sim: { audio: { bytesPerCharacter: 4800, chunkBytes: 4800 } },
+      env: { RATE_LIMIT_USER_MESSAGES_PER_MINUTE: '2' },
+    })
+  })
+  afterAll(() => stack?.close())
+
+  it('should count a speech and a transcription as one message each, and refuse the third with 429', async () => {
+    const { token } = await stack.newUser()
+    const headers = { authorization: `Bearer ${token}` }
+    const speech = () =>
+      fetch(`${stack.url}/api/voice/speech`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ text: '好', voiceId: 'v1', format: 'pcm' }),
+      })
+    const transcribe = () => {
+      const form = new FormData()
+      form.append('file', new Blob([sampleSpeechWav().wav], { type: 'audio/wav' }), 'speech.wav')
+      return fetch(`${stack.url}/api/voice/transcriptions`, { method: 'POST', headers, body: form })
+    }
+    expect((await speech()).status).toBe(200)
+    expect((await transcribe()).status).toBe(200)
+    const calls = stack.sim.audioSessions.length
+    for (const over of [await speech(), await transcribe()]) {
+      expect(over.status).toBe(429)
+      expect(await errorOf(over)).toMatchObject({ code: 'RATE_LIMITED', limit: 'user-minute' })
+    }
+    expect(stack.sim.audioSessions.length).toBe(calls)
   })
 })

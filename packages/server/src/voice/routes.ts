@@ -20,8 +20,11 @@ export interface VoiceRoutesOptions {
   sessions: Sessions
   /** `voice.maxFrameBytes`; `corsOrigins`, when set, are the page origins a browser upgrade may come from. */
   config: Pick<Config, 'voice' | 'corsOrigins'>
-  /** Rate limit of a ticket request, after the session check (a ticket counts as one message, SPEC §2.6). */
-  ticketGuard?: preHandlerAsyncHookHandler
+  /**
+   * The message limits of `/api/chat/send` (SPEC §2.6), after the session check: a ticket, a speech and a
+   * transcription each count as one message (issue 20 #1: the REST calls skipped them).
+   */
+  messageGuard?: preHandlerAsyncHookHandler
 }
 
 const VOICE_UPGRADE = /^\/api\/voice\/(tts|asr)(\?|$)/
@@ -43,8 +46,9 @@ export async function voiceRoutes(app: FastifyInstance, o: VoiceRoutesOptions) {
 
   const admissions = new WeakMap<FastifyRequest, Admission>()
   const auth = requireUser(o.sessions)
+  const limited = o.messageGuard ? [auth, o.messageGuard] : [auth]
 
-  app.post('/ticket', { preHandler: o.ticketGuard ? [auth, o.ticketGuard] : auth }, async (request) => {
+  app.post('/ticket', { preHandler: limited }, async (request) => {
     const { purpose } = ticketBody.parse(request.body)
     return o.voice.issueTicket(userOf(request), purpose, request.ip)
   })
@@ -75,24 +79,27 @@ export async function voiceRoutes(app: FastifyInstance, o: VoiceRoutesOptions) {
     })
   }
 
-  app.post('/speech', { preHandler: auth }, async (request, reply) => {
+  app.post('/speech', { preHandler: limited }, async (request, reply) => {
     const audio = await o.voice.speech(userOf(request), speechBody.parse(request.body))
     return reply.type(audio.type).send(audio.body)
   })
 
-  app.addContentTypeParser(
-    'multipart/form-data',
-    { parseAs: 'buffer', bodyLimit: MAX_UPLOAD_BYTES + 64 * 1024 },
-    (_request, body, done) => done(null, body),
-  )
-  app.post(
-    '/transcriptions',
-    { preHandler: auth, bodyLimit: MAX_UPLOAD_BYTES + 64 * 1024 },
-    async (request) => {
-      const file = await uploadedFile(request)
-      return { text: await o.voice.transcribe(userOf(request), file) }
-    },
-  )
+  // The one route that takes files, in its own scope: no other route parses multipart (issue 20).
+  await app.register(async (upload) => {
+    upload.addContentTypeParser(
+      'multipart/form-data',
+      { parseAs: 'buffer', bodyLimit: MAX_UPLOAD_BYTES + 64 * 1024 },
+      (_request, body, done) => done(null, body),
+    )
+    upload.post(
+      '/transcriptions',
+      { preHandler: limited, bodyLimit: MAX_UPLOAD_BYTES + 64 * 1024 },
+      async (request) => {
+        const file = await uploadedFile(request)
+        return { text: await o.voice.transcribe(userOf(request), file) }
+      },
+    )
+  })
 }
 
 /** The multipart `file` field, read with the platform's own parser (undici's `Response.formData`). */

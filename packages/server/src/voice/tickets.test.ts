@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { isVcError } from '../errors'
 import { hashToken, type SessionUser } from '../identity/sessions'
+import { keys } from '../kv/keys'
 import { createMemoryKv } from '../kv/memory'
 import { createVoiceTickets, TICKET_TTL_MS } from './tickets'
 
@@ -39,8 +40,8 @@ describe('createVoiceTickets', () => {
       expect(a.ticket).toMatch(/^[A-Za-z0-9_-]{43}$/)
       expect(a.ticket).not.toBe(b.ticket)
       expect(a.expiresAt).toBe(new Date(clock.t + TICKET_TTL_MS).toISOString())
-      expect(await kv.get(`voice-ticket:${hashToken(a.ticket)}`)).not.toContain(a.ticket)
-      expect(await kv.pttl(`voice-ticket:${hashToken(a.ticket)}`)).toBe(TICKET_TTL_MS)
+      expect(await kv.get(keys.voiceTicket(hashToken(a.ticket)))).not.toContain(a.ticket)
+      expect(await kv.pttl(keys.voiceTicket(hashToken(a.ticket)))).toBe(TICKET_TTL_MS)
     })
   })
 

@@ -6,6 +6,7 @@
 import { VcError } from '../errors'
 import { hashToken, type SessionUser } from '../identity/sessions'
 import { newToken } from '../identity/token'
+import { keys } from '../kv/keys'
 import type { Kv } from '../kv/types'
 
 export type VoicePurpose = 'tts' | 'asr'
@@ -24,7 +25,7 @@ interface TicketRecord extends VoiceGrant {
 
 export const TICKET_TTL_MS = 60_000
 const TICKET = /^[A-Za-z0-9_-]{43}$/ // 32 random bytes, base64url
-const ticketKey = (ticket: string) => `voice-ticket:${hashToken(ticket)}`
+const ticketKey = (ticket: string) => keys.voiceTicket(hashToken(ticket))
 
 export interface VoiceTicketsDeps {
   kv: Kv

@@ -3,7 +3,7 @@
  * limits (open connections, daily audio seconds) shared through Redis.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { audioOf, connectAudio, type AudioClient } from '@volcano-chat/coze-sim'
+import { audioOf, buildWav, connectAudio, type AudioClient } from '@volcano-chat/coze-sim'
 import { startStack, type Stack, type StackOptions } from '../../test/harness'
 import { openVoice, refusal, requestTicket, speak, ticketFor, voiceUrl, waitFor } from '../../test/voice'
 
@@ -105,6 +105,67 @@ export function runVoiceSessionContract(backend: StackOptions['backend']) {
           (n) => n === 1,
         )
         track(await openVoice(stack, user.token, 'tts'))
+      })
+
+      // Issue 20 #1: {channel: 1000000} made 30 s of audio cost 1 s.
+      it('should refuse ASR settings it cannot meter, never forward them, and meter at the last accepted ones', async () => {
+        const user = await stack.newUser()
+        const c = track(await openVoice(stack, user.token, 'asr'))
+        const tampered = [
+          { channel: 1_000_000 },
+          { sample_rate: 1 },
+          { bit_depth: 1e9 },
+          { channel: 2, bit_depth: 12 },
+        ]
+        for (const input_audio of tampered) c.send('transcriptions.update', { input_audio })
+        const errors = () => c.frames.filter((f) => f.event_type === 'error')
+        await c.until(() => errors().length === tampered.length)
+        expect(errors().map((f) => f.data)).toEqual([
+          { code: 'UNSUPPORTED_MEDIA_TYPE', msg: expect.stringMatching(/channel must be one of 1, 2/) },
+          {
+            code: 'UNSUPPORTED_MEDIA_TYPE',
+            msg: expect.stringMatching(/sample_rate must be an integer from 8000/),
+          },
+          {
+            code: 'UNSUPPORTED_MEDIA_TYPE',
+            msg: expect.stringMatching(/bit_depth must be one of 8, 16, 24/),
+          },
+          { code: 'UNSUPPORTED_MEDIA_TYPE', msg: expect.stringMatching(/bit_depth/) },
+        ])
+        // 3 s at Coze's default (24 kHz, mono, 16-bit) cost 3 s.
+        c.send('input_audio_buffer.append', { delta: Buffer.alloc(48_000 * 3).toString('base64') })
+        await waitFor(
+          () => stack.services.voice.limits.secondsUsed(user.userId),
+          (s) => s === 3,
+        )
+        const session = stack.sim.audioSessions.at(-1)!
+        await waitFor(
+          () => session.received,
+          (events) => events.includes('input_audio_buffer.append'),
+        )
+        expect(session.received).not.toContain('transcriptions.update')
+      })
+
+      it('should meter a WAV sent whole at its own format when that is slower, and refuse a tampered one', async () => {
+        const user = await stack.newUser()
+        const c = track(await openVoice(stack, user.token, 'asr'))
+        const format = { sampleRate: 8000, channels: 1, bitsPerSample: 8 }
+        const tampered = buildWav(Buffer.alloc(800), format)
+        tampered.writeUInt16LE(65_535, 22) // channels
+        c.send('input_audio_buffer.append', { delta: tampered.toString('base64') })
+        const refused = await c.until((f) => f.event_type === 'error')
+        expect(refused.data).toMatchObject({
+          code: 'UNSUPPORTED_MEDIA_TYPE',
+          msg: expect.stringMatching(/channel/),
+        })
+        // 3 s of 8 kHz 8-bit mono: 3 s, not the 0.5 s it would be at the default 48000 B/s.
+        c.send('input_audio_buffer.append', {
+          delta: buildWav(Buffer.alloc(8000 * 3), format).toString('base64'),
+        })
+        await waitFor(
+          () => stack.services.voice.limits.secondsUsed(user.userId),
+          (s) => s === 3,
+        )
       })
 
       it('should stop a connection when the daily audio seconds run out, then refuse tickets until tomorrow', async () => {

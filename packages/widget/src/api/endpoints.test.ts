@@ -70,3 +70,21 @@ describe('conversations', () => {
     })
   })
 })
+
+describe('welcome', () => {
+  it('should GET the welcome', () => {
+    expect(endpoints.welcome(base)).toEqual({
+      url: 'https://chat.example/api/chat/welcome',
+      init: { method: 'GET', headers: {} },
+    })
+  })
+})
+
+describe('clear', () => {
+  it('should POST the conversation id as JSON', () => {
+    const req = endpoints.clear(base, 'c1')
+    expect(req.url).toBe('https://chat.example/api/chat/clear')
+    expect(req.init).toMatchObject({ method: 'POST', headers: { 'Content-Type': 'application/json' } })
+    expect(JSON.parse(req.init.body as string)).toEqual({ conversationId: 'c1' })
+  })
+})

@@ -69,6 +69,18 @@ export const conversations = (base: string): Req => ({
   init: { method: 'GET', headers: {} },
 })
 
+/** The bot's prologue and suggested questions (SPEC §2.4). */
+export const welcome = (base: string): Req => ({
+  url: `${trimBase(base)}/api/chat/welcome`,
+  init: { method: 'GET', headers: {} },
+})
+
+/** "New topic" (SPEC §2.4): Coze clears the conversation's context, its history stays. */
+export const clear = (base: string, conversationId: string): Req => ({
+  url: `${trimBase(base)}/api/chat/clear`,
+  init: { method: 'POST', headers: { ...json }, body: JSON.stringify({ conversationId }) },
+})
+
 /** Voice (issue 7): a single-use ticket for one `tts` or `asr` WebSocket (`voice/frames.ts` builds its URL). */
 export const voiceTicket = (base: string, purpose: 'tts' | 'asr'): Req => ({
   url: `${trimBase(base)}/api/voice/ticket`,

@@ -1,15 +1,20 @@
 /**
  * The only producer of HTML in the widget. markdown-it with `html:false` (raw HTML in an answer is
  * shown as text), then DOMPurify on its output with a short allow-list, so even a markdown-it bug
- * cannot put script, handlers or `javascript:`/`data:` URLs into the shadow root.
+ * cannot put script, handlers or `javascript:`/`data:` URLs into the shadow root; then safe-html.ts
+ * on the sanitised fragment: images only from allowed origins or on a click, no bidi controls, links
+ * that show where they go (issue 20 #4).
  */
 import MarkdownIt from 'markdown-it'
 import createDOMPurify, { type Config } from 'dompurify'
 import { highlight, resolveLanguage } from './highlight'
+import { enforcePolicy, NO_IMAGES, type ImagePolicy } from './safe-html'
 
 export interface RenderOptions {
   /** Label of the copy button on code blocks (localised by the caller). */
   copyLabel: string
+  /** Which images may load; none without it. */
+  images?: ImagePolicy
 }
 
 /** http(s), mail, phone, in-page and relative links; every other scheme is dropped. */
@@ -61,10 +66,20 @@ purify.addHook('afterSanitizeAttributes', (node) => {
  * // '<p><strong>hi</strong> &lt;img src=x onerror=alert(1)&gt;</p>\n'
  */
 export function renderMarkdown(src: string, opts: RenderOptions): string {
-  return purify.sanitize(md.render(src, { copyLabel: opts.copyLabel }), PURIFY) as string
+  return sanitizeHtml(md.render(src, { copyLabel: opts.copyLabel }), opts.images)
 }
 
-/** The same sanitiser for HTML built elsewhere (cards, `render/parts.ts`): every fragment passes here. */
-export const sanitizeHtml = (html: string): string => purify.sanitize(html, PURIFY) as string
+/**
+ * The same sanitiser for HTML built elsewhere (cards, `render/parts.ts`): every fragment passes here.
+ * The fragment stays in DOMPurify's inert document until it is a string again: an `<img>` created in
+ * the page's own document would be fetched before any rule could stop it.
+ */
+export function sanitizeHtml(html: string, images: ImagePolicy = NO_IMAGES): string {
+  const fragment = purify.sanitize(html, { ...PURIFY, RETURN_DOM_FRAGMENT: true })
+  enforcePolicy(fragment, images)
+  const box = fragment.ownerDocument.createElement('div')
+  box.append(fragment)
+  return box.innerHTML
+}
 
 export const escapeHtml = (text: string): string => md.utils.escapeHtml(text)

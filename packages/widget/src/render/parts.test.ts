@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { readCard, renderCard, renderParts, type PartsOptions } from './parts'
+import { NO_IMAGES } from './safe-html'
 
-const OPTS: PartsOptions = { copyLabel: '复制', cardLabel: '[卡片]', fileLabel: '文件' }
+// The images in these tests come from one allowed origin; safe-html.test.ts covers the rest.
+const OPTS: PartsOptions = {
+  copyLabel: '复制',
+  cardLabel: '[卡片]',
+  fileLabel: '文件',
+  images: { ...NO_IMAGES, origins: new Set(['https://img.example']) },
+}
 const dom = (html: string) => {
   const div = document.createElement('div')
   div.innerHTML = html
@@ -135,7 +142,32 @@ describe('renderParts', () => {
     ])
     expect(el.querySelector(':scope > p strong')!.textContent).toBe('粗')
     expect(el.querySelector('img[alt="图"]')!.getAttribute('src')).toBe('https://img.example/p.png')
-    expect(el.querySelector('a[href="https://f.example/r.pdf"]')!.textContent).toBe('报告.pdf')
+    // A file name looks like a host name: where it really comes from is shown beside it.
+    expect(el.querySelector('a[href="https://f.example/r.pdf"]')!.textContent).toBe('报告.pdf (f.example)')
     expect(el.lastElementChild!.innerHTML).toBe('坏文件')
+  })
+})
+
+// Issue 20 #4: cards and image parts follow the same image rules as Markdown.
+describe('images in cards and parts without an allowed origin', () => {
+  it('should show click-to-load placeholders instead of images', () => {
+    const opts = { ...OPTS, images: NO_IMAGES }
+    const el = dom(
+      renderCard({ title: 't', image: 'https://img.example/a.png' }, opts) +
+        renderParts(
+          [
+            { kind: 'image', data: { url: '/account/delete?confirm=1', name: '图' } },
+            { kind: 'image', data: { url: '//tracker.example/p.gif', name: 'p' } },
+          ],
+          opts,
+        ),
+    )
+    expect(el.querySelector('img')).toBeNull()
+    expect(el.querySelector('button[data-vc-img]')!.getAttribute('data-vc-img')).toBe(
+      'https://img.example/a.png',
+    )
+    // Parts take absolute web URLs only: the relative ones are gone before the sanitiser.
+    expect(el.textContent).toContain('图')
+    expect(el.innerHTML).not.toMatch(/account|tracker/)
   })
 })

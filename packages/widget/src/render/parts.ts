@@ -6,9 +6,12 @@
  */
 import type { AnswerPart } from '../state/chat'
 import { escapeHtml, renderMarkdown, sanitizeHtml } from './markdown'
+import type { ImagePolicy } from './safe-html'
 
 export interface PartsOptions {
   copyLabel: string
+  /** Which images may load (safe-html.ts); none without it. */
+  images?: ImagePolicy
   /** Shown for a card with nothing recognisable in it, e.g. `[卡片]`. */
   cardLabel: string
   /** Link text of a file without a name. */
@@ -125,7 +128,7 @@ function elementsText(o: Obj): string | undefined {
   return lines.length ? lines.join('\n') : undefined
 }
 
-export function renderCard(data: unknown, opts: Pick<PartsOptions, 'cardLabel'>): string {
+export function renderCard(data: unknown, opts: Pick<PartsOptions, 'cardLabel' | 'images'>): string {
   const card = readCard(data)
   if (!card) return sanitizeHtml(`<p class="vc-card vc-card-unknown">${escapeHtml(opts.cardLabel)}</p>`)
   const html = [
@@ -140,7 +143,7 @@ export function renderCard(data: unknown, opts: Pick<PartsOptions, 'cardLabel'>)
       : '',
     '</div>',
   ].join('')
-  return sanitizeHtml(html)
+  return sanitizeHtml(html, opts.images)
 }
 
 /** `image`/`file` parts: `{url, name}`. */
@@ -150,8 +153,11 @@ function renderMedia(kind: 'image' | 'file', data: unknown, opts: PartsOptions):
   const name = stringAt(o, ['name', 'file_name'])
   if (!url) return name ? sanitizeHtml(`<p>${escapeHtml(name)}</p>`) : ''
   if (kind === 'image')
-    return sanitizeHtml(`<p><img src="${escapeHtml(url)}" alt="${escapeHtml(name ?? '')}"></p>`)
-  return sanitizeHtml(`<p><a href="${escapeHtml(url)}">${escapeHtml(name ?? opts.fileLabel)}</a></p>`)
+    return sanitizeHtml(`<p><img src="${escapeHtml(url)}" alt="${escapeHtml(name ?? '')}"></p>`, opts.images)
+  return sanitizeHtml(
+    `<p><a href="${escapeHtml(url)}">${escapeHtml(name ?? opts.fileLabel)}</a></p>`,
+    opts.images,
+  )
 }
 
 /** One part's sanitised HTML. */

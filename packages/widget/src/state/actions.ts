@@ -19,7 +19,9 @@ import {
   type ChatMessage,
   type HistoryItem,
 } from './chat'
+import { toSummaries, type ConversationSummary } from './conversations'
 import { noticeFor, toChatError, type ChatError, type Notice } from './errors'
+import { toWelcome, type Welcome } from './welcome'
 
 export interface ChatDeps {
   apiBase: () => string
@@ -29,6 +31,8 @@ export interface ChatDeps {
   fetch?: typeof fetch
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>
   uuid?: () => string
+  /** The clock for the time a question was asked. */
+  now?: () => number
   onError?: (e: ChatError) => void
   onMessage?: (
     m: Pick<ChatMessage, 'messageId' | 'question' | 'answer' | 'status'> & { conversationId: string | null },
@@ -67,6 +71,13 @@ export function createChat(deps: ChatDeps) {
   let waitTimer: ReturnType<typeof setTimeout> | undefined
   const loadingHistory = shallowRef(false)
   const uuid = deps.uuid ?? (() => crypto.randomUUID())
+  const now = deps.now ?? Date.now
+  /** `GET /api/chat/welcome`; null until it answered (or when it failed: the panel's own greeting). */
+  const welcome = shallowRef<Welcome | null>(null)
+  let welcomeAsked = false
+  /** The user's conversations, most recently active first (`GET /api/chat/conversations`). */
+  const conversations = shallowRef<ConversationSummary[]>([])
+  const loadingConversations = shallowRef(false)
   let historyLoaded = false
   let current: AbortController | null = null
 
@@ -174,6 +185,14 @@ export function createChat(deps: ChatDeps) {
     })
   }
 
+  /** The list, newest activity first; also kept for the conversation list panel. */
+  async function fetchConversations(): Promise<ConversationSummary[]> {
+    const body = await authed((token) =>
+      requestJson<unknown>(endpoints.conversations(deps.apiBase()), { fetch: deps.fetch, token }),
+    )
+    return (conversations.value = toSummaries(body))
+  }
+
   /** Reloads the newest page and follows its last answer if it is still being generated. */
   async function reattach(conversationId: string) {
     try {
@@ -249,7 +268,8 @@ export function createChat(deps: ChatDeps) {
       if (!question || isBusy()) return false
       const localId = uuid()
       const replyTo = pendingReply(state.value)
-      dispatch({ type: 'asked', localId, question, clientMessageId: uuid(), ...(replyTo ? { replyTo } : {}) })
+      const asked = { localId, question, clientMessageId: uuid(), at: now() }
+      dispatch({ type: 'asked', ...asked, ...(replyTo ? { replyTo } : {}) })
       void post(localId)
       return true
     },
@@ -272,16 +292,7 @@ export function createChat(deps: ChatDeps) {
       if (historyLoaded || loadingHistory.value) return
       try {
         loadingHistory.value = true
-        const { items } = await authed((token) =>
-          requestJson<{ items: { conversationId: string; updatedAt: string }[] }>(
-            endpoints.conversations(deps.apiBase()),
-            { fetch: deps.fetch, token },
-          ),
-        )
-        const latest = items.reduce<(typeof items)[number] | undefined>(
-          (a, b) => (!a || b.updatedAt > a.updatedAt ? b : a),
-          undefined,
-        )
+        const latest = (await fetchConversations())[0]
         if (latest) await loadPage(latest.conversationId)
         historyLoaded = true
         // A reload mid-answer picks the answer up again (unless a send meanwhile follows its own).
@@ -308,6 +319,73 @@ export function createChat(deps: ChatDeps) {
       current?.abort()
       historyLoaded = true
       dispatch({ type: 'reset' })
+    },
+
+    welcome,
+    conversations,
+    loadingConversations,
+
+    /** Once per panel: a failure leaves the panel's own greeting and reaches the host as `vc-error`. */
+    async loadWelcome(): Promise<void> {
+      if (welcomeAsked) return
+      welcomeAsked = true
+      try {
+        const body = await authed((token) =>
+          requestJson<unknown>(endpoints.welcome(deps.apiBase()), { fetch: deps.fetch, token }),
+        )
+        welcome.value = toWelcome(body)
+      } catch (err) {
+        deps.onError?.(toChatError(err))
+      }
+    },
+
+    /** Refreshes the conversation list (the header's list button). */
+    async loadConversations(): Promise<void> {
+      loadingConversations.value = true
+      try {
+        await fetchConversations()
+      } catch (err) {
+        report(err)
+      } finally {
+        loadingConversations.value = false
+      }
+    },
+
+    /** Shows another of the user's conversations: its newest page, following an answer still running there. */
+    async openConversation(conversationId: string): Promise<void> {
+      if (conversationId === state.value.conversationId && !isBusy()) return
+      current?.abort()
+      historyLoaded = true
+      dispatch({ type: 'selected', conversationId })
+      try {
+        await loadPage(conversationId)
+        attachRunning()
+      } catch (err) {
+        report(err)
+      }
+    },
+
+    /**
+     * "New topic" (`POST /api/chat/clear`): Coze forgets the context, the messages stay; without a
+     * conversation yet there is nothing to clear and the next question starts one anyway. False when
+     * the service refused (the reason is shown like any failure).
+     */
+    async newTopic(): Promise<boolean> {
+      const { conversationId } = state.value
+      if (isBusy()) return false
+      if (!conversationId) return true
+      try {
+        await authed((token) =>
+          request(endpoints.clear(deps.apiBase(), conversationId), { fetch: deps.fetch, token }),
+        )
+        dispatch({ type: 'cleared', conversationId })
+        return true
+      } catch (err) {
+        const e = report(err)
+        // A refusal with no notice of its own (409 busy, 404, 5xx) still needs words.
+        if (!notice.value) show({ kind: 'error', code: e.code })
+        return false
+      }
     },
 
     /** Back online, a question that never left (offline) goes out by itself, once. */

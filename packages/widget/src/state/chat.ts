@@ -60,6 +60,10 @@ export interface ChatMessage {
   action: MessageAction | null
   /** Set when this message is the user's reply to the bot's question. */
   replyTo: ReplyTarget | null
+  /** When the question was asked (ms since the epoch): the send, or history's `askedAt`. */
+  askedAt: number | null
+  /** The first question after a "new topic" (`POST /api/chat/clear`): a divider goes above it. */
+  newTopic: boolean
   /** Highest `seq` applied: replayed events after a resume are dropped. */
   lastSeq: number
   lastEventId: string
@@ -73,6 +77,8 @@ export interface ChatState {
   olderCursor: string | null
   /** The message whose stream is open (sent, resent or re-attached); null when none is. */
   following: string | null
+  /** Coze cleared the context ("new topic"): the next question starts it. */
+  topicCleared: boolean
 }
 
 /** The widget events of SPEC §2.2, parsed. */
@@ -107,7 +113,15 @@ export interface HistoryItem {
 }
 
 export type ChatEvent =
-  | { type: 'asked'; localId: string; question: string; clientMessageId: string; replyTo?: ReplyTarget }
+  | {
+      type: 'asked'
+      localId: string
+      question: string
+      clientMessageId: string
+      replyTo?: ReplyTarget
+      /** When it was asked (ms since the epoch). */
+      at?: number
+    }
   | { type: 'resent'; localId: string; clientMessageId: string }
   | { type: 'attached'; localId: string }
   | { type: 'stream'; localId: string; id: string; wire: WireEvent }
@@ -123,12 +137,17 @@ export type ChatEvent =
   /** The stream of `localId` closed without ending its answer (replaced, disposed). */
   | { type: 'released'; localId: string }
   | { type: 'reset' }
+  /** Another of the user's conversations: the panel empties and waits for its history. */
+  | { type: 'selected'; conversationId: string }
+  /** "New topic": Coze cleared the conversation's context. */
+  | { type: 'cleared'; conversationId: string }
 
 export const initialState = (): ChatState => ({
   conversationId: null,
   messages: [],
   olderCursor: null,
   following: null,
+  topicCleared: false,
 })
 
 const RUNNING = new Set<MessageStatus>(['pending', 'streaming'])
@@ -197,6 +216,11 @@ const PART_KINDS = new Set<PartKind>(['text', 'card', 'image', 'file'])
 
 const toIndex = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : Infinity)
 
+const toTime = (iso: unknown) => {
+  const t = typeof iso === 'string' ? Date.parse(iso) : NaN
+  return Number.isNaN(t) ? null : t
+}
+
 const toSeconds = (v: unknown) =>
   typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.ceil(v) : undefined
 
@@ -213,6 +237,8 @@ const blank = (localId: string, question: string): ChatMessage => ({
   error: null,
   action: null,
   replyTo: null,
+  askedAt: null,
+  newTopic: false,
   lastSeq: -1,
   lastEventId: '',
 })
@@ -275,12 +301,15 @@ export function applyEvent(state: ChatState, ev: ChatEvent): ChatState {
       return {
         ...state,
         following: ev.localId,
+        topicCleared: false,
         messages: [
           ...state.messages,
           {
             ...blank(ev.localId, ev.question),
             clientMessageId: ev.clientMessageId,
             replyTo: ev.replyTo ?? null,
+            askedAt: ev.at ?? null,
+            newTopic: state.topicCleared,
           },
         ],
       }
@@ -290,6 +319,8 @@ export function applyEvent(state: ChatState, ev: ChatEvent): ChatState {
           ...blank(m.localId, m.question),
           clientMessageId: ev.clientMessageId,
           replyTo: m.replyTo,
+          askedAt: m.askedAt,
+          newTopic: m.newTopic,
         })),
         ev.localId,
       )
@@ -332,6 +363,11 @@ export function applyEvent(state: ChatState, ev: ChatEvent): ChatState {
       return applyHistory(state, ev)
     case 'reset':
       return initialState()
+    case 'selected':
+      // Pages of the conversation left behind are refused from here on (applyHistory).
+      return { ...initialState(), conversationId: ev.conversationId }
+    case 'cleared':
+      return state.conversationId === ev.conversationId ? { ...state, topicCleared: true } : state
   }
 }
 
@@ -420,6 +456,7 @@ function applyHistory(state: ChatState, ev: Extract<ChatEvent, { type: 'history'
     messageId: it.messageId,
     answer: it.answer ?? '',
     parts: historyParts(it),
+    askedAt: toTime(it.askedAt),
     status:
       it.status !== 'in_progress'
         ? (FINAL[it.status] ?? 'completed')

@@ -1,0 +1,52 @@
+/**
+ * A write tried again while its failure is a dependency fault (MySQL cut, stalled, pool full): a blip
+ * of a few seconds is waited out instead of losing the write (issue 19: audit events and conversation
+ * touches were lost in an 8 s MySQL cut). Any other error, or the last fault, is thrown.
+ */
+import { isDependencyFault } from '../dependency-fault'
+import type { Store } from './types'
+
+export interface RetryOptions {
+  /** Tries after the first one; the waits double from `backoffMs`: 250, 500 … 8000 ms by default. */
+  retries?: number
+  backoffMs?: number
+  /** Before each wait, with the fault that caused it (metrics). */
+  onRetry?: (err: unknown) => void
+}
+
+/**
+ * @example
+ * await retryOnFault(() => store.touchConversation(userId, id, at), { onRetry: () => metrics.storeRetried('touch') })
+ */
+export async function retryOnFault<T>(write: () => Promise<T>, o: RetryOptions = {}): Promise<T> {
+  const retries = o.retries ?? 6
+  const backoffMs = o.backoffMs ?? 250
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write()
+    } catch (err) {
+      if (attempt >= retries || !isDependencyFault(err)) throw err
+      o.onRetry?.(err)
+      await new Promise((r) => setTimeout(r, backoffMs * 2 ** attempt))
+    }
+  }
+}
+
+/**
+ * The store with its conversation touches retried (`retryOnFault`): a touch comes after the answer's
+ * stream closed (the relay bounds its wait, the retries go on behind it), and a lost one would leave the
+ * conversation sorted by its older time.
+ *
+ * @example
+ * const store = retryTouches(opened, { onRetry: () => metrics.storeRetried('touch'), onLost: metrics.touchFailed })
+ */
+export function retryTouches(store: Store, o: RetryOptions & { onLost?: () => void } = {}): Store {
+  // On the prototype chain, not spread: a wrapped store (tests) may keep its methods on its prototype.
+  return Object.assign(Object.create(store) as Store, {
+    touchConversation: (userId: string, id: string, at: number) =>
+      retryOnFault(() => store.touchConversation(userId, id, at), o).catch((err: unknown) => {
+        o.onLost?.()
+        throw err
+      }),
+  })
+}
