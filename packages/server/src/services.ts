@@ -28,7 +28,7 @@ import { logDestination, loggerOptions } from './logger'
 import { createMetrics } from './metrics/metrics'
 import { openStore } from './store'
 import { prepareSchema } from './store/migrations'
-import { retryTouches } from './store/retry'
+import { retryWrites } from './store/retry'
 import { openStreamLog } from './streams'
 import type { VoiceObserver } from './voice/observer'
 import { createVoice } from './voice/service'
@@ -56,10 +56,11 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
     await opened.close()
     throw err
   })
-  // Issue 19: a conversation touch lost to a MySQL blip is tried again, and counted.
-  const store = retryTouches(o.wrapStore ? o.wrapStore(opened) : opened, {
-    onRetry: () => metrics.storeRetried('touch'),
-    onLost: metrics.touchFailed,
+  // Issue 19: a conversation touch or a T3 lost to a MySQL blip is tried again, and counted.
+  const store = retryWrites(o.wrapStore ? o.wrapStore(opened) : opened, {
+    onRetry: (write) => metrics.storeRetried(write),
+    // A lost T3 is counted by the relay (vc_archive_failures_total{write="t3"}) like any T3 failure.
+    onLost: (write) => write === 'touch' && metrics.touchFailed(),
   })
   // ioredis reports each failed reconnect: all are counted; one JSON line per kind of error per 10 s.
   const logRedisError = throttled(10_000, (err) => log.warn({ err: err.message }, 'Redis connection error'))

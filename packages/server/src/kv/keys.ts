@@ -56,6 +56,8 @@ export const keys = {
 export const channels = {
   /** Names the messages whose stream grew (streams/redis.ts). */
   streamAppended: 'stream-appended',
+  /** Names a user and the token hashes of sessions just revoked (identity/revocations.ts). */
+  sessionsRevoked: 'sessions-revoked',
 } as const
 
 /** rate-limiter-flexible appends `:<key>` to this; each of its commands touches that one key. */

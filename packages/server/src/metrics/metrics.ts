@@ -153,7 +153,7 @@ export function createMetrics() {
   const storeRetries = new Counter({
     ...reg,
     name: 'vc_store_retries_total',
-    help: 'Writes tried again after a MySQL fault, by write (touch, audit)',
+    help: 'Writes tried again after a MySQL fault, by write (touch, t3, audit)',
     labelNames: ['write'] as const,
   })
 
@@ -192,7 +192,7 @@ export function createMetrics() {
     },
     redisError: () => redisErrors.inc(),
     /** A write tried again (`write`), or given up for good (`touch` counts as an archive failure). */
-    storeRetried: (write: 'touch' | 'audit') => storeRetries.inc({ write }),
+    storeRetried: (write: 'touch' | 't3' | 'audit') => storeRetries.inc({ write }),
     touchFailed: () => archiveFailures.inc({ write: 'touch' }),
     audited: (action: string, ok: boolean) => auditEvents.inc({ action, result: ok ? 'written' : 'lost' }),
   }

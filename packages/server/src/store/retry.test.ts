@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { openSqliteStore } from './sqlite'
-import { retryOnFault, retryTouches } from './retry'
+import { retryOnFault, retryWrites, type RetriedWrite } from './retry'
 
 const fault = () => Object.assign(new Error('connection lost'), { code: 'PROTOCOL_CONNECTION_LOST' })
 
@@ -50,8 +50,8 @@ describe('retryOnFault', () => {
   })
 })
 
-describe('retryTouches', () => {
-  it('should retry only the touch, keep every other method, and report a touch lost for good', async () => {
+describe('retryWrites', () => {
+  it('should retry the touch, keep every other method, and report a touch lost for good', async () => {
     const store = await openSqliteStore(':memory:')
     await store.migrate()
     try {
@@ -65,17 +65,37 @@ describe('retryTouches', () => {
       })
       let retries = 0
       let lost = 0
-      const sut = retryTouches(flaky, { backoffMs: 1, onRetry: () => retries++, onLost: () => lost++ })
+      const sut = retryWrites(flaky, { backoffMs: 1, onRetry: () => retries++, onLost: () => lost++ })
       await sut.touchConversation('u1', 'c1', 50)
       expect((await sut.getConversation('u1', 'c1'))?.updatedAt).toBe(50)
       expect({ retries, lost }).toEqual({ retries: 2, lost: 0 })
 
       failures = Infinity
-      const giveUp = retryTouches(flaky, { retries: 1, backoffMs: 1, onLost: () => lost++ })
+      const giveUp = retryWrites(flaky, { retries: 1, backoffMs: 1, onLost: () => lost++ })
       await expect(giveUp.touchConversation('u1', 'c1', 60)).rejects.toMatchObject({
         code: 'PROTOCOL_CONNECTION_LOST',
       })
       expect(lost).toBe(1)
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('should retry a T3 through a MySQL blip and name it', async () => {
+    const store = await openSqliteStore(':memory:')
+    await store.migrate()
+    try {
+      let failures = 1
+      const flaky = Object.assign(Object.create(store) as typeof store, {
+        finishMessage: async (...args: Parameters<typeof store.finishMessage>) => {
+          if (failures-- > 0) throw fault()
+          return store.finishMessage(...args)
+        },
+      })
+      const retried: RetriedWrite[] = []
+      const sut = retryWrites(flaky, { backoffMs: 1, onRetry: (w) => retried.push(w) })
+      await sut.finishMessage('missing', { status: 'completed' } as Parameters<typeof store.finishMessage>[1])
+      expect(retried).toEqual(['t3'])
     } finally {
       await store.close()
     }

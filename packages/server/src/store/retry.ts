@@ -32,21 +32,34 @@ export async function retryOnFault<T>(write: () => Promise<T>, o: RetryOptions =
   }
 }
 
+/** The writes `retryWrites` tries again, by their metric label. */
+export type RetriedWrite = 'touch' | 't3'
+
 /**
- * The store with its conversation touches retried (`retryOnFault`): a touch comes after the answer's
- * stream closed (the relay bounds its wait, the retries go on behind it), and a lost one would leave the
- * conversation sorted by its older time.
+ * The store with its conversation touches and answer archives (T3) retried (`retryOnFault`): both come
+ * after the widget heard the end (the relay bounds its wait, the retries go on behind it). A lost touch
+ * leaves the conversation sorted by its older time; a lost T3 waits for the sweeper.
  *
  * @example
- * const store = retryTouches(opened, { onRetry: () => metrics.storeRetried('touch'), onLost: metrics.touchFailed })
+ * const store = retryWrites(opened, { onRetry: (w) => metrics.storeRetried(w), onLost: (w) => metrics.writeLost(w) })
  */
-export function retryTouches(store: Store, o: RetryOptions & { onLost?: () => void } = {}): Store {
+export function retryWrites(
+  store: Store,
+  o: Omit<RetryOptions, 'onRetry'> & {
+    onRetry?: (write: RetriedWrite) => void
+    onLost?: (write: RetriedWrite) => void
+  } = {},
+): Store {
+  const retried = <T>(write: RetriedWrite, call: () => Promise<T>) =>
+    retryOnFault(call, { ...o, onRetry: () => o.onRetry?.(write) }).catch((err: unknown) => {
+      o.onLost?.(write)
+      throw err
+    })
   // On the prototype chain, not spread: a wrapped store (tests) may keep its methods on its prototype.
   return Object.assign(Object.create(store) as Store, {
     touchConversation: (userId: string, id: string, at: number) =>
-      retryOnFault(() => store.touchConversation(userId, id, at), o).catch((err: unknown) => {
-        o.onLost?.()
-        throw err
-      }),
-  })
+      retried('touch', () => store.touchConversation(userId, id, at)),
+    finishMessage: (id: string, finish: Parameters<Store['finishMessage']>[1]) =>
+      retried('t3', () => store.finishMessage(id, finish)),
+  } satisfies Partial<Store>)
 }

@@ -1,8 +1,10 @@
 /**
  * How the loader's launcher looks and reads: the same button as `components/ChatLauncher.ce.vue` under
- * the same `:host` reset as `VolcanoChat.ce.vue`, copied because the loader cannot import SFCs (they
- * bring Vue). `light-element.test.ts` compares both against the SFC styles and `i18n.ts`.
+ * the same `:host` reset as `VolcanoChat.ce.vue`, from the same CSS files (`styles/`); the texts are
+ * copied because the loader cannot import `i18n.ts` (it brings Vue): `light-element.test.ts` compares them.
  */
+import hostCss from '../styles/host.css?inline'
+import launcherCss from '../styles/launcher.css?inline'
 import type { Locale } from '../settings'
 
 export const LAUNCHER_TEXT = {
@@ -13,67 +15,10 @@ export const LAUNCHER_TEXT = {
 export const CHAT_ICON =
   '<svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z"/></svg>'
 
-// The first blocks are the SFCs' rules verbatim (double quotes, as the build prints them: a custom
-// property's value is kept as written, so quotes must match for the computed styles to be equal); the last two are the loader's own states: a ring while
+// The widget's own rules (the same files its SFCs use), then the loader's own states: a ring while
 // the app loads after a click, a "!" badge when it failed.
-export const LAUNCHER_CSS = `:host {
-  all: initial !important;
-  --vc-primary: #1d4ed8;
-  --vc-on-primary: #fff;
-  --vc-accent: #0f766e;
-  --vc-bg: #fff;
-  --vc-fg: #1f2937;
-  --vc-muted: #4b5563;
-  --vc-border: #d1d5db;
-  --vc-bubble: #eef2ff;
-  --vc-surface: #f9fafb;
-  --vc-danger: #b91c1c;
-  --vc-focus: #f59e0b;
-  --vc-font: system-ui, -apple-system, "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", sans-serif;
-  --vc-mono: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
-  --vc-z: 2147483000;
-}
-.vc-root {
-  font-family: var(--vc-font);
-  font-size: 14px;
-  line-height: 1.5;
-  color: var(--vc-fg);
-  -webkit-font-smoothing: antialiased;
-}
-.vc-root *,
-.vc-root *::before,
-.vc-root *::after {
-  box-sizing: border-box;
-}
-.vc-root :focus-visible {
-  outline: 3px solid var(--vc-focus);
-  outline-offset: 2px;
-}
-.vc-root button {
-  font: inherit;
-  cursor: pointer;
-}
-.vc-launcher {
-  position: fixed;
-  bottom: calc(20px + env(safe-area-inset-bottom, 0px));
-  right: 20px;
-  z-index: var(--vc-z);
-  display: flex;
-  align-items: center;
-  justify-content: center;
-  width: 56px;
-  height: 56px;
-  padding: 0;
-  border: 0;
-  border-radius: 50%;
-  background: var(--vc-primary);
-  color: var(--vc-on-primary);
-  box-shadow: 0 6px 20px rgba(15, 23, 42, 0.25);
-}
-.vc-bottom-left .vc-launcher {
-  right: auto;
-  left: 20px;
-}
+export const LAUNCHER_CSS = `${hostCss}
+${launcherCss}
 .vc-launcher[aria-busy='true']::after {
   content: '';
   position: absolute;
