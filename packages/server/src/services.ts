@@ -21,6 +21,7 @@ import { combineObservers, type ChatObserver } from './chat/observer'
 import type { Config } from './config'
 import { createCozeAuth } from './coze/auth'
 import { createCozeClient } from './coze/client'
+import { openRevocations } from './identity/revocations'
 import { createSessions } from './identity/sessions'
 import { openKv } from './kv'
 import { createLimits } from './limits/limits'
@@ -106,20 +107,24 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
     idleTimeoutMs: config.coze.idleTimeoutMs,
     onMalformedEvent: (name) => log.warn({ event: name }, 'Coze sent an event that could not be parsed'),
   })
-  const voice = createVoice({
-    config: config.voice,
-    coze: config.coze,
-    kv,
-    cozeAuth,
-    log,
-    observers: [auditVoiceObserver(audit), ...(o.voiceObservers ?? [])],
-  })
+  // Issue 20 #7: a revoke closes the session's open streams and voice sockets on every instance.
+  const revocations = await openRevocations({ kv, store, log })
   const sessions = createSessions({
     kv,
     store,
     userIdSecret: config.userIdSecret,
     cozeUserIdMode: config.coze.userIdMode,
     defaultTtlSeconds: config.sessionTtlSeconds,
+    revocations,
+  })
+  const voice = createVoice({
+    config: config.voice,
+    coze: config.coze,
+    kv,
+    cozeAuth,
+    sessions,
+    log,
+    observers: [auditVoiceObserver(audit), ...(o.voiceObservers ?? [])],
   })
   const observer = combineObservers([metrics.observer, auditObserver(audit), ...(o.observers ?? [])], (err) =>
     log.warn({ err }, 'chat observer failed'),
@@ -207,6 +212,7 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
     cozeAuth,
     coze,
     sessions,
+    revocations,
     relay,
     observer,
     streams,
@@ -243,6 +249,7 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
       await coze.close()
       await tools.close()
       await voice.close()
+      await revocations.close()
       retention.stop()
       await audit.flush()
       await auditHead.stop()

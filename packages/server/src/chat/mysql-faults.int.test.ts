@@ -37,16 +37,22 @@ describe('MySQL faults while an answer ends', () => {
     'should deliver done when MySQL is %s at the end, and recover the row once it is back',
     async (mode) => {
       const user = await stack.newUser()
-      const question = `MySQL 故障 ${mode} [[sim:tps=40,tokens=60]]`
-      let deltas = 0
-      // The fault comes once T1 is in (on a loaded machine it may still be on its way at delta 3).
-      let archived: Promise<unknown> | undefined
+      const question = `MySQL 故障 ${mode} [[sim:tps=20,tokens=120]]`
+      // The fault comes on the first delta after T1 is in (on a loaded machine T1 can land late), so it
+      // always hits the answer's end, never T1.
+      let rowIn = false
+      let faulted = false
       const r = await readStream(await stack.send(user.token, { message: question }), {
         onEvent: (e) => {
-          if (e.event === 'meta') archived = rowOf(user.userId, (e.data as { messageId: string }).messageId)
-          if (e.event === 'delta' && ++deltas === 3) void archived!.then(() => proxy.set(mode))
+          if (e.event === 'meta')
+            void rowOf(user.userId, (e.data as { messageId: string }).messageId).then(() => (rowIn = true))
+          if (e.event === 'delta' && rowIn && !faulted) {
+            faulted = true
+            proxy.set(mode)
+          }
         },
       })
+      expect(faulted).toBe(true)
       proxy.set('pass')
       expect(r.events.at(-1)).toMatchObject({ event: 'done', data: { status: 'completed' } })
       expect(answerOf(r.events)).toBe(stack.sim.answerFor(question).text)

@@ -40,14 +40,14 @@ export async function chatRoutes(app: FastifyInstance, o: ChatRoutesOptions) {
 
   app.post('/send', async (request, reply) => {
     const body = sendBody.parse(request.body)
-    const sink = sseSink(request, reply, o.heartbeatMs)
+    const sink = sseSink(request, reply, o.heartbeatMs, o.sessions)
     await o.relay.send(userOf(request), body, streamContext(request, reply, sink), sink)
   })
 
   // The user's answer to the bot's question (`action` `reply`): streamed exactly like a send.
   app.post('/reply', async (request, reply) => {
     const body = replyBody.parse(request.body)
-    const sink = sseSink(request, reply, o.heartbeatMs)
+    const sink = sseSink(request, reply, o.heartbeatMs, o.sessions)
     await o.relay.reply(userOf(request), body, streamContext(request, reply, sink), sink)
   })
 

@@ -1,6 +1,13 @@
-/** An EventSink on an HTTP response: commits to `200 text/event-stream` only when the relay opens it. */
+/**
+ * An EventSink on an HTTP response: commits to `200 text/event-stream` only when the relay opens it.
+ * While the response is open it is held under the request's session: a revoke on any instance ends it
+ * with an `error` `TOKEN_INVALID` event (issue 20 #7). The answer itself goes on and is archived.
+ */
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { wireCode, codes } from '../errors'
 import { openSse, type SseWriter } from '../http/sse'
+import { heldSessionOf } from '../identity/revocations'
+import type { Sessions } from '../identity/sessions'
 import type { StreamEvent } from '../wire'
 import type { EventSink } from './relay'
 
@@ -9,14 +16,26 @@ export interface SseSink extends EventSink {
   readonly signal: AbortSignal
 }
 
-export function sseSink(request: FastifyRequest, reply: FastifyReply, heartbeatMs: number): SseSink {
-  return new ResponseSink(request, reply, heartbeatMs)
+export function sseSink(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  heartbeatMs: number,
+  sessions: Pick<Sessions, 'hold'>,
+): SseSink {
+  const sink = new ResponseSink(request, reply, heartbeatMs)
+  // Held from before the answer opens (Coze may take a while): a revoke meanwhile ends it at `open()`.
+  const release = sessions.hold(heldSessionOf(request), () => sink.revoke())
+  reply.raw.once('close', release)
+  return sink
 }
+
+const REVOKED = { code: wireCode('VC_ERR_TOKEN_INVALID'), message: codes.VC_ERR_TOKEN_INVALID.message }
 
 /** A class, not closures: one object per held stream (issue 8). */
 class ResponseSink implements SseSink {
   private sse: SseWriter | undefined
   private gone: AbortController | undefined // made on first use: most sends never need it
+  private revoked = false
 
   constructor(
     private readonly request: FastifyRequest,
@@ -46,6 +65,18 @@ class ResponseSink implements SseSink {
       'x-request-id': this.request.id,
     }
     this.sse = openSse(this.reply.raw, { heartbeatMs: this.heartbeatMs, retryMs: 2000, headers })
+    if (this.revoked) this.revoke()
+  }
+
+  /**
+   * The session was revoked: an `error` event, then the end. It has no id, so it neither takes a
+   * position in the answer nor moves the client's resume point.
+   */
+  revoke() {
+    this.revoked = true
+    if (!this.sse || this.sse.closed) return
+    this.sse.send(undefined, 'error', REVOKED)
+    this.sse.end()
   }
 
   event(id: string, e: StreamEvent, json?: string) {

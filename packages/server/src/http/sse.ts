@@ -14,8 +14,11 @@ export interface SseOptions {
 }
 
 export interface SseWriter {
-  /** One event; `json` is `data` already serialised, when the caller has it (saves a second stringify). */
-  send(id: string, event: string, data: unknown, json?: string): void
+  /**
+   * One event; `json` is `data` already serialised, when the caller has it (saves a second stringify).
+   * Without `id` the event has no `id:` line: the client's last event id stays as it was.
+   */
+  send(id: string | undefined, event: string, data: unknown, json?: string): void
   comment(text: string): void
   end(): void
   /** True once the client went away or `end()` was called. */
@@ -28,9 +31,11 @@ const LINE_BREAK = /[\r\n]/
  * Formats one event; throws if `id`/`event` could break the framing (they are ours, never user data).
  * `JSON.stringify` escapes every CR and LF inside strings, so the data is always one `data:` line.
  */
-export function formatEvent(id: string, event: string, data: unknown, json?: string): string {
-  if (LINE_BREAK.test(id) || LINE_BREAK.test(event)) throw new Error('SSE id/event must not contain CR or LF')
-  return `id: ${id}\nevent: ${event}\ndata: ${json ?? JSON.stringify(data) ?? 'null'}\n\n`
+export function formatEvent(id: string | undefined, event: string, data: unknown, json?: string): string {
+  if (LINE_BREAK.test(id ?? '') || LINE_BREAK.test(event))
+    throw new Error('SSE id/event must not contain CR or LF')
+  const idLine = id === undefined ? '' : `id: ${id}\n`
+  return `${idLine}event: ${event}\ndata: ${json ?? JSON.stringify(data) ?? 'null'}\n\n`
 }
 
 export function openSse(res: ServerResponse, opts: SseOptions): SseWriter {
@@ -72,7 +77,7 @@ class SseStream implements SseWriter {
     return this.stopped || this.res.destroyed
   }
 
-  send(id: string, event: string, data: unknown, json?: string) {
+  send(id: string | undefined, event: string, data: unknown, json?: string) {
     this.write(formatEvent(id, event, data, json))
   }
 

@@ -106,9 +106,9 @@ export async function openRevocations(d: { kv: Kv; store: Store; log: Logger }):
   }
 
   function revoked(r: Revocation) {
-    const until = Date.now() + REMEMBER_MS
-    for (const [hash, at] of recent) if (at <= Date.now()) recent.delete(hash)
-    for (const hash of r.tokenHashes) recent.set(hash, until)
+    const now = Date.now()
+    for (const [hash, until] of recent) if (until <= now) recent.delete(hash)
+    for (const hash of r.tokenHashes) recent.set(hash, now + REMEMBER_MS)
     const closed = r.tokenHashes.reduce((n, hash) => n + closeHeld(r.userId, hash), 0)
     if (closed) d.log.info({ closed }, 'revoked sessions: open streams and sockets closed')
     const rest = held.get(r.userId)

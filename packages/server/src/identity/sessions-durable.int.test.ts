@@ -168,6 +168,7 @@ describe('sessions after an empty Redis (pseudonym mode)', () => {
       userIdSecret: 'test-user-id-secret',
       cozeUserIdMode: 'pseudonym',
       defaultTtlSeconds: 600,
+      revocations: stack.services.revocations,
     })
     expect(await sessions.resolve(token)).toEqual(before)
     expect(await stack.kv.get(sessionKey(token))).toBeNull()

@@ -1,4 +1,5 @@
 /** The per-user session index (issue 20 item 8) on the in-process kv: bounded, expiring with its sessions. */
+import pino from 'pino'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createMemoryKv } from '../kv/memory'
 import { keys } from '../kv/keys'
@@ -6,6 +7,7 @@ import type { Kv } from '../kv/types'
 import { openSqliteStore } from '../store/sqlite'
 import type { Store } from '../store/types'
 import { pseudonymOf } from './phone'
+import { openRevocations, type Revocations } from './revocations'
 import { createSessions } from './sessions'
 
 const SECRET = 'test-user-id-secret'
@@ -13,6 +15,7 @@ const PHONE = '13800138000'
 const ctx = { keyId: 'site-a', clientIp: null }
 let kv: Kv
 let store: Store
+let revocations: Revocations
 let t = Date.UTC(2026, 11, 6)
 const sessions = () =>
   createSessions({
@@ -21,6 +24,7 @@ const sessions = () =>
     userIdSecret: SECRET,
     cozeUserIdMode: 'pseudonym',
     defaultTtlSeconds: 600,
+    revocations,
     now: () => t,
   })
 const index = keys.userSessions(pseudonymOf(SECRET, PHONE))
@@ -29,8 +33,10 @@ beforeEach(async () => {
   kv = createMemoryKv({ now: () => t })
   store = await openSqliteStore(':memory:')
   await store.migrate()
+  revocations = await openRevocations({ kv, store, log: pino({ level: 'silent' }) })
 })
 afterEach(async () => {
+  await revocations.close()
   await kv.close()
   await store.close()
 })

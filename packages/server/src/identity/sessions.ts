@@ -12,6 +12,7 @@ import { keys } from '../kv/keys'
 import type { Kv } from '../kv/types'
 import type { Store } from '../store/types'
 import { maskPhone, pseudonymOf } from './phone'
+import type { Revocations } from './revocations'
 import { newToken } from './token'
 
 /** What a valid token resolves to; `cozeUserId` is what Coze sees as `user_id`. */
@@ -34,6 +35,8 @@ export interface SessionsDeps {
   userIdSecret: string
   cozeUserIdMode: 'pseudonym' | 'phone'
   defaultTtlSeconds: number
+  /** Tells every instance what a revoke ended, so open streams and voice sockets close (issue 20 #7). */
+  revocations: Revocations
   now?: () => number
 }
 
@@ -103,7 +106,10 @@ export function createSessions(d: SessionsDeps) {
   /** The session behind a bearer token, or undefined when unknown, expired or revoked. */
   async function resolve(token: string): Promise<SessionUser | undefined> {
     if (!token || token.length > 256) return undefined
-    const tokenHash = hashToken(token)
+    return resolveHash(hashToken(token))
+  }
+
+  async function resolveHash(tokenHash: string): Promise<SessionUser | undefined> {
     const raw = await d.kv.get(sessionKey(tokenHash))
     const user = raw ? (JSON.parse(raw) as SessionUser) : await fromRecord(tokenHash)
     return user && user.expiresAt > now() ? user : undefined
@@ -145,7 +151,11 @@ export function createSessions(d: SessionsDeps) {
     return user
   }
 
-  /** Ends one session (by token) or all of a user's sessions (by phone) at once; returns how many ended. */
+  /**
+   * Ends one session (by token) or all of a user's sessions (by phone) at once; returns how many ended.
+   * Then what they hold open closes on every instance. That is published even when nothing was left to
+   * revoke, so a revoke retried after a failed publish still closes them.
+   */
   async function revoke(by: { token: string } | { phone: string }): Promise<number> {
     const at = now()
     if ('token' in by) {
@@ -154,7 +164,10 @@ export function createSessions(d: SessionsDeps) {
       if (!raw) {
         // Not cached (an empty Redis): the row is the record, so revoke it there.
         const row = await d.store.getSessionByTokenHash(tokenHash)
-        return row ? d.store.revokeSessions({ id: row.id }, at) : 0
+        if (!row) return 0
+        const revoked = await d.store.revokeSessions({ id: row.id }, at)
+        await d.revocations.publish({ userId: row.userId, tokenHashes: [tokenHash], allSessions: false })
+        return revoked
       }
       const user = JSON.parse(raw) as SessionUser
       // The record first, then the cache: should the row's update fail, the cache still holds the session
@@ -162,6 +175,7 @@ export function createSessions(d: SessionsDeps) {
       await d.store.revokeSessions({ id: user.sessionId }, at)
       await d.kv.del(sessionKey(tokenHash))
       await d.kv.zrem(userSessionsKey(user.userId), tokenHash)
+      await d.revocations.publish({ userId: user.userId, tokenHashes: [tokenHash], allSessions: false })
       return 1
     }
     const userId = pseudonymOf(d.userIdSecret, by.phone)
@@ -170,8 +184,12 @@ export function createSessions(d: SessionsDeps) {
     // Each session key is in its own cluster slot: the Kv deletes them slot by slot.
     const live = hashes.length ? await d.kv.del(...hashes.map(sessionKey)) : 0
     await d.kv.del(userSessionsKey(userId))
+    await d.revocations.publish({ userId, tokenHashes: hashes, allSessions: true })
     return Math.max(live, rows)
   }
+
+  /** Whether the session behind a token hash is still valid (a voice ticket records the hash). */
+  const isLive = async (tokenHash: string) => (await resolveHash(tokenHash)) !== undefined
 
   /** Who a phone number is in the archive and the audit log, without keeping the number. */
   const identify = (phone: string) => ({
@@ -179,7 +197,7 @@ export function createSessions(d: SessionsDeps) {
     phoneMasked: maskPhone(phone),
   })
 
-  return { create, resolve, revoke, identify }
+  return { create, resolve, revoke, identify, isLive, hold: d.revocations.hold }
 }
 
 export type Sessions = ReturnType<typeof createSessions>

@@ -269,8 +269,8 @@ export function startBridge(o: BridgeOptions) {
   if (!up.paused) o.browser.resume()
 
   return {
-    /** Ends the connection from outside (shutdown). */
-    stop: (key: ErrorKey, message?: string) => fail(key, message, 1001),
+    /** Ends the connection from outside: shutdown (1001, going away), a revoked session (1008). */
+    stop: (key: ErrorKey, message?: string, closeCode = 1001) => fail(key, message, closeCode),
     stats: () => ({
       peakBufferedToBrowser: down.peak,
       peakBufferedToCoze: up.peak,

@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from
 import type { Config } from '../config'
 import { VcError } from '../errors'
 import { bearerToken, requireUser, userOf } from '../http/auth'
+import { heldSessionOf } from '../identity/revocations'
 import type { Sessions } from '../identity/sessions'
 import type { Admission, Voice } from './service'
 import type { VoicePurpose } from './tickets'
@@ -50,7 +51,7 @@ export async function voiceRoutes(app: FastifyInstance, o: VoiceRoutesOptions) {
 
   app.post('/ticket', { preHandler: limited }, async (request) => {
     const { purpose } = ticketBody.parse(request.body)
-    return o.voice.issueTicket(userOf(request), purpose, request.ip)
+    return o.voice.issueTicket(userOf(request), heldSessionOf(request).tokenHash, purpose, request.ip)
   })
 
   const admit = (purpose: VoicePurpose) => async (request: FastifyRequest) => {

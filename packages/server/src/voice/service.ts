@@ -8,7 +8,7 @@ import type { WebSocket, RawData } from 'ws'
 import type { Config } from '../config'
 import type { CozeAuth } from '../coze/auth'
 import { isVcError, VcError } from '../errors'
-import type { SessionUser } from '../identity/sessions'
+import type { SessionUser, Sessions } from '../identity/sessions'
 import type { Kv } from '../kv/types'
 import { startBridge, type BridgeResult } from './bridge'
 import { errorFrame } from './frames'
@@ -29,6 +29,8 @@ export interface VoiceDeps {
   coze: { apiBase: string; wsBase: string; idleTimeoutMs: number }
   kv: Kv
   cozeAuth: CozeAuth
+  /** A ticket's session must still be valid at the upgrade; an open socket closes when it is revoked. */
+  sessions: Pick<Sessions, 'isLive' | 'hold'>
   log: Logger
   observers?: VoiceObserver[]
 }
@@ -65,12 +67,12 @@ export function createVoice(d: VoiceDeps) {
   const live = new Set<ReturnType<typeof startBridge>>()
   const totals = { opened: 0, closed: 0, peakBufferedToBrowser: 0, peakBufferedToCoze: 0, pauses: 0 }
 
-  async function issueTicket(user: SessionUser, purpose: VoicePurpose, clientIp: string) {
+  async function issueTicket(user: SessionUser, tokenHash: string, purpose: VoicePurpose, clientIp: string) {
     // Advisory here (the upgrade decides), but a browser can read this 429 and not the upgrade's.
     await limits.checkBudget(user.userId)
     const open = await limits.openConnections(user.userId)
     if (c.maxConnectionsPerUser > 0 && open >= c.maxConnectionsPerUser) throw limits.busy()
-    const issued = await tickets.issue(user, purpose, clientIp)
+    const issued = await tickets.issue(user, tokenHash, purpose, clientIp)
     observers.call('ticketIssued', { userId: user.userId, sessionId: user.sessionId, purpose, clientIp })
     return issued
   }
@@ -83,6 +85,9 @@ export function createVoice(d: VoiceDeps) {
     presenterUserId?: string,
   ): Promise<Admission> {
     const grant = await tickets.consume(ticket, { purpose, ip, userId: presenterUserId })
+    // Issue 20 #7: a ticket issued before its session was revoked (or expired) opens nothing.
+    if (!(await d.sessions.isLive(grant.tokenHash)))
+      throw new VcError('VC_ERR_TICKET_INVALID', 'Voice ticket belongs to a session that has ended')
     await limits.checkBudget(grant.userId)
     const release = await limits.acquireConnection(grant.userId)
     return { grant, release }
@@ -120,6 +125,15 @@ export function createVoice(d: VoiceDeps) {
     const leave = () => ac.abort()
     browser.on('message', hold)
     browser.on('close', leave)
+    // Held under its session while open: a revoke on any instance ends it (before Coze answered, too).
+    let revoked = false
+    const running: { bridge?: ReturnType<typeof startBridge> } = {}
+    const release = d.sessions.hold({ tokenHash: a.grant.tokenHash, userId: a.grant.userId }, () => {
+      revoked = true
+      if (running.bridge) running.bridge.stop('VC_ERR_TOKEN_INVALID', undefined, 1008)
+      else ac.abort()
+    })
+    browser.once('close', release)
     let upstream
     try {
       upstream = await openUpstream({
@@ -130,20 +144,25 @@ export function createVoice(d: VoiceDeps) {
         signal: ac.signal,
       })
     } catch (err) {
-      const vc = isVcError(err) ? err : new VcError('VC_ERR_UPSTREAM_UNAVAILABLE')
-      if (!isVcError(err)) d.log.error({ err }, 'voice upstream connect failed')
+      const vc = revoked
+        ? new VcError('VC_ERR_TOKEN_INVALID')
+        : isVcError(err)
+          ? err
+          : new VcError('VC_ERR_UPSTREAM_UNAVAILABLE')
+      if (!isVcError(err) && !revoked) d.log.error({ err }, 'voice upstream connect failed')
+      const closeCode = revoked ? 1008 : 1011
       if (browser.readyState === browser.OPEN) {
         browser.send(errorFrame(vc.key, ctx.requestId, vc.message))
         browser.resume() // to read the browser's close reply, or the close handshake hangs
-        browser.close(1011)
+        browser.close(closeCode)
       }
-      return finish({ ...emptyResult, closeCode: 1011, reason: vc.code })
+      return finish({ ...emptyResult, closeCode, reason: vc.code })
     } finally {
       browser.off('message', hold)
       browser.off('close', leave)
     }
     let ended = false
-    const bridge = startBridge({
+    const bridge = (running.bridge = startBridge({
       purpose: a.grant.purpose,
       browser,
       upstream: upstream.ws,
@@ -159,11 +178,14 @@ export function createVoice(d: VoiceDeps) {
         meter.add(s).catch((err: unknown) => (d.log.warn({ err }, 'voice budget not counted'), true)),
       onEnd: (r) => {
         ended = true
-        live.delete(bridge)
+        live.delete(running.bridge!)
+        release()
         finish(r)
       },
-    })
+    }))
     if (!ended) live.add(bridge)
+    // Revoked between Coze's answer and the bridge: nothing could stop it then.
+    if (revoked) bridge.stop('VC_ERR_TOKEN_INVALID', undefined, 1008)
   }
 
   const fallback = createVoiceFallback({ rest, limits, observers, defaultVoiceId: c.voiceId, log: d.log })

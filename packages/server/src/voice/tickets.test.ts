@@ -14,6 +14,8 @@ const user = (userId = 'u1'): SessionUser => ({
   expiresAt: Date.now() + 3_600_000,
 })
 
+const TOKEN_HASH = hashToken('a session token')
+
 function setup(bindIp = true) {
   const clock = { t: 1_760_000_000_000 }
   const now = () => clock.t
@@ -35,8 +37,8 @@ describe('createVoiceTickets', () => {
   describe('issue', () => {
     it('should return 256 random bits and an expiry 60 s ahead, and store only the hash', async () => {
       const { sut, kv, clock } = setup()
-      const a = await sut.issue(user(), 'tts', '10.0.0.1')
-      const b = await sut.issue(user(), 'tts', '10.0.0.1')
+      const a = await sut.issue(user(), TOKEN_HASH, 'tts', '10.0.0.1')
+      const b = await sut.issue(user(), TOKEN_HASH, 'tts', '10.0.0.1')
       expect(a.ticket).toMatch(/^[A-Za-z0-9_-]{43}$/)
       expect(a.ticket).not.toBe(b.ticket)
       expect(a.expiresAt).toBe(new Date(clock.t + TICKET_TTL_MS).toISOString())
@@ -48,10 +50,11 @@ describe('createVoiceTickets', () => {
   describe('consume', () => {
     it('should let the ticket in once, bound to its user and purpose', async () => {
       const { sut } = setup()
-      const { ticket } = await sut.issue(user(), 'asr', '10.0.0.1')
+      const { ticket } = await sut.issue(user(), TOKEN_HASH, 'asr', '10.0.0.1')
       await expect(sut.consume(ticket, { purpose: 'asr', ip: '10.0.0.1' })).resolves.toEqual({
         userId: 'u1',
         sessionId: 's-u1',
+        tokenHash: TOKEN_HASH,
         purpose: 'asr',
       })
       expect(await reason(sut.consume(ticket, { purpose: 'asr', ip: '10.0.0.1' }))).toMatch(/already used/)
@@ -59,7 +62,7 @@ describe('createVoiceTickets', () => {
 
     it('should let exactly one of two concurrent uses in', async () => {
       const { sut } = setup()
-      const { ticket } = await sut.issue(user(), 'tts', '10.0.0.1')
+      const { ticket } = await sut.issue(user(), TOKEN_HASH, 'tts', '10.0.0.1')
       const results = await Promise.allSettled(
         [1, 2, 3].map(() => sut.consume(ticket, { purpose: 'tts', ip: '10.0.0.1' })),
       )
@@ -68,31 +71,45 @@ describe('createVoiceTickets', () => {
 
     it('should refuse an expired ticket', async () => {
       const { sut, clock } = setup()
-      const { ticket } = await sut.issue(user(), 'tts', '10.0.0.1')
+      const { ticket } = await sut.issue(user(), TOKEN_HASH, 'tts', '10.0.0.1')
       clock.t += TICKET_TTL_MS
       expect(await reason(sut.consume(ticket, { purpose: 'tts', ip: '10.0.0.1' }))).toMatch(/expired/)
     })
 
     it('should refuse, and burn, a ticket presented for the other purpose', async () => {
       const { sut } = setup()
-      const { ticket } = await sut.issue(user(), 'tts', '10.0.0.1')
+      const { ticket } = await sut.issue(user(), TOKEN_HASH, 'tts', '10.0.0.1')
       expect(await reason(sut.consume(ticket, { purpose: 'asr', ip: '10.0.0.1' }))).toMatch(/issued for tts/)
       expect(await reason(sut.consume(ticket, { purpose: 'tts', ip: '10.0.0.1' }))).toMatch(/already used/)
     })
 
     it("should refuse someone else's ticket: another user, or another address", async () => {
       const { sut } = setup()
-      const a = await sut.issue(user('alice'), 'tts', '10.0.0.1')
+      const a = await sut.issue(user('alice'), TOKEN_HASH, 'tts', '10.0.0.1')
       expect(await reason(sut.consume(a.ticket, { purpose: 'tts', ip: '10.0.0.1', userId: 'bob' }))).toMatch(
         /another user/,
       )
-      const b = await sut.issue(user('alice'), 'tts', '10.0.0.1')
+      const b = await sut.issue(user('alice'), TOKEN_HASH, 'tts', '10.0.0.1')
       expect(await reason(sut.consume(b.ticket, { purpose: 'tts', ip: '10.9.9.9' }))).toMatch(/address/)
+    })
+
+    it('should refuse a ticket that names no session token (issued before issue 20 #7)', async () => {
+      const { sut, kv, clock } = setup()
+      const ticket = 'A'.repeat(43)
+      const record = {
+        userId: 'u1',
+        sessionId: 's-u1',
+        purpose: 'tts',
+        ip: '10.0.0.1',
+        expiresAt: clock.t + 1000,
+      }
+      await kv.set(keys.voiceTicket(hashToken(ticket)), JSON.stringify(record))
+      expect(await reason(sut.consume(ticket, { purpose: 'tts', ip: '10.0.0.1' }))).toMatch(/unknown/)
     })
 
     it('should ignore the address when binding is off', async () => {
       const { sut } = setup(false)
-      const { ticket } = await sut.issue(user(), 'tts', '10.0.0.1')
+      const { ticket } = await sut.issue(user(), TOKEN_HASH, 'tts', '10.0.0.1')
       await expect(sut.consume(ticket, { purpose: 'tts', ip: '10.9.9.9' })).resolves.toBeDefined()
     })
 

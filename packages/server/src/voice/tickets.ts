@@ -15,6 +15,8 @@ export type VoicePurpose = 'tts' | 'asr'
 export interface VoiceGrant {
   userId: string
   sessionId: string
+  /** SHA-256 of the session's token: the socket is checked and held under it (issue 20 #7). */
+  tokenHash: string
   purpose: VoicePurpose
 }
 
@@ -37,16 +39,17 @@ export interface VoiceTicketsDeps {
 /**
  * @example
  * const tickets = createVoiceTickets({ kv, bindIp: true })
- * const { ticket } = await tickets.issue(user, 'asr', request.ip)
+ * const { ticket } = await tickets.issue(user, hashToken(token), 'asr', request.ip)
  * const grant = await tickets.consume(ticket, { purpose: 'asr', ip: request.ip }) // a second call throws
  */
 export function createVoiceTickets(d: VoiceTicketsDeps) {
   const now = d.now ?? Date.now
 
-  async function issue(user: SessionUser, purpose: VoicePurpose, ip: string) {
+  async function issue(user: SessionUser, tokenHash: string, purpose: VoicePurpose, ip: string) {
     const ticket = newToken()
     const expiresAt = now() + TICKET_TTL_MS
-    const record: TicketRecord = { userId: user.userId, sessionId: user.sessionId, purpose, ip, expiresAt }
+    const { userId, sessionId } = user
+    const record: TicketRecord = { userId, sessionId, tokenHash, purpose, ip, expiresAt }
     await d.kv.set(ticketKey(ticket), JSON.stringify(record), { ttlMs: TICKET_TTL_MS })
     return { ticket, expiresAt: new Date(expiresAt).toISOString() }
   }
@@ -65,12 +68,14 @@ export function createVoiceTickets(d: VoiceTicketsDeps) {
     const raw = await d.kv.get(key)
     if (!raw || (await d.kv.del(key)) !== 1) throw refuse('is unknown, already used or expired')
     const record = JSON.parse(raw) as TicketRecord
-    if (record.expiresAt <= now()) throw refuse('is unknown, already used or expired')
+    // A ticket of the release before issue 20 #7 names no session token: it cannot be checked.
+    if (record.expiresAt <= now() || !record.tokenHash) throw refuse('is unknown, already used or expired')
     if (record.purpose !== expect.purpose) throw refuse(`was issued for ${record.purpose}`)
     if (expect.userId !== undefined && expect.userId !== record.userId)
       throw refuse('belongs to another user')
     if (d.bindIp && record.ip !== expect.ip) throw refuse('was issued to another client address')
-    return { userId: record.userId, sessionId: record.sessionId, purpose: record.purpose }
+    const { userId, sessionId, tokenHash, purpose } = record
+    return { userId, sessionId, tokenHash, purpose }
   }
 
   return { issue, consume }
