@@ -4,92 +4,76 @@
  * gets `done` (T3 is bounded, never awaited forever), the conversation is free for the next send, and
  * the row ends completed: T3 is tried again once MySQL is back, or recovery completes it from the log.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestDatabase } from '../../../../test/services'
-import { startStack, type Stack } from '../../test/harness'
-import { startFaultProxyFor, type FaultProxy } from '../../test/fault-proxy'
+import { describe, expect, it } from 'vitest'
+import { useStackBehindFaultProxy } from '../../test/faulty-stack'
 import { answerOf, readStream, type ReceivedEvent } from '../../test/sse-client'
 
 const metaOf = (events: ReceivedEvent[]) => events[0]!.data as { messageId: string; conversationId: string }
 
 describe('MySQL faults while an answer ends', () => {
-  let stack: Stack
-  let proxy: FaultProxy
-  let db: Awaited<ReturnType<typeof createTestDatabase>>
-  beforeAll(async () => {
-    db = await createTestDatabase()
-    const proxied = await startFaultProxyFor(db.url)
-    proxy = proxied.proxy
-    stack = await startStack({ backend: 'mysql', env: { DATABASE_URL: proxied.url } })
-  })
-  afterAll(async () => {
-    proxy?.set('pass')
-    await stack?.close()
-    await proxy?.close()
-    await db?.drop()
-  })
+  const t = useStackBehindFaultProxy('mysql')
 
   async function rowOf(userId: string, messageId: string) {
-    while (!(await stack.store.getMessage(userId, messageId))) await new Promise((r) => setTimeout(r, 10))
+    while (!(await t.stack.store.getMessage(userId, messageId))) await new Promise((r) => setTimeout(r, 10))
   }
 
   it.each(['cut', 'stall'] as const)(
     'should deliver done when MySQL is %s at the end, and recover the row once it is back',
     async (mode) => {
-      const user = await stack.newUser()
+      const user = await t.stack.newUser()
       const question = `MySQL 故障 ${mode} [[sim:tps=20,tokens=120]]`
       // The fault comes on the first delta after T1 is in (on a loaded machine T1 can land late), so it
       // always hits the answer's end, never T1.
       let rowIn = false
       let faulted = false
-      const r = await readStream(await stack.send(user.token, { message: question }), {
+      const r = await readStream(await t.stack.send(user.token, { message: question }), {
         onEvent: (e) => {
           if (e.event === 'meta')
             void rowOf(user.userId, (e.data as { messageId: string }).messageId).then(() => (rowIn = true))
           if (e.event === 'delta' && rowIn && !faulted) {
             faulted = true
-            proxy.set(mode)
+            t.proxy.set(mode)
           }
         },
       })
       expect(faulted).toBe(true)
-      proxy.set('pass')
+      t.proxy.set('pass')
       expect(r.events.at(-1)).toMatchObject({ event: 'done', data: { status: 'completed' } })
-      expect(answerOf(r.events)).toBe(stack.sim.answerFor(question).text)
+      expect(answerOf(r.events)).toBe(t.stack.sim.answerFor(question).text)
 
       const { messageId, conversationId } = metaOf(r.events)
-      const next = await readStream(await stack.send(user.token, { message: '接着问', conversationId }))
+      const next = await readStream(await t.stack.send(user.token, { message: '接着问', conversationId }))
       expect(next.events.at(-1)).toMatchObject({ event: 'done' })
 
       if (mode === 'cut') {
         // T3 failed while cut and is tried again behind the closed stream (store/retry.ts).
-        const metrics = await (await fetch(`${stack.url}/metrics`)).text()
+        const metrics = await (await fetch(`${t.stack.url}/metrics`)).text()
         expect(metrics).toMatch(/^vc_store_retries_total\{write="t3"\} [1-9]/m)
       }
       // Whatever T3 managed, the row ends completed with the whole answer (recovery reads the log).
-      const row = await stack.store.getMessage(user.userId, messageId)
-      if (row?.status === 'in_progress') await stack.services.recovery.recover(row)
-      expect(await stack.store.getMessage(user.userId, messageId)).toMatchObject({
+      const row = await t.stack.store.getMessage(user.userId, messageId)
+      if (row?.status === 'in_progress') await t.stack.services.recovery.recover(row)
+      expect(await t.stack.store.getMessage(user.userId, messageId)).toMatchObject({
         status: 'completed',
-        answer: stack.sim.answerFor(question).text,
+        answer: t.stack.sim.answerFor(question).text,
       })
     },
   )
 
   it('should answer 503 DEPENDENCY_UNAVAILABLE with Retry-After while MySQL is cut, never 500', async () => {
-    const user = await stack.newUser()
-    proxy.set('cut')
+    const user = await t.stack.newUser()
+    t.proxy.set('cut')
     try {
-      const conversations = await fetch(`${stack.url}/api/chat/conversations`, {
+      const conversations = await fetch(`${t.stack.url}/api/chat/conversations`, {
         headers: { authorization: `Bearer ${user.token}` },
       })
       expect(conversations.status).toBe(503)
       expect(conversations.headers.get('retry-after')).toBe('5')
-      await expect(stack.client.createSession({ phone: '13800138000' })).rejects.toMatchObject({
+      await expect(t.stack.client.createSession({ phone: '13800138000' })).rejects.toMatchObject({
         status: 503,
       })
     } finally {
-      proxy.set('pass')
+      t.proxy.set('pass')
     }
   })
 })

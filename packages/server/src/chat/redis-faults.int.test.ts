@@ -3,33 +3,20 @@
  * real Redis through a TCP proxy that cuts or stalls it while an answer finishes: the widget still gets
  * `done`, the conversation is free for the next send once Redis is back, and a drain ends.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { testRedisUrl } from '../../../../test/services'
-import { startStack, type Stack } from '../../test/harness'
-import { startFaultProxyFor, type FaultProxy } from '../../test/fault-proxy'
+import { describe, expect, it } from 'vitest'
+import { useStackBehindFaultProxy } from '../../test/faulty-stack'
 import { answerOf, readStream, type ReceivedEvent } from '../../test/sse-client'
 
 const metaOf = (events: ReceivedEvent[]) => events[0]!.data as { messageId: string; conversationId: string }
 
 describe('Redis faults while an answer ends (mysql)', () => {
-  let stack: Stack
-  let proxy: FaultProxy
-  beforeAll(async () => {
-    const proxied = await startFaultProxyFor(testRedisUrl())
-    proxy = proxied.proxy
-    stack = await startStack({ backend: 'mysql', env: { REDIS_URL: proxied.url } })
-  })
-  afterAll(async () => {
-    proxy?.set('pass')
-    await stack?.close()
-    await proxy?.close()
-  })
+  const t = useStackBehindFaultProxy('redis')
 
   /** After a Redis fault the S2S rate limit refuses until it sees Redis again: ask until it does. */
   async function newUserOnceLimitsAreBack() {
     for (let i = 0; ; i++) {
       try {
-        return await stack.newUser()
+        return await t.stack.newUser()
       } catch (err) {
         if (i > 100) throw err
         await new Promise((r) => setTimeout(r, 100))
@@ -40,29 +27,29 @@ describe('Redis faults while an answer ends (mysql)', () => {
   /** Sends, and once `after` deltas arrived puts Redis into `mode` until the stream ends. */
   async function answerThrough(mode: 'cut' | 'stall', token: string, body: Record<string, unknown>) {
     let deltas = 0
-    const res = await stack.send(token, body)
+    const res = await t.stack.send(token, body)
     const r = await readStream(res, {
       onEvent: (e) => {
-        if (e.event === 'delta' && ++deltas === 3) proxy.set(mode)
+        if (e.event === 'delta' && ++deltas === 3) t.proxy.set(mode)
       },
     })
-    proxy.set('pass')
+    t.proxy.set('pass')
     return r
   }
 
   it.each(['cut', 'stall'] as const)(
     'should deliver done when Redis is %s at the end, then free the conversation',
     async (mode) => {
-      const user = await stack.newUser()
+      const user = await t.stack.newUser()
       const question = `Redis 故障 ${mode} [[sim:tps=40,tokens=30]]`
       const r = await answerThrough(mode, user.token, { message: question })
       expect(r.events.at(-1)).toMatchObject({ event: 'done', data: { status: 'completed' } })
-      expect(answerOf(r.events)).toBe(stack.sim.answerFor(question).text)
+      expect(answerOf(r.events)).toBe(t.stack.sim.answerFor(question).text)
       const { messageId, conversationId } = metaOf(r.events)
-      expect(await stack.store.getMessage(user.userId, messageId)).toMatchObject({ status: 'completed' })
+      expect(await t.stack.store.getMessage(user.userId, messageId)).toMatchObject({ status: 'completed' })
 
       // Redis is back: the lock the lost unlock left behind is stale, and the next send goes through.
-      const next = await readStream(await stack.send(user.token, { message: '接着问', conversationId }))
+      const next = await readStream(await t.stack.send(user.token, { message: '接着问', conversationId }))
       expect(next.status).toBe(200)
       expect(next.events.at(-1)).toMatchObject({ event: 'done' })
     },
@@ -70,24 +57,24 @@ describe('Redis faults while an answer ends (mysql)', () => {
 
   it('should answer 503 DEPENDENCY_UNAVAILABLE with Retry-After while Redis is cut, then work again', async () => {
     const user = await newUserOnceLimitsAreBack()
-    proxy.set('cut')
+    t.proxy.set('cut')
     try {
-      const r = await stack.send(user.token, { message: '你好' })
+      const r = await t.stack.send(user.token, { message: '你好' })
       expect(r.status).toBe(503)
       expect(r.headers.get('retry-after')).toBe('5')
       expect(((await r.json()) as { error: { code: string } }).error.code).toBe('DEPENDENCY_UNAVAILABLE')
     } finally {
-      proxy.set('pass')
+      t.proxy.set('pass')
     }
-    const again = await readStream(await stack.send(user.token, { message: '恢复了吗' }))
+    const again = await readStream(await t.stack.send(user.token, { message: '恢复了吗' }))
     expect(again.events.at(-1)?.event).toBe('done')
   })
 
   it('should drain to zero after an answer that ended during a Redis cut', async () => {
-    const user = await stack.newUser()
+    const user = await t.stack.newUser()
     const r = await answerThrough('cut', user.token, { message: '排空 [[sim:tps=40,tokens=20]]' })
     expect(r.events.at(-1)?.event).toBe('done')
-    await stack.services.drain() // resolves only once no answer is held
-    expect(stack.services.running.size).toBe(0)
+    await t.stack.services.drain() // resolves only once no answer is held
+    expect(t.stack.services.running.size).toBe(0)
   })
 })
