@@ -54,7 +54,9 @@ const PROBE_PROPS = [
   'background-color',
 ]
 
-describe.skipIf(!hasChromium)('script-tag bundle in Chromium', () => {
+// A browser test: the same budget as the e2e project (e2e/vitest.config.ts), not the unit tests' 30 s,
+// which a loaded CI machine can use up (seen once at a load average of 9).
+describe.skipIf(!hasChromium)('script-tag bundle in Chromium', { timeout: 120_000 }, () => {
   let browser: Browser
   let fixture: Awaited<ReturnType<typeof startFixtureServer>>
 
