@@ -25,6 +25,16 @@ export interface Recorded {
 /** Computed style (every property, plus `box`) per selector. */
 export type StyleProbe = Record<string, Record<string, string>>
 
+/** One axe-core run on `<volcano-chat>` (`a11y.e2e.ts`). */
+export interface AxeReport {
+  /** Serious and critical violations only. */
+  findings: { id: string; impact: string | null; help: string; targets: string[] }[]
+  /** Nodes that passed `button-name`: 0 means axe never reached the shadow root. */
+  checked: number
+  /** What axe could not decide (`id ×nodes`), for a person to review. */
+  unsure: string[]
+}
+
 export interface XssReport {
   /** `window.__xss`, which every payload of the sim would set. */
   flag: unknown
@@ -82,4 +92,8 @@ export interface PageScripts {
   /** Init script (runs before the page's own): wraps `AudioBufferSourceNode.prototype.start`. */
   installAudioProbe: () => void
   audioProbe: () => AudioProbe
+  /** Runs axe-core (injected before as `window.axe`) on `<volcano-chat>`, its open shadow root included. */
+  axeRun: () => Promise<AxeReport>
+  /** A custom property as the widget's `.vc-root` resolves it (which `--vc-bg` the theme picked). */
+  rootVar: (name: string) => string
 }

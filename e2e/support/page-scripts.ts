@@ -3,7 +3,7 @@
  * text, so every one is self-contained (no imports, no shared helpers). It needs the DOM types, so only
  * `e2e/tsconfig.json` checks it; `support/browser.ts` loads it past the root program (see there).
  */
-import type { AudioProbe, PageScripts, Recorded } from './page-api'
+import type { AudioProbe, AxeReport, PageScripts, Recorded } from './page-api'
 
 export const pageScripts = {
   installRecorder: () => {
@@ -142,4 +142,28 @@ export const pageScripts = {
   },
 
   audioProbe: () => (window as unknown as { __vcAudio: AudioProbe }).__vcAudio,
+
+  axeRun: async (): Promise<AxeReport> => {
+    type Result = { id: string; impact?: string | null; help: string; nodes: { target: unknown }[] }
+    type Axe = { run: (el: Element) => Promise<Record<'violations' | 'passes' | 'incomplete', Result[]>> }
+    const axe = (window as unknown as { axe: Axe }).axe
+    const { violations, passes, incomplete } = await axe.run(document.querySelector('volcano-chat')!)
+    return {
+      findings: violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => ({
+          id: v.id,
+          impact: v.impact ?? null,
+          help: v.help,
+          targets: v.nodes.map((n) => JSON.stringify(n.target)),
+        })),
+      checked: passes.find((p) => p.id === 'button-name')?.nodes.length ?? 0,
+      unsure: incomplete.map((v) => `${v.id} ×${v.nodes.length}`),
+    }
+  },
+
+  rootVar: (name) => {
+    const root = document.querySelector('volcano-chat')!.shadowRoot!.querySelector('.vc-root')!
+    return getComputedStyle(root).getPropertyValue(name).trim()
+  },
 } satisfies PageScripts

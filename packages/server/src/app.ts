@@ -11,6 +11,7 @@ import { chatRoutes } from './chat/routes'
 import type { Relay } from './chat/relay'
 import { streamRoutes } from './chat/stream-routes'
 import type { Sweeper } from './chat/sweeper'
+import type { Feedback } from './chat/feedback'
 import type { Topics } from './chat/topics'
 import type { WelcomeService } from './chat/welcome'
 import type { Config } from './config'
@@ -54,6 +55,7 @@ export interface AppDeps {
   voice: Voice
   welcome: WelcomeService
   topics: Topics
+  feedback: Feedback
   isDraining?: () => boolean
   /** Aborts when the drain starts (issue 19): resumes go to a peer. */
   draining?: AbortSignal
@@ -139,6 +141,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     store: d.store,
     welcome: d.welcome,
     topics: d.topics,
+    feedback: d.feedback,
     heartbeatMs: config.sseHeartbeatMs,
     guard: d.limits.chatGuard,
   })

@@ -15,6 +15,7 @@ import { createRelay } from './chat/relay'
 import { createToolCaller } from './tools/caller'
 import { createRunning } from './chat/running'
 import { createSweeper } from './chat/sweeper'
+import { createFeedback } from './chat/feedback'
 import { createTopics } from './chat/topics'
 import { createWelcome } from './chat/welcome'
 import { combineObservers, type ChatObserver } from './chat/observer'
@@ -196,6 +197,7 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
   const canceller = createCanceller({ store, running, recovery, coze, log, observer })
   const welcome = createWelcome({ coze, kv, botId: config.coze.botId, log })
   const topics = createTopics({ store, kv, coze })
+  const feedback = createFeedback({ store, coze, log, onForwardFailed: metrics.feedbackForwardFailed })
   // Issue 20 #5: the chain's head leaves the database now and then, so a truncation or rebuild shows.
   const auditHead = startHeadExport({
     store,
@@ -227,6 +229,7 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
     voice,
     welcome,
     topics,
+    feedback,
     isDraining: () => draining,
     /** Aborts when the drain starts: resumes are refused here and attached followers let go. */
     draining: drainStarted.signal,

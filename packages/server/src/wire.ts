@@ -70,6 +70,17 @@ export const conversationsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
 })
 
+/**
+ * `POST /api/chat/feedback` (SPEC §2.4): the user's rating of one of their answers, Coze's
+ * `feedback_type` values; `null` removes it (the comment goes with it).
+ */
+export const feedbackBody = z.strictObject({
+  messageId: id,
+  rating: z.enum(['like', 'unlike']).nullable(),
+  comment: z.string().trim().max(1000).optional(),
+})
+export type FeedbackBody = z.infer<typeof feedbackBody>
+
 /** `POST /api/chat/clear`: a new topic in one of the user's conversations (SPEC §2.4). */
 export const clearBody = z.strictObject({ conversationId: id })
 
@@ -132,6 +143,10 @@ export const historyResponse = z.object({
       answer: z.string(),
       status: z.enum(['in_progress', 'completed', 'failed', 'cancelled', 'interrupted']),
       errorCode: z.string().nullable(),
+      feedback: z
+        .enum(['like', 'unlike'])
+        .optional()
+        .meta({ description: "The user's rating (POST /api/chat/feedback), absent when unrated" }),
       parts: z
         .array(
           z.object({
@@ -143,6 +158,11 @@ export const historyResponse = z.object({
         .optional()
         .meta({ description: 'Every answer message, when there was more than one plain text (cards…)' }),
       parentMessageId: z.string().optional().meta({ description: "A reply: the bot's question it answers" }),
+      reasoning: z.string().optional().meta({ description: "The model's reasoning, when it showed any" }),
+      suggestions: z
+        .array(z.string())
+        .optional()
+        .meta({ description: 'The follow-up questions Coze suggested after this answer (the chips)' }),
       askedAt: isoTime,
       finishedAt: isoTime.nullable(),
     }),
@@ -153,6 +173,14 @@ export const historyResponse = z.object({
 export const welcomeResponse = z.object({
   prologue: z.string().meta({ description: "The bot's opening text (Markdown); '' when it has none" }),
   questions: z.array(z.string()).meta({ description: 'Suggested first questions, at most 10' }),
+})
+
+export const feedbackResponse = z.object({
+  messageId: z.string(),
+  rating: z.enum(['like', 'unlike']).nullable(),
+  forwarded: z
+    .boolean()
+    .meta({ description: 'Whether Coze took the rating too; false still means it is archived' }),
 })
 
 export const clearResponse = z.object({

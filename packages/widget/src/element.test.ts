@@ -93,6 +93,19 @@ describe('attributes → props', () => {
     expect(root.classList.contains('vc-bottom-left')).toBe(true)
   })
 
+  it('should carry the theme as data-vc-theme on the element, from the attribute or the property', async () => {
+    const tag = uniqueTag()
+    register(tag)
+    const el = await mount(tag)
+    expect(el.getAttribute('data-vc-theme')).toBe('auto')
+    el.setAttribute('theme', 'dark')
+    await nextTick()
+    expect(el.getAttribute('data-vc-theme')).toBe('dark')
+    ;(el as unknown as { theme: string }).theme = 'light'
+    await nextTick()
+    expect(el.getAttribute('data-vc-theme')).toBe('light')
+  })
+
   it('should use registration defaults for attributes left out', async () => {
     const tag = uniqueTag()
     register(tag, { defaults: { title: 'From script', open: '' } })

@@ -3,12 +3,13 @@
  * `event.detail[0]` (vuejs/core `apiCustomElement.ts`).
  */
 import type { ChatError } from './state/errors'
-import type { MessageStatus } from './state/chat'
+import type { MessageStatus, Rating } from './state/chat'
 
 export const VC_READY = 'vc-ready'
 export const VC_ERROR = 'vc-error'
 export const VC_MESSAGE = 'vc-message'
 export const VC_TOKEN_EXPIRED = 'vc-token-expired'
+export const VC_FEEDBACK = 'vc-feedback'
 
 export type VcErrorDetail = ChatError
 
@@ -26,10 +27,18 @@ export interface VcTokenExpiredDetail {
   reason: 'missing' | 'invalid'
 }
 
+/** The user rated an answer and the service archived it (`rating` null: the rating was taken back). */
+export interface VcFeedbackDetail {
+  messageId: string
+  rating: Rating | null
+  comment?: string
+}
+
 export interface VolcanoChatEventMap {
   /** The element is connected and rendered; `detail` is empty. */
   [VC_READY]: CustomEvent<[]>
   [VC_ERROR]: CustomEvent<[VcErrorDetail]>
   [VC_MESSAGE]: CustomEvent<[VcMessageDetail]>
   [VC_TOKEN_EXPIRED]: CustomEvent<[VcTokenExpiredDetail]>
+  [VC_FEEDBACK]: CustomEvent<[VcFeedbackDetail]>
 }

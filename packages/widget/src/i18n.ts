@@ -70,6 +70,16 @@ const zh = {
   confirmYes: '开始新对话',
   cancel: '取消',
   welcome: '欢迎',
+  answerActions: '回答操作',
+  copyAnswer: '复制回答',
+  copyFailed: '复制失败',
+  regenerate: '重新生成',
+  like: '有帮助',
+  unlike: '没帮助',
+  feedbackComment: '补充说明（可选）',
+  feedbackSend: '提交',
+  feedbackThanks: '感谢反馈',
+  feedbackFailed: '评价未能提交，请重试。',
 } as const
 
 type Messages = Record<keyof typeof zh, string>
@@ -139,6 +149,16 @@ const en = {
   confirmYes: 'Start a new one',
   cancel: 'Cancel',
   welcome: 'Welcome',
+  answerActions: 'Answer actions',
+  copyAnswer: 'Copy answer',
+  copyFailed: 'Copy failed',
+  regenerate: 'Regenerate',
+  like: 'Helpful',
+  unlike: 'Not helpful',
+  feedbackComment: 'Tell us more (optional)',
+  feedbackSend: 'Submit',
+  feedbackThanks: 'Thanks for the feedback',
+  feedbackFailed: 'The rating could not be sent. Please try again.',
 } satisfies Messages
 
 const tables: Record<Locale, Messages> = { 'zh-CN': zh, en }

@@ -5,6 +5,7 @@ import {
   parseBoolean,
   parseImageOrigins,
   parseLocale,
+  parseScheme,
   parseSettings,
   parseTheme,
   textOn,
@@ -114,6 +115,17 @@ describe('parseTheme', () => {
       '--vc-accent': 'rgb(1, 2, 3)',
     })
     expect(parseTheme({ primaryColor: 'red;background:url(//x)', accentColor: 'url(x)' })).toEqual({})
+  })
+})
+
+describe('parseScheme', () => {
+  it('should take light or dark and make anything else auto', () => {
+    expect(parseScheme('dark')).toBe('dark')
+    expect(parseScheme(' Light ')).toBe('light')
+    expect(parseScheme('')).toBe('auto')
+    expect(parseScheme('sepia')).toBe('auto')
+    expect(parseSettings({}).scheme).toBe('auto')
+    expect(parseSettings({ theme: '' }, { theme: 'dark' }).scheme).toBe('dark')
   })
 })
 

@@ -10,6 +10,8 @@ export type Position = 'bottom-right' | 'bottom-left'
 export type Feature = 'cancel' | 'voice'
 /** `confirm`: the transcript waits in the input for Send; `release`: it is sent when recording stops. */
 export type VoiceSend = 'confirm' | 'release'
+/** `auto` follows the system (`prefers-color-scheme`). */
+export type ColorScheme = 'light' | 'dark' | 'auto'
 
 /** The primitive settings, also the `data-*` names `embed.ts` reads from its script tag. */
 export const SETTING_KEYS = [
@@ -19,6 +21,7 @@ export const SETTING_KEYS = [
   'locale',
   'primaryColor',
   'accentColor',
+  'theme',
   'position',
   'open',
   'features',
@@ -48,6 +51,8 @@ export interface Settings {
   locale: Locale
   /** `--vc-*` custom properties for the colours given; the rest keep the stylesheet's defaults. */
   theme: Record<string, string>
+  /** From the `theme` attribute; the element carries it as `data-vc-theme` for styles/host.css. */
+  scheme: ColorScheme
   position: Position
   open: boolean
   features: ReadonlySet<Feature>
@@ -84,6 +89,7 @@ export function parseSettings(props: RawSettings, defaults: WidgetDefaults = {})
     title: str(raw.title),
     locale: parseLocale(raw.locale),
     theme: parseTheme(raw),
+    scheme: parseScheme(raw.theme),
     position: str(raw.position) === 'bottom-left' ? 'bottom-left' : 'bottom-right',
     open: parseBoolean(raw.open),
     // The stop button is on unless the host lists features without it (e.g. features="none"). Voice is
@@ -130,6 +136,12 @@ export function parseBoolean(v: unknown): boolean {
   if (typeof v === 'boolean') return v
   if (typeof v !== 'string') return false
   return !['false', '0', 'no', 'off'].includes(v.trim().toLowerCase())
+}
+
+/** `light`, `dark`, anything else `auto`. */
+export function parseScheme(v: unknown): ColorScheme {
+  const s = str(v).toLowerCase()
+  return s === 'light' || s === 'dark' ? s : 'auto'
 }
 
 export function parseColor(v: unknown): string | undefined {

@@ -35,6 +35,8 @@ export const VolcanoChat = defineComponent({
     locale: String,
     primaryColor: String,
     accentColor: String,
+    /** `light`, `dark` or `auto` (default, `prefers-color-scheme`). */
+    theme: String,
     position: String,
     open: { type: [Boolean, String], default: undefined },
     features: String,

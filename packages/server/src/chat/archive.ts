@@ -10,7 +10,12 @@ import { archivedParts, partEvent } from './parts'
 /** The row's final columns for an outcome (also used by recovery, which has no live state). */
 export function finishOf(
   o: Outcome | null,
-  answer: { text: string; reasoning?: string | null; parts?: AnswerState['parts'] },
+  answer: {
+    text: string
+    reasoning?: string | null
+    parts?: AnswerState['parts']
+    suggestions?: readonly string[]
+  },
   at: { firstTokenAt: number | null; finishedAt: number },
 ): MessageFinish {
   const failed = o && 'code' in o ? o : undefined
@@ -29,6 +34,7 @@ export function finishOf(
     cozeCode: failed?.coze?.code ?? null,
     cozeLogid: failed?.coze?.logid ?? null,
     parts: answer.parts ? archivedParts(answer.parts) : null,
+    suggestions: answer.suggestions?.length ? [...answer.suggestions] : null,
   }
 }
 
@@ -42,7 +48,7 @@ export async function archiveAnswer(
 ): Promise<MessageFinish['status']> {
   const finish = finishOf(
     s.outcome,
-    { text: s.answer, reasoning: s.reasoning, parts: s.parts },
+    { text: s.answer, reasoning: s.reasoning, parts: s.parts, suggestions: s.suggestions },
     { firstTokenAt, finishedAt: (d.now ?? Date.now)() },
   )
   if (!(await t1)) return finish.status
@@ -68,6 +74,8 @@ export function archivedEvents(row: MessageRow): StreamEvent[] {
       if (p.kind === 'text' && p.text) events.push({ event: 'delta', data: { text: p.text } })
     })
   } else if (row.answer) events.push({ event: 'delta', data: { text: row.answer } })
+  // Before `done`, as normalise.ts relays them.
+  if (row.suggestions?.length) events.push({ event: 'suggestions', data: { items: row.suggestions } })
   const usage = { inputTokens: row.inputTokens ?? 0, outputTokens: row.outputTokens ?? 0 }
   if (row.status === 'completed') events.push(terminalEvent({ status: 'completed', usage }))
   else {

@@ -75,6 +75,28 @@ export function runChatContract(backend: StackOptions['backend']) {
       expect(convs.items.map((c) => c.conversationId)).toEqual([conversationId])
     })
 
+    it("should give back an answer's reasoning and follow-up suggestions in history (issue 21)", async () => {
+      const user = await stack.newUser()
+      const question = '解释一下 [[sim:reasoning]]'
+      const r = await stack.chat(user.token, { message: question })
+      expect(r.events.at(-1)?.event).toBe('done')
+      const { conversationId } = r.events[0]!.data as { conversationId: string }
+      const reasoning = r.events
+        .filter((e) => e.event === 'reasoning')
+        .map((e) => (e.data as { text: string }).text)
+        .join('')
+      const chips = r.events.find((e) => e.event === 'suggestions')?.data as { items: string[] } | undefined
+      expect(reasoning).toBe(stack.sim.answerFor(question).reasoning)
+      expect(chips?.items.length).toBeGreaterThan(0)
+
+      const history = (await (
+        await fetch(`${stack.url}/api/chat/history?conversationId=${conversationId}`, {
+          headers: { authorization: `Bearer ${user.token}` },
+        })
+      ).json()) as { items: { reasoning?: string; suggestions?: string[] }[] }
+      expect(history.items[0]).toMatchObject({ reasoning, suggestions: chips!.items })
+    })
+
     it('should keep Chinese intact when Coze cuts characters and lines across TCP writes', async () => {
       const user = await stack.newUser()
       const question = '分段测试：多字节字符 🙂 [[sim:split]]'

@@ -102,7 +102,12 @@ export function createRecovery(d: RecoveryDeps) {
         eventsAfter(positioned(answer), last).forEach((e) => append(row.id, e))
         finish = finishOf(
           state.outcome,
-          { text: state.answer, reasoning: state.reasoning, parts: state.parts },
+          {
+            text: state.answer,
+            reasoning: state.reasoning,
+            parts: state.parts,
+            suggestions: state.suggestions,
+          },
           at(),
         )
       } else {

@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { requireUser, userOf } from '../http/auth'
 import type { Sessions } from '../identity/sessions'
 import type { Store } from '../store/types'
-import { clearBody, conversationsQuery, historyQuery, replyBody, sendBody } from '../wire'
+import { clearBody, conversationsQuery, feedbackBody, historyQuery, replyBody, sendBody } from '../wire'
+import type { Feedback } from './feedback'
 import type { Relay } from './relay'
 import { sseSink } from './sse-sink'
 import type { Topics } from './topics'
@@ -17,6 +18,8 @@ export interface ChatRoutesOptions {
   welcome: WelcomeService
   /** `POST /clear`: a new topic. */
   topics: Topics
+  /** `POST /feedback`: the user's rating of an answer. */
+  feedback: Feedback
   heartbeatMs: number
   /**
    * Rate limits and the open-stream cap (issue 6), after the token check. A send runs it beside its
@@ -65,7 +68,10 @@ export async function chatRoutes(app: FastifyInstance, o: ChatRoutesOptions) {
         answer: r.answer,
         status: r.status,
         errorCode: r.errorCode,
+        ...(r.feedback ? { feedback: r.feedback } : {}),
         ...(r.parts ? { parts: r.parts } : {}),
+        ...(r.reasoning ? { reasoning: r.reasoning } : {}),
+        ...(r.suggestions?.length ? { suggestions: r.suggestions } : {}),
         ...(r.parentMessageId ? { parentMessageId: r.parentMessageId } : {}),
         askedAt: new Date(r.askedAt).toISOString(),
         finishedAt: r.finishedAt === null ? null : new Date(r.finishedAt).toISOString(),
@@ -79,6 +85,11 @@ export async function chatRoutes(app: FastifyInstance, o: ChatRoutesOptions) {
   app.post('/clear', async (request) => {
     const body = clearBody.parse(request.body)
     return o.topics.clear(userOf(request), body.conversationId)
+  })
+
+  app.post('/feedback', async (request) => {
+    const body = feedbackBody.parse(request.body)
+    return o.feedback.rate(userOf(request), body)
   })
 
   app.get('/conversations', async (request) => {

@@ -60,7 +60,7 @@ export function createCozeClient(o: CozeClientOptions) {
   const base = new URL(o.apiBase)
   const api = { origin: base.origin, prefix: base.pathname.replace(/\/+$/, '') }
 
-  async function send(cred: CozeCredential, method: 'GET' | 'POST', path: string, body?: unknown) {
+  async function send(cred: CozeCredential, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
     try {
       return await request(o.apiBase + path, {
         method,
@@ -228,6 +228,25 @@ export function createCozeClient(o: CozeClientOptions) {
           await send(cred, 'POST', `/v1/conversations/${encodeURIComponent(conversationId)}/clear`),
         ),
       ),
+
+    /**
+     * Rates one of Coze's answer messages (protocol §9 row 11, `message_feedback`): `like`/`unlike`, or
+     * `null` to remove the rating (`DELETE` on the same path). Needs Coze's answer message id, not the chat id.
+     */
+    messageFeedback: (input: {
+      conversationId: string
+      messageId: string
+      rating: 'like' | 'unlike' | null
+      comment?: string
+    }) =>
+      withAuth('messageFeedback', async (cred) => {
+        const path =
+          `/v1/conversations/${encodeURIComponent(input.conversationId)}` +
+          `/messages/${encodeURIComponent(input.messageId)}/feedback`
+        if (input.rating === null) return json<unknown>(await send(cred, 'DELETE', path))
+        const body = { feedback_type: input.rating, ...(input.comment ? { comment: input.comment } : {}) }
+        return json<unknown>(await send(cred, 'POST', path, body))
+      }),
 
     close: () => dispatcher.close(),
   }

@@ -150,6 +150,12 @@ export function createMetrics() {
     name: 'vc_redis_errors_total',
     help: 'Redis connection errors reported by the client (refused, reset, timed out)',
   })
+  const feedbackForwardFailures = new Counter({
+    ...reg,
+    name: 'vc_feedback_forward_failures_total',
+    help: 'Ratings archived but not taken by Coze, by wire error code',
+    labelNames: ['code'] as const,
+  })
   const storeRetries = new Counter({
     ...reg,
     name: 'vc_store_retries_total',
@@ -191,6 +197,7 @@ export function createMetrics() {
       pool: (read: () => PoolState) => void (readPool = read),
     },
     redisError: () => redisErrors.inc(),
+    feedbackForwardFailed: (code: string) => feedbackForwardFailures.inc({ code }),
     /** A write tried again (`write`), or given up for good (`touch` counts as an archive failure). */
     storeRetried: (write: 'touch' | 't3' | 'audit') => storeRetries.inc({ write }),
     touchFailed: () => archiveFailures.inc({ write: 'touch' }),

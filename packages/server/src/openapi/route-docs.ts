@@ -7,6 +7,8 @@ import { z } from 'zod'
 import {
   clearBody,
   clearResponse,
+  feedbackBody,
+  feedbackResponse,
   conversationsQuery,
   conversationsResponse,
   historyQuery,
@@ -120,6 +122,16 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     body: clearBody,
     ok: { status: 200, schema: clearResponse, description: 'The new context section' },
     errors: [400, 401, 404, 409, 413, 415, 429, 502, 503, 504],
+  },
+  'POST /api/chat/feedback': {
+    summary: "The user's rating of one of their answers, archived and passed to Coze's message feedback API",
+    description:
+      'The archive is the record: when Coze does not take the rating it is still kept, and `forwarded` is false.',
+    tag: 'widget',
+    auth: 'bearer',
+    body: feedbackBody,
+    ok: { status: 200, schema: feedbackResponse, description: 'The rating as archived' },
+    errors: [400, 401, 404, 415, 429],
   },
   'POST /api/voice/ticket': {
     summary: 'A one-use ticket (60 s) for opening a voice WebSocket',

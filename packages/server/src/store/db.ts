@@ -2,7 +2,7 @@
  * Kysely table types for the archive (SPEC §4): snake_case columns, times as BIGINT epoch ms, ids as
  * service-generated varchar keys. Only `store/` sees these; everything else uses the rows in `types.ts`.
  */
-import type { MessageStatus } from './types'
+import type { MessageStatus, Rating } from './types'
 
 export interface ChatSessionTable {
   id: string
@@ -57,6 +57,13 @@ export interface ChatMessageTable {
   /** JSON array of the answer's parts (`AnswerPart[]`), null for a plain text answer. */
   parts: string | null
   parent_message_id: string | null
+  /** JSON array of the follow-up questions Coze suggested, null when none (migration 0006). */
+  suggestions: string | null
+  /** The user's rating (`like`/`unlike`), null when unrated (SPEC §2.4 feedback). */
+  feedback: Rating | null
+  feedback_comment: string | null
+  /** Coze's id of the answer message (its feedback API needs it), filled when the answer is first rated. */
+  coze_message_id: string | null
 }
 
 export interface AuditEventTable {

@@ -112,6 +112,19 @@ export function createKyselyStore(
       return row && toMessageRow(row)
     },
 
+    async setFeedback(userId, id, update) {
+      await db
+        .updateTable('chat_message')
+        .set({
+          feedback: update.feedback,
+          feedback_comment: update.comment,
+          ...(update.cozeMessageId ? { coze_message_id: update.cozeMessageId } : {}),
+        })
+        .where('user_id', '=', userId)
+        .where('id', '=', id)
+        .execute()
+    },
+
     async releaseClientMessageId(id) {
       await db.updateTable('chat_message').set({ client_message_id: null }).where('id', '=', id).execute()
     },

@@ -54,6 +54,8 @@ describe('openMysqlStore', () => {
         { name: '0002_create_audit_event' },
         { name: '0003_answer_parts_and_coze_codes' },
         { name: '0004_session_record' },
+        { name: '0005_message_feedback' },
+        { name: '0006_message_suggestions' },
       ])
     } finally {
       await Promise.all(instances.map((s) => s.close()))

@@ -65,5 +65,6 @@ export const finish = (over: Partial<MessageFinish> = {}): MessageFinish => ({
   cozeCode: null,
   cozeLogid: null,
   parts: null,
+  suggestions: null,
   ...over,
 })

@@ -87,6 +87,10 @@ export const toQuestionTable = (row: QuestionInsert): Insertable<ChatMessageTabl
   coze_logid: null,
   parts: null,
   parent_message_id: row.parentMessageId ?? null,
+  suggestions: null,
+  feedback: null,
+  feedback_comment: null,
+  coze_message_id: null,
 })
 
 export const toFinishTable = (finish: MessageFinish): Updateable<ChatMessageTable> => ({
@@ -103,6 +107,7 @@ export const toFinishTable = (finish: MessageFinish): Updateable<ChatMessageTabl
   coze_code: finish.cozeCode ?? null,
   coze_logid: finish.cozeLogid?.slice(0, 64) ?? null,
   parts: finish.parts?.length ? JSON.stringify(finish.parts) : null,
+  suggestions: finish.suggestions?.length ? JSON.stringify(finish.suggestions) : null,
 })
 
 export const toMessageRow = (row: Selectable<ChatMessageTable>): MessageRow => ({
@@ -129,7 +134,22 @@ export const toMessageRow = (row: Selectable<ChatMessageTable>): MessageRow => (
   cozeCode: row.coze_code,
   cozeLogid: row.coze_logid,
   parts: partsOf(row.parts),
+  suggestions: suggestionsOf(row.suggestions),
+  feedback: row.feedback ?? null,
+  feedbackComment: row.feedback_comment ?? null,
+  cozeMessageId: row.coze_message_id ?? null,
 })
+
+/** Like `parts`: a corrupt cell (or an older row's NULL) reads as none. */
+function suggestionsOf(json: string | null | undefined): string[] | null {
+  if (!json) return null
+  try {
+    const items: unknown = JSON.parse(json)
+    return Array.isArray(items) ? items.filter((i): i is string => typeof i === 'string') : null
+  } catch {
+    return null
+  }
+}
 
 /** A corrupt `parts` cell must not break a history read: the joined answer text is still there. */
 function partsOf(json: string | null): ArchivedPart[] | null {

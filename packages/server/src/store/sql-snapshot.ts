@@ -66,6 +66,10 @@ const storeCalls: [string, (s: Store) => Promise<unknown>][] = [
   ['setCozeChatId', (s) => s.setCozeChatId('msg', 'chat')],
   ['finishMessage', (s) => s.finishMessage('msg', sample.finish)],
   ['getMessage', (s) => s.getMessage('usr', 'msg')],
+  [
+    'setFeedback',
+    (s) => s.setFeedback('usr', 'msg', { feedback: 'like', comment: null, cozeMessageId: 'm' }),
+  ],
   ['listMessages', (s) => s.listMessages('usr', 'cnv', { limit: 20 })],
   ['listMessages({ beforeId })', (s) => s.listMessages('usr', 'cnv', { beforeId: 'msg', limit: 20 })],
   ['appendAudit', (s) => s.appendAudit([sample.audit])],

@@ -152,7 +152,9 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
             cozeCode: null,
             cozeLogid: null,
             parts: null,
+            suggestions: null,
           },
+          ...{ feedback: null, feedbackComment: null, cozeMessageId: null },
         })
         await sut.setCozeChatId(q.id, '7491234567890123456')
         expect((await sut.getMessage(q.userId, q.id))?.cozeChatId).toBe('7491234567890123456')
@@ -171,7 +173,14 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
         await sut.insertQuestion(q)
         expect(await sut.finishMessage(q.id, f)).toBe(true)
         const got = await sut.getMessage(q.userId, q.id)
-        expect(got).toEqual({ ...q, ...f, cozeChatId: null })
+        expect(got).toEqual({
+          ...q,
+          ...f,
+          cozeChatId: null,
+          feedback: null,
+          feedbackComment: null,
+          cozeMessageId: null,
+        })
         for (const key of ['question', 'answer', 'reasoning', 'userAgent'] as const) {
           expect(utf8(got?.[key])).toBe(utf8({ ...q, ...f }[key]))
         }
@@ -195,7 +204,16 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
         })
         await sut.insertQuestion(q)
         await sut.finishMessage(q.id, f)
-        expect(await sut.getMessage(q.userId, q.id)).toEqual({ ...q, ...f, cozeChatId: null })
+        const unrated = { feedback: null, feedbackComment: null, cozeMessageId: null }
+        expect(await sut.getMessage(q.userId, q.id)).toEqual({ ...q, ...f, cozeChatId: null, ...unrated })
+      })
+
+      it("should keep Coze's follow-up suggestions with the answer", async () => {
+        const q = question()
+        const f = finish({ suggestions: [TRICKY, '还有别的吗？'] })
+        await sut.insertQuestion(q)
+        await sut.finishMessage(q.id, f)
+        expect((await sut.getMessage(q.userId, q.id))?.suggestions).toEqual([TRICKY, '还有别的吗？'])
       })
 
       it('should finish only once: a second finish returns false and changes nothing', async () => {
@@ -291,6 +309,29 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
         await sut.insertQuestion({ ...q, id: q.id.toUpperCase(), clientMessageId: 'abc-1' })
         expect((await sut.getMessage(q.userId, q.id))?.clientMessageId).toBe('AbC-1')
         expect((await sut.getMessage(q.userId, q.id.toUpperCase()))?.clientMessageId).toBe('abc-1')
+      })
+    })
+
+    describe('setFeedback', () => {
+      it("should keep the rating, its comment and Coze's message id, and clear them again", async () => {
+        const q = question()
+        await sut.insertQuestion(q)
+        await sut.setFeedback(q.userId, q.id, { feedback: 'unlike', comment: '不对', cozeMessageId: 'cm-1' })
+        await sut.setFeedback(q.userId, q.id, { feedback: 'unlike', comment: '不对' }) // unchanged: no error
+        expect(await sut.getMessage(q.userId, q.id)).toMatchObject({
+          feedback: 'unlike',
+          feedbackComment: '不对',
+          cozeMessageId: 'cm-1',
+        })
+        await sut.setFeedback(q.userId, q.id, { feedback: null, comment: null })
+        expect(await sut.getMessage(q.userId, q.id)).toMatchObject({ feedback: null, cozeMessageId: 'cm-1' })
+      })
+
+      it("should leave another user's message alone", async () => {
+        const q = question()
+        await sut.insertQuestion(q)
+        await sut.setFeedback(uid('usr'), q.id, { feedback: 'like', comment: null })
+        expect((await sut.getMessage(q.userId, q.id))?.feedback).toBeNull()
       })
     })
 

@@ -64,6 +64,8 @@ export interface MessageFinish {
   cozeLogid?: string | null
   /** Every answer message (cards, several answers), when there was more than one plain text. */
   parts?: ArchivedPart[] | null
+  /** The follow-up questions Coze suggested (the chips), when it suggested any. */
+  suggestions?: string[] | null
 }
 
 /** One answer message as archived (`chat_message.parts`). */
@@ -76,7 +78,7 @@ export interface ArchivedPart {
 export interface MessageRow
   extends
     Omit<QuestionInsert, 'parentMessageId'>,
-    Omit<MessageFinish, 'status' | 'finishedAt' | 'cozeCode' | 'cozeLogid' | 'parts'> {
+    Omit<MessageFinish, 'status' | 'finishedAt' | 'cozeCode' | 'cozeLogid' | 'parts' | 'suggestions'> {
   status: MessageStatus
   cozeChatId: string | null
   finishedAt: number | null
@@ -84,6 +86,20 @@ export interface MessageRow
   cozeCode: number | null
   cozeLogid: string | null
   parts: ArchivedPart[] | null
+  suggestions: string[] | null
+  feedback: Rating | null
+  feedbackComment: string | null
+  cozeMessageId: string | null
+}
+
+/** An answer's rating (SPEC §2.4), Coze's `feedback_type` values. */
+export type Rating = 'like' | 'unlike'
+
+/** `Store.setFeedback`: the user's rating, null to remove it; `cozeMessageId` once it is known. */
+export interface FeedbackUpdate {
+  feedback: Rating | null
+  comment: string | null
+  cozeMessageId?: string
 }
 
 /** One `audit_event` row: who did what, from where, allowed or denied, and the chain link (issue 6). */
@@ -163,6 +179,8 @@ export interface Store {
   /** T3: only rows still `in_progress` change; returns false when the row was already final. */
   finishMessage(id: string, finish: MessageFinish): Promise<boolean>
   getMessage(userId: string, id: string): Promise<MessageRow | undefined>
+  /** The user's rating of their own answer (the caller checked it exists: MySQL counts changed rows only). */
+  setFeedback(userId: string, id: string, update: FeedbackUpdate): Promise<void>
   /** Newest first; `beforeId` pages back from (and excluding) that message. */
   listMessages(
     userId: string,

@@ -88,3 +88,16 @@ describe('clear', () => {
     expect(JSON.parse(req.init.body as string)).toEqual({ conversationId: 'c1' })
   })
 })
+
+describe('feedback', () => {
+  it('should POST the rating and the comment as JSON', () => {
+    const req = endpoints.feedback(base, { messageId: 'm1', rating: 'unlike', comment: '不对' })
+    expect(req.url).toBe('https://chat.example/api/chat/feedback')
+    expect(req.init).toMatchObject({ method: 'POST', headers: { 'Content-Type': 'application/json' } })
+    expect(JSON.parse(req.init.body as string)).toEqual({
+      messageId: 'm1',
+      rating: 'unlike',
+      comment: '不对',
+    })
+  })
+})

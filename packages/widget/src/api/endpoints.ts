@@ -81,6 +81,19 @@ export const clear = (base: string, conversationId: string): Req => ({
   init: { method: 'POST', headers: { ...json }, body: JSON.stringify({ conversationId }) },
 })
 
+export interface FeedbackBody {
+  messageId: string
+  /** `null` takes the rating back. */
+  rating: 'like' | 'unlike' | null
+  comment?: string
+}
+
+/** The user's 👍/👎 on an answer (SPEC §2.4): archived and passed to Coze. */
+export const feedback = (base: string, body: FeedbackBody): Req => ({
+  url: `${trimBase(base)}/api/chat/feedback`,
+  init: { method: 'POST', headers: { ...json }, body: JSON.stringify(body) },
+})
+
 /** Voice (issue 7): a single-use ticket for one `tts` or `asr` WebSocket (`voice/frames.ts` builds its URL). */
 export const voiceTicket = (base: string, purpose: 'tts' | 'asr'): Req => ({
   url: `${trimBase(base)}/api/voice/ticket`,

@@ -47,7 +47,7 @@ ${launcherCss}
   height: 22px;
   border-radius: 50%;
   background: var(--vc-danger);
-  color: #fff;
+  color: var(--vc-on-danger);
   font: 700 14px/22px var(--vc-font);
   text-align: center;
 }

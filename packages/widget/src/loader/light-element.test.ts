@@ -90,6 +90,18 @@ describe('the light element before the app', () => {
     expect(root.className).toBe('vc-root vc-bottom-right')
   })
 
+  it('should follow the theme as the app does: data-vc-theme from the attribute or the property', () => {
+    const tag = uniqueTag()
+    defineLightElement(tag, { defaults: {}, load: gate().load })
+    const el = document.createElement(tag) as Light
+    document.body.append(el)
+    expect(el.getAttribute('data-vc-theme')).toBe('auto')
+    el.setAttribute('theme', 'dark')
+    expect(el.getAttribute('data-vc-theme')).toBe('dark')
+    el.theme = 'light'
+    expect(el.getAttribute('data-vc-theme')).toBe('light')
+  })
+
   it('should carry the same launcher and :host rules as the SFCs', () => {
     const rules = (css: string) =>
       Object.fromEntries(
@@ -114,6 +126,7 @@ describe('the light element before the app', () => {
     }
     for (const sel of [
       ':host',
+      ':host([data-vc-theme="dark"])',
       '.vc-root',
       '.vc-root :focus-visible',
       '.vc-launcher',

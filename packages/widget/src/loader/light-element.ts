@@ -24,7 +24,7 @@ export interface LightOptions {
 /** The loader keeps these until the app takes them; `title` stays HTMLElement's own (an attribute). */
 const PROPS: readonly string[] = [...SETTING_KEYS.filter((k) => k !== 'title'), 'tokenProvider']
 /** The settings the launcher itself shows. */
-const OBSERVED = ['open', 'locale', 'position', 'primary-color']
+const OBSERVED = ['open', 'locale', 'position', 'primary-color', 'theme']
 
 const hyphenate = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
 
@@ -138,6 +138,7 @@ export function defineLightElement(tag: string, opts: LightOptions): void {
       el.shadowRoot!.append(style, root)
       Object.assign(s, { style, root, button })
     }
+    el.setAttribute('data-vc-theme', settings.scheme) // styles/host.css: dark or not
     const root = s.root!
     root.className = `vc-root vc-${settings.position}`
     root.lang = settings.locale

@@ -18,7 +18,9 @@ import {
   type ChatEvent,
   type ChatMessage,
   type HistoryItem,
+  type ReplyTarget,
 } from './chat'
+import { createAnswerActions, type AnswerActionDeps } from './answer-actions'
 import { toSummaries, type ConversationSummary } from './conversations'
 import { noticeFor, toChatError, type ChatError, type Notice } from './errors'
 import { toWelcome, type Welcome } from './welcome'
@@ -37,6 +39,10 @@ export interface ChatDeps {
   onMessage?: (
     m: Pick<ChatMessage, 'messageId' | 'question' | 'answer' | 'status'> & { conversationId: string | null },
   ) => void
+  /** An answer's rating the service archived (→ `vc-feedback`). */
+  onFeedback?: AnswerActionDeps['onFeedback']
+  /** For tests; defaults to `navigator.clipboard.writeText`. */
+  writeClipboard?: AnswerActionDeps['writeClipboard']
 }
 
 const HISTORY_PAGE = 20
@@ -251,6 +257,29 @@ export function createChat(deps: ChatDeps) {
     void post(localId)
   }
 
+  /** A new message with a new `clientMessageId`, posted at once. */
+  function ask(question: string, replyTo?: ReplyTarget): boolean {
+    const localId = uuid()
+    const asked = { localId, question, clientMessageId: uuid(), at: now() }
+    dispatch({ type: 'asked', ...asked, ...(replyTo ? { replyTo } : {}) })
+    void post(localId)
+    return true
+  }
+
+  const answerActions = createAnswerActions({
+    apiBase: deps.apiBase,
+    fetch: deps.fetch,
+    authed,
+    state,
+    dispatch,
+    isBusy,
+    ask: (question) => !isBusy() && ask(question),
+    report,
+    onError: deps.onError,
+    onFeedback: deps.onFeedback,
+    writeClipboard: deps.writeClipboard,
+  })
+
   return {
     state,
     notice,
@@ -266,15 +295,13 @@ export function createChat(deps: ChatDeps) {
     send(text: string): boolean {
       const question = text.trim()
       if (!question || isBusy()) return false
-      const localId = uuid()
-      const replyTo = pendingReply(state.value)
-      const asked = { localId, question, clientMessageId: uuid(), at: now() }
-      dispatch({ type: 'asked', ...asked, ...(replyTo ? { replyTo } : {}) })
-      void post(localId)
-      return true
+      return ask(question, pendingReply(state.value))
     },
 
     retry,
+
+    /** The action bar under each answer: copy, regenerate, 👍/👎 (`answer-actions.ts`). */
+    answerActions,
 
     /**
      * `POST /api/chat/cancel`; the stream then ends with its `error` event. Pressed before the service

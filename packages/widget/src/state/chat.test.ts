@@ -159,6 +159,19 @@ describe('applyEvent', () => {
     expect(s2.olderCursor).toBeNull()
   })
 
+  it("should keep an archived answer's reasoning and follow-up chips after a reload (issue 21)", () => {
+    const base = { conversationId: 'c1', question: 'q', answer: 'a', status: 'completed', askedAt: '' }
+    const items = [
+      { ...base, messageId: 'm2', reasoning: '先想一想', suggestions: ['再说说', 3 as unknown as string] },
+      { ...base, messageId: 'm1' }, // an older service, or an answer without either
+    ]
+    const s = run([{ type: 'history', conversationId: 'c1', items, nextBefore: null }])
+    expect(s.messages.map((m) => [m.messageId, m.reasoning, m.suggestions])).toEqual([
+      ['m1', '', []],
+      ['m2', '先想一想', ['再说说']],
+    ])
+  })
+
   it('should map history statuses and skip messages already shown', () => {
     const items = [
       {

@@ -42,6 +42,9 @@ export interface MessageError {
   retryAfter?: number
 }
 
+/** The user's rating of an answer (SPEC §2.4 `POST /api/chat/feedback`), Coze's `feedback_type` values. */
+export type Rating = 'like' | 'unlike'
+
 export interface ChatMessage {
   localId: string
   messageId: string | null
@@ -64,6 +67,8 @@ export interface ChatMessage {
   askedAt: number | null
   /** The first question after a "new topic" (`POST /api/chat/clear`): a divider goes above it. */
   newTopic: boolean
+  /** 👍/👎 given to this answer; null when unrated. */
+  feedback: Rating | null
   /** Highest `seq` applied: replayed events after a resume are dropped. */
   lastSeq: number
   lastEventId: string
@@ -110,6 +115,12 @@ export interface HistoryItem {
   errorCode?: string | null
   /** Present when the answer had more than one plain text (cards…); older services leave it out. */
   parts?: HistoryPart[]
+  /** The model's reasoning, when it showed any. */
+  reasoning?: string
+  /** Coze's follow-up questions after this answer (the chips; shown under the newest answer only). */
+  suggestions?: string[]
+  /** The user's rating, absent when unrated. */
+  feedback?: string
 }
 
 export type ChatEvent =
@@ -141,6 +152,8 @@ export type ChatEvent =
   | { type: 'selected'; conversationId: string }
   /** "New topic": Coze cleared the conversation's context. */
   | { type: 'cleared'; conversationId: string }
+  /** The user rated the answer (or took the rating back: null). */
+  | { type: 'rated'; localId: string; rating: Rating | null }
 
 export const initialState = (): ChatState => ({
   conversationId: null,
@@ -239,6 +252,7 @@ const blank = (localId: string, question: string): ChatMessage => ({
   replyTo: null,
   askedAt: null,
   newTopic: false,
+  feedback: null,
   lastSeq: -1,
   lastEventId: '',
 })
@@ -368,6 +382,8 @@ export function applyEvent(state: ChatState, ev: ChatEvent): ChatState {
       return { ...initialState(), conversationId: ev.conversationId }
     case 'cleared':
       return state.conversationId === ev.conversationId ? { ...state, topicCleared: true } : state
+    case 'rated':
+      return update(state, ev.localId, (m) => (m.feedback === ev.rating ? m : { ...m, feedback: ev.rating }))
   }
 }
 
@@ -456,7 +472,10 @@ function applyHistory(state: ChatState, ev: Extract<ChatEvent, { type: 'history'
     messageId: it.messageId,
     answer: it.answer ?? '',
     parts: historyParts(it),
+    reasoning: typeof it.reasoning === 'string' ? it.reasoning : '',
+    suggestions: Array.isArray(it.suggestions) ? it.suggestions.filter((x) => typeof x === 'string') : [],
     askedAt: toTime(it.askedAt),
+    feedback: it.feedback === 'like' || it.feedback === 'unlike' ? it.feedback : null,
     status:
       it.status !== 'in_progress'
         ? (FINAL[it.status] ?? 'completed')

@@ -48,6 +48,18 @@ alter table `chat_session` add column `variables` longtext;
 select 1 as found from information_schema.statistics where table_schema = database() and table_name = ? and index_name = ?;
 create unique index `chat_session_token_hash_idx` on `chat_session` (`token_hash`);
 
+-- migration 0005_message_feedback
+select 1 as found from information_schema.columns where table_schema = database() and table_name = ? and column_name = ?;
+alter table `chat_message` add column `feedback` varchar(16);
+select 1 as found from information_schema.columns where table_schema = database() and table_name = ? and column_name = ?;
+alter table `chat_message` add column `feedback_comment` text;
+select 1 as found from information_schema.columns where table_schema = database() and table_name = ? and column_name = ?;
+alter table `chat_message` add column `coze_message_id` varchar(64);
+
+-- migration 0006_message_suggestions
+select 1 as found from information_schema.columns where table_schema = database() and table_name = ? and column_name = ?;
+alter table `chat_message` add column `suggestions` longtext;
+
 -- Store.insertSession
 insert into `chat_session` (`id`, `user_id`, `phone_masked`, `external_user_id`, `display_name`, `key_id`, `client_ip`, `created_at`, `expires_at`, `revoked_at`, `token_hash`, `coze_user_id`, `variables`) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
@@ -73,16 +85,19 @@ select * from `chat_conversation` where `user_id` = ? order by `updated_at` desc
 update `chat_conversation` set `updated_at` = ? where (`user_id` = ? and `id` = ?) and `updated_at` < ?;
 
 -- Store.insertQuestion
-insert into `chat_message` (`id`, `user_id`, `conversation_id`, `session_id`, `client_message_id`, `coze_chat_id`, `question`, `answer`, `reasoning`, `status`, `error_code`, `error_message`, `input_tokens`, `output_tokens`, `client_ip`, `user_agent`, `asked_at`, `first_token_at`, `finished_at`, `updated_at`, `coze_code`, `coze_logid`, `parts`, `parent_message_id`) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+insert into `chat_message` (`id`, `user_id`, `conversation_id`, `session_id`, `client_message_id`, `coze_chat_id`, `question`, `answer`, `reasoning`, `status`, `error_code`, `error_message`, `input_tokens`, `output_tokens`, `client_ip`, `user_agent`, `asked_at`, `first_token_at`, `finished_at`, `updated_at`, `coze_code`, `coze_logid`, `parts`, `parent_message_id`, `suggestions`, `feedback`, `feedback_comment`, `coze_message_id`) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- Store.setCozeChatId
 update `chat_message` set `coze_chat_id` = case id when ? then ? end where `id` in (?);
 
 -- Store.finishMessage
-update `chat_message` set `status` = ?, `answer` = ?, `reasoning` = ?, `error_code` = ?, `error_message` = ?, `input_tokens` = ?, `output_tokens` = ?, `first_token_at` = ?, `finished_at` = ?, `updated_at` = ?, `coze_code` = ?, `coze_logid` = ?, `parts` = ? where `id` = ? and `status` = ?;
+update `chat_message` set `status` = ?, `answer` = ?, `reasoning` = ?, `error_code` = ?, `error_message` = ?, `input_tokens` = ?, `output_tokens` = ?, `first_token_at` = ?, `finished_at` = ?, `updated_at` = ?, `coze_code` = ?, `coze_logid` = ?, `parts` = ?, `suggestions` = ? where `id` = ? and `status` = ?;
 
 -- Store.getMessage
 select * from `chat_message` where `user_id` = ? and `id` = ?;
+
+-- Store.setFeedback
+update `chat_message` set `feedback` = ?, `feedback_comment` = ?, `coze_message_id` = ? where `user_id` = ? and `id` = ?;
 
 -- Store.listMessages
 select * from `chat_message` where `user_id` = ? and `conversation_id` = ? order by `asked_at` desc, `id` desc limit ?;

@@ -20,6 +20,8 @@ import * as m0001 from './0001_create_chat_tables'
 import * as m0002 from './0002_create_audit_event'
 import * as m0003 from './0003_answer_parts_and_coze_codes'
 import * as m0004 from './0004_session_record'
+import * as m0005 from './0005_message_feedback'
+import * as m0006 from './0006_message_suggestions'
 import { hasTable } from './schema'
 
 /** The migrations for one dialect, keyed by name (names sort in run order). */
@@ -32,6 +34,8 @@ export function listMigrations(dialect: SqlDialect): Record<string, Migration> {
       down: (db) => m0003.down(db),
     },
     '0004_session_record': { up: (db) => m0004.up(db, dialect), down: (db) => m0004.down(db, dialect) },
+    '0005_message_feedback': { up: (db) => m0005.up(db, dialect), down: (db) => m0005.down(db) },
+    '0006_message_suggestions': { up: (db) => m0006.up(db, dialect), down: (db) => m0006.down(db) },
   }
 }
 

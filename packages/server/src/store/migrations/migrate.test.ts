@@ -84,6 +84,8 @@ const ALL = [
   '0002_create_audit_event',
   '0003_answer_parts_and_coze_codes',
   '0004_session_record',
+  '0005_message_feedback',
+  '0006_message_suggestions',
 ]
 const T = 1_760_000_000_000
 
@@ -120,7 +122,7 @@ describe.each(['mysql', 'sqlite'] as const)('migrations on %s', (dialect) => {
     expect(await hasColumn(raw, dialect, 'chat_message', 'parts')).toBe(false)
 
     const store = await open()
-    expect((await store.migrate()).ran).toEqual(['0003_answer_parts_and_coze_codes', '0004_session_record'])
+    expect((await store.migrate()).ran).toEqual(ALL.slice(2))
     for (const column of ['coze_code', 'coze_logid', 'parts', 'parent_message_id'])
       expect(await hasColumn(raw, dialect, 'chat_message', column)).toBe(true)
   })
@@ -134,7 +136,7 @@ describe.each(['mysql', 'sqlite'] as const)('migrations on %s', (dialect) => {
     expect(await hasColumn(raw, dialect, 'chat_session', 'variables')).toBe(false)
 
     const store = await open()
-    expect((await store.migrate()).ran).toEqual(['0004_session_record'])
+    expect((await store.migrate()).ran).toEqual(ALL.slice(3))
     for (const column of ['token_hash', 'coze_user_id', 'variables'])
       expect(await hasColumn(raw, dialect, 'chat_session', column)).toBe(true)
     // The unique index is there: a second row with the same token hash is refused, NULLs are not.
@@ -146,6 +148,32 @@ describe.each(['mysql', 'sqlite'] as const)('migrations on %s', (dialect) => {
     ).rejects.toThrow()
     for (const id of ['s3', 's4'])
       await store.insertSession({ ...s, id, tokenHash: null, cozeUserId: null, variables: null })
+  })
+
+  it('should re-run 0005 cleanly after a kill half way', async () => {
+    const { raw, open } = await freshDatabase(dialect)
+    const migrator = new Migrator({ db: raw, provider: createMigrationProvider(dialect) })
+    expect((await migrator.migrateTo('0004_session_record')).error).toBeUndefined()
+    await interrupted(raw, dialect, '0005_message_feedback', 1) // 1 of the 3 columns
+    expect(await hasColumn(raw, dialect, 'chat_message', 'feedback')).toBe(true)
+    expect(await hasColumn(raw, dialect, 'chat_message', 'feedback_comment')).toBe(false)
+
+    const store = await open()
+    expect((await store.migrate()).ran).toEqual(ALL.slice(4))
+    for (const column of ['feedback', 'feedback_comment', 'coze_message_id'])
+      expect(await hasColumn(raw, dialect, 'chat_message', column)).toBe(true)
+  })
+
+  it('should add 0006 only where the column is missing', async () => {
+    const { raw, open } = await freshDatabase(dialect)
+    const migrator = new Migrator({ db: raw, provider: createMigrationProvider(dialect) })
+    expect((await migrator.migrateTo('0005_message_feedback')).error).toBeUndefined()
+    expect(await hasColumn(raw, dialect, 'chat_message', 'suggestions')).toBe(false)
+    // Killed after its ALTER but before Kysely recorded it: the re-run finds the column and goes on.
+    await listMigrations(dialect)['0006_message_suggestions']!.up(raw)
+    expect(await hasColumn(raw, dialect, 'chat_message', 'suggestions')).toBe(true)
+
+    expect((await (await open()).migrate()).ran).toEqual(['0006_message_suggestions'])
   })
 
   it('should run every migration again over what exists without an error', async () => {
@@ -219,7 +247,7 @@ describe.each(['mysql', 'sqlite'] as const)('migrations on %s', (dialect) => {
     await expect(refused).rejects.toBeInstanceOf(SchemaBehindError)
     await expect(refused).rejects.toThrow(
       'database schema is behind this release (missing 0001_create_chat_tables, 0002_create_audit_event, ' +
-        '0003_answer_parts_and_coze_codes, 0004_session_record) and MIGRATE_ON_START=false: run `npm run migrate` with this release first',
+        '0003_answer_parts_and_coze_codes, 0004_session_record, 0005_message_feedback, 0006_message_suggestions) and MIGRATE_ON_START=false: run `npm run migrate` with this release first',
     )
     expect(await store.schemaState()).toEqual({ pending: ALL, newer: [] }) // nothing created
     await store.migrate()
