@@ -97,7 +97,7 @@ describe('attributes → props', () => {
     const tag = uniqueTag()
     register(tag)
     const el = await mount(tag)
-    expect(el.getAttribute('data-vc-theme')).toBe('auto')
+    expect(el.getAttribute('data-vc-theme')).toBe('light') // auto, and jsdom prefers no dark scheme
     el.setAttribute('theme', 'dark')
     await nextTick()
     expect(el.getAttribute('data-vc-theme')).toBe('dark')

@@ -95,7 +95,7 @@ describe('the light element before the app', () => {
     defineLightElement(tag, { defaults: {}, load: gate().load })
     const el = document.createElement(tag) as Light
     document.body.append(el)
-    expect(el.getAttribute('data-vc-theme')).toBe('auto')
+    expect(el.getAttribute('data-vc-theme')).toBe('light') // auto, and jsdom prefers no dark scheme
     el.setAttribute('theme', 'dark')
     expect(el.getAttribute('data-vc-theme')).toBe('dark')
     el.theme = 'light'

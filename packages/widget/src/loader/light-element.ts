@@ -6,6 +6,7 @@
  * arrives it takes over every such element in place (element.ts `adopter`): same node, shadow root and
  * listeners; the properties are handed over; a click made while it loaded opens the panel.
  */
+import { applyColorScheme, onSystemSchemeChange } from '../color-scheme'
 import { parseSettings, SETTING_KEYS, type Settings, type WidgetDefaults } from '../settings'
 import { CHAT_ICON, LAUNCHER_CSS, LAUNCHER_TEXT } from './launcher'
 import { LOAD_FAILED, type AppApi } from './protocol'
@@ -127,10 +128,14 @@ export function defineLightElement(tag: string, opts: LightOptions): void {
       button.className = 'vc-launcher'
       button.setAttribute('aria-expanded', 'false')
       button.innerHTML = CHAT_ICON
-      button.addEventListener('click', () => {
+      // Pressed counts as asked to open: an app that arrives between press and release replaces this
+      // button, and the click then lands on no button at all.
+      const wantOpen = () => {
         s.wantsOpen = true
         void load()
-      })
+      }
+      button.addEventListener('click', wantOpen)
+      button.addEventListener('pointerdown', (e) => e.button === 0 && wantOpen())
       for (const type of ['pointerenter', 'focus', 'touchstart'])
         button.addEventListener(type, () => void load(), { passive: true })
       const root = document.createElement('div')
@@ -138,7 +143,7 @@ export function defineLightElement(tag: string, opts: LightOptions): void {
       el.shadowRoot!.append(style, root)
       Object.assign(s, { style, root, button })
     }
-    el.setAttribute('data-vc-theme', settings.scheme) // styles/host.css: dark or not
+    applyColorScheme(el, settings.scheme) // styles/host.css: dark or not
     const root = s.root!
     root.className = `vc-root vc-${settings.position}`
     root.lang = settings.locale
@@ -218,6 +223,8 @@ export function defineLightElement(tag: string, opts: LightOptions): void {
     })
 
   customElements.define(tag, LightElement)
+  // `theme="auto"` follows the system while the launcher waits for the app (which then follows it itself).
+  onSystemSchemeChange(() => waiting.forEach((el) => el.isConnected && draw(el)))
 }
 
 /** Runs `fn` with the element's `vc-ready` events dropped (the loader announced it already). */
