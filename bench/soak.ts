@@ -146,6 +146,7 @@ async function main() {
       RATE_LIMIT_IP_MESSAGES_PER_MINUTE: '1000000',
       RATE_LIMIT_IP_MESSAGES_PER_DAY: '10000000',
       RATE_LIMIT_S2S_KEY_PER_MINUTE: '1000000',
+      RATE_LIMIT_S2S_IP_PER_MINUTE: '1000000',
     },
   })
   let store: Store | undefined
