@@ -122,6 +122,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     kv: d.kv,
     cozeAuth: d.cozeAuth,
     isDraining: d.isDraining,
+    maxEventLoopLagMs: config.readyMaxEventLoopLagMs,
     showChecks: (request) => config.opsAllowlist.has(request.ip),
     extraChecks: { rateLimits: () => d.limits.readiness() },
   })

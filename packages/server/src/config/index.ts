@@ -99,6 +99,7 @@ const envSchema = z.object({
   RECOVERY_POLL_MS: intFrom(1_000, 50, 60_000),
   SHUTDOWN_GRACE_MS: intFrom(20_000, 0, 600_000),
   SHUTDOWN_HANDOVER_MS: intFrom(3_000, 0, 600_000),
+  READY_MAX_EVENT_LOOP_LAG_MS: intFrom(1_000, 10, 60_000),
   COZE_VOICE_ID: optionalString,
   VOICE_MAX_CONNECTIONS_PER_USER: intFrom(2, 0, 100),
   VOICE_SECONDS_PER_DAY: intFrom(1800, 0, 86_400),
@@ -278,6 +279,8 @@ function finish(e: z.infer<typeof envSchema>, problems: string[]) {
     },
     s2s: { keys: s2sKeys, allowlist, trustedProxies },
     corsOrigins,
+    /** `/readyz` turns this pod unready when its event loop lags longer (its own state, SPEC §2.5 deviation). */
+    readyMaxEventLoopLagMs: e.READY_MAX_EVENT_LOOP_LAG_MS,
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
     streams: {
