@@ -7,7 +7,7 @@
  * Why bundle rather than run the sources through tsx: tsx compiles with esbuild's `keepNames`, which
  * wraps every closure in `__name(fn, "…")`; each call defines a property on a fresh function and turns
  * its property store into a dictionary (≈ 256 B). The relay makes several closures per open answer:
- * 33.0 → 27.9 KB of JS heap per held stream (bench/README.md finding 11). Dependencies stay external.
+ * 33.0 → 27.9 KB of JS heap per held stream (bench finding B11). Dependencies stay external.
  */
 import { build } from 'esbuild'
 import { fileURLToPath } from 'node:url'

@@ -1,7 +1,7 @@
 /**
  * The streamed `/v3/chat` as an undici dispatch handler: Coze's bytes go from the socket to the SSE
  * reader with no `Readable` body, `data` events or body listeners in between. One object per open
- * answer; on the token path that saves Node's stream machinery per event (bench/README.md finding 5).
+ * answer; on the token path that saves Node's stream machinery per event (bench finding B5).
  * `dispatch` is undici's low-level API (stable within a major version; STACK.md pins undici@^7).
  */
 import type { Dispatcher } from 'undici'

@@ -46,13 +46,13 @@ export class CozeApiError extends Error {
 /**
  * Request bodies get a buffer of their own: undici turns a string into a buffer-pool slice, and the
  * request lives as long as its answer streams, so each held answer would pin an 8 KB pool slab
- * (≈ 2 KB per held stream on average: bench/README.md finding 7).
+ * (≈ 2 KB per held stream on average: bench finding B7).
  */
 const encoder = new TextEncoder()
 
 export function createCozeClient(o: CozeClientOptions) {
   // No per-origin connection cap: every open answer holds one Coze connection (a cap of 512 made the
-  // 513th answer wait for a free one — bench/README.md finding 1).
+  // 513th answer wait for a free one — bench finding B1).
   const dispatcher =
     o.dispatcher ??
     new Agent({ keepAliveTimeout: 30_000, headersTimeout: o.idleTimeoutMs, bodyTimeout: o.idleTimeoutMs })

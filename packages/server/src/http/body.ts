@@ -1,7 +1,7 @@
 /**
  * JSON only. The raw bytes are kept only where a signature covers the body exactly as sent (the S2S
  * routes, SPEC §2.1): a kept slice pins its whole 8 KB buffer-pool slab for as long as the request
- * lives, which for a held chat stream is minutes (≈ 2 KB per held stream: bench/README.md finding 7).
+ * lives, which for a held chat stream is minutes (≈ 2 KB per held stream: bench finding B7).
  */
 import type { FastifyInstance } from 'fastify'
 

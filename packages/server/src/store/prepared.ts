@@ -1,7 +1,7 @@
 /**
  * Hot statements compiled once per shape, then only given their values. Kysely rebuilds and recompiles
- * a query tree on every call (an INSERT of 15 columns: ≈ 14 µs here; ≈ 5 % of a send's CPU: bench/README.md
- * finding 6c). The query is built once from the input with every value swapped for a marker; the
+ * a query tree on every call (an INSERT of 15 columns: ≈ 14 µs here; ≈ 5 % of a send's CPU:
+ * bench finding B6c). The query is built once from the input with every value swapped for a marker; the
  * markers' places in the compiled parameters say where each real value goes on later calls.
  *
  * Rule for `build`: the input's values may only be used as values (parameters), never to choose the

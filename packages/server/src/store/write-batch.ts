@@ -1,7 +1,7 @@
 /**
  * Writes that arrive in the same turn of the event loop leave as one statement (a multi-row INSERT, an
  * UPDATE … WHERE id IN), so a burst of session creates or answers costs the database and this process
- * one round trip and one commit instead of one each (bench/README.md findings 6 and 8). A lone write
+ * one round trip and one commit instead of one each (bench findings B6 and B8). A lone write
  * waits one `setImmediate`. When a batch fails, each of its rows is tried alone, so one bad row (a
  * duplicate key) fails only its own caller.
  */
