@@ -3,13 +3,15 @@
  * fastify + undici pass-through in front of coze-sim: every request proxied as it is, the response
  * streamed back chunk by chunk, nothing parsed, checked, logged or stored. Started by run.ts:
  *
- *   node --import tsx bench/node-relay.ts <port> <upstream url>
+ *   node --import tsx bench/node-relay.ts <upstream url>
+ *
+ * It listens on a port of its own choosing and reports its URL over IPC.
  */
 import Fastify from 'fastify'
 import { Agent, request } from 'undici'
 
-const [port, upstream] = process.argv.slice(2)
-if (!port || !upstream) throw new Error('usage: node-relay.ts <port> <upstream url>')
+const [upstream] = process.argv.slice(2)
+if (!upstream) throw new Error('usage: node-relay.ts <upstream url>')
 
 const dispatcher = new Agent({ connections: null, keepAliveTimeout: 60_000 })
 const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 })
@@ -31,5 +33,5 @@ app.all('/*', async (req, reply) => {
   res.on('close', () => up.body.destroy())
 })
 
-await app.listen({ port: Number(port), host: '127.0.0.1' })
-process.send?.({ kind: 'ready' })
+const url = await app.listen({ port: 0, host: '127.0.0.1' })
+process.send?.({ kind: 'ready', url })
