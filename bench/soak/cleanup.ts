@@ -5,12 +5,12 @@ import { testRedisUrl } from '../../test/env'
 /**
  * test/services.ts names databases and Redis prefixes after vitest's `inject('testRunId')`, which only
  * works inside a vitest worker. Outside one, provide the value the way vitest does, so
- * packages/server/test/instances.ts can be imported as is. Run ids start with `vcsoak_` (vitest's: `vct_`).
+ * packages/server/test/instances.ts can be imported as is (it also starts the bundle named `serviceBundle`). Run ids start with `vcsoak_` (vitest's: `vct_`).
  */
-export function provideTestRunId(runId: string) {
+export function provideTestRunId(runId: string, serviceBundle: string) {
   const g = globalThis as { __vitest_worker__?: { providedContext: Record<string, unknown> } }
   if (g.__vitest_worker__) throw new Error('bench/soak runs under tsx, not vitest')
-  g.__vitest_worker__ = { providedContext: { testRunId: runId } }
+  g.__vitest_worker__ = { providedContext: { testRunId: runId, serviceBundle } }
 }
 
 /** Deletes a run's Redis keys (test/global-setup.ts does this for vitest runs); bounded SCAN. */

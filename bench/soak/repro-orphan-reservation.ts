@@ -14,9 +14,10 @@ import { randomBytes } from 'node:crypto'
 import { randomPhone } from '../../packages/server/test/harness'
 import { startCluster, type Instance } from '../../packages/server/test/instances'
 import { readStream } from '../../packages/server/test/sse-client'
+import { buildService } from '../../scripts/build-service'
 import { clearRedisPrefix, provideTestRunId } from './cleanup'
 
-provideTestRunId(`vcsoak_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`)
+provideTestRunId(`vcsoak_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`, await buildService())
 
 const cluster = await startCluster()
 let killOn: { path: string; victim: Instance } | undefined
