@@ -31,6 +31,37 @@ describe('parseChatRequest', () => {
   })
 })
 
+describe('parseChatRequest with uploaded files', () => {
+  const files = new Set(['7000000000000000001'])
+  const ask = (items: unknown) => ({
+    ...base,
+    additional_messages: [{ role: 'user', content: JSON.stringify(items), content_type: 'object_string' }],
+  })
+
+  it('should take image, file and audio items naming an uploaded file_id or a file_url', () => {
+    const items = [
+      { type: 'text', text: '看看' },
+      { type: 'image', file_id: '7000000000000000001' },
+      { type: 'file', file_url: 'https://example.com/a.pdf' },
+      { type: 'audio', file_id: '7000000000000000001' },
+    ]
+    expect(parseChatRequest(ask(items), files).additional_messages).toHaveLength(1)
+  })
+
+  it.each([
+    ['an unknown file_id', [{ type: 'image', file_id: '7000000000000000002' }]],
+    ['an item with neither file_id nor file_url', [{ type: 'file' }]],
+    ['an unknown item type', [{ type: 'video', file_id: '7000000000000000001' }]],
+    ['a text item without text', [{ type: 'text' }]],
+    ['no items', []],
+    ['not an array', { type: 'text', text: 'x' }],
+  ])('should answer 4000 for %s', (_name, items) => {
+    expect(() => parseChatRequest(ask(items), files)).toThrow(
+      expect.objectContaining({ code: 4000 }) as unknown as Error,
+    )
+  })
+})
+
 describe('questionOf', () => {
   it('should take the last user message, skipping assistant ones', () => {
     expect(

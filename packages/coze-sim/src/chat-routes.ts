@@ -3,7 +3,7 @@
  * Per-request scripting comes from `[[sim:…]]` markers in the question (markers.ts).
  */
 import { answerFor } from './answers'
-import { parseChatRequest, questionOf, type ChatRequest } from './chat-request'
+import { parseChatRequest, questionOf, type ChatRequest, type KnownFiles } from './chat-request'
 import { ChatRun, FAILED_ERROR, type RunPlan } from './chat-run'
 import { submitRoute } from './chat-submit'
 import { cozeText } from './coze-codes'
@@ -21,6 +21,8 @@ export interface ChatDeps {
   /** Sim-wide defaults, overridden by `ttft=` / `tps=` markers. */
   timing: () => { ttftMs: number; tokensPerSecond: number }
   runs: Set<ChatRun>
+  /** Uploaded files (`/v1/files/upload`): object_string items must name one of them. */
+  files?: KnownFiles
 }
 
 const HTTP_FAULT_CODES: Record<HttpFault, ApiError> = {
@@ -33,7 +35,7 @@ const HTTP_FAULT_CODES: Record<HttpFault, ApiError> = {
 
 export function chatRoutes(d: ChatDeps): Route[] {
   function startChat(ctx: Ctx): void {
-    const req = parseChatRequest(ctx.json())
+    const req = parseChatRequest(ctx.json(), d.files)
     const question = questionOf(req.additional_messages)
     const markers = markersOf(question)
     if (markers.http) throw HTTP_FAULT_CODES[markers.http]

@@ -52,6 +52,41 @@ describe('@coze/api files against coze-sim', () => {
     await expect(client.files.retrieve('404')).rejects.toMatchObject({ code: 4200 })
   })
 
+  it('should take an uploaded file_id in an object_string question, and refuse one never uploaded', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'vc-sdk-')), 'pixel.png')
+    writeFileSync(path, Buffer.from('89504e470d0a1a0a', 'hex'))
+    const image = await client.files.upload({ file: createReadStream(path) })
+    const heard: unknown[] = []
+    const onChat = (r: { body?: unknown }) => heard.push(r.body)
+    sim.on('chat', onChat)
+    try {
+      // The SDK serialises an ObjectStringItem[] content into the JSON string Coze takes.
+      const content = [
+        { type: 'text' as const, text: '图里是什么' },
+        { type: 'image' as const, file_id: image.id },
+      ]
+      const done = await client.chat.createAndPoll({
+        bot_id: BOT_ID,
+        additional_messages: [{ role: RoleType.User, content, content_type: 'object_string' }],
+      })
+      expect(done.chat.status).toBe('completed')
+      expect(sim.chat(done.chat.id)?.question).toBe('图里是什么')
+      const sent = (heard[0] as { additional_messages: { content: string; content_type: string }[] })
+        .additional_messages[0]!
+      expect(sent.content_type).toBe('object_string')
+      expect(JSON.parse(sent.content)).toEqual(content)
+      const unknown = [{ type: 'file' as const, file_id: '7000000000000000001' }]
+      await expect(
+        client.chat.create({
+          bot_id: BOT_ID,
+          additional_messages: [{ role: RoleType.User, content: unknown, content_type: 'object_string' }],
+        }),
+      ).rejects.toMatchObject({ code: 4000 })
+    } finally {
+      sim.off('chat', onChat)
+    }
+  })
+
   it('should refuse an upload without a file with 4300', async () => {
     const res = await fetch(`${sim.url}/v1/files/upload`, {
       method: 'POST',

@@ -97,7 +97,7 @@ export async function startCozeSim(options: CozeSimOptions = {}): Promise<CozeSi
       isDown: () => faults.oauthDown,
       onExchange: () => stats.tokenExchanges++,
     }),
-    ...chatRoutes({ store, nextId, timing: () => timing, runs }),
+    ...chatRoutes({ store, nextId, timing: () => timing, runs, files }),
     ...conversationRoutes(store),
     ...audioRoutes({ settings: () => audio, sessions: audioSessions }),
     ...fileRoutes(files, nextId),

@@ -2,7 +2,13 @@
  * Builds the HTTP app from ready services; only `main.ts` listens. Tests build the same app.
  */
 import { randomUUID } from 'node:crypto'
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify'
 import type { Logger } from 'pino'
 import type { Audit } from './audit/audit'
 import type { Canceller } from './chat/cancel'
@@ -12,6 +18,8 @@ import type { Relay } from './chat/relay'
 import { streamRoutes } from './chat/stream-routes'
 import type { Sweeper } from './chat/sweeper'
 import type { Feedback } from './chat/feedback'
+import { filesRoutes } from './files/routes'
+import type { Files } from './files/service'
 import type { Topics } from './chat/topics'
 import type { WelcomeService } from './chat/welcome'
 import type { Config } from './config'
@@ -21,6 +29,7 @@ import { clientIp } from './http/client-ip'
 import { installCors } from './http/cors'
 import { clientErrorHandler, installErrorHandler } from './http/error-handler'
 import { installGuards } from './http/guards'
+import type { Heartbeats } from './http/heartbeat'
 import { installRequestTarget } from './http/request-target'
 import { installSecurityHeaders } from './http/security-headers'
 import { healthRoutes } from './health/routes'
@@ -56,6 +65,14 @@ export interface AppDeps {
   welcome: WelcomeService
   topics: Topics
   feedback: Feedback
+  /** Attachments (`POST /api/chat/files`) and the per-user upload limit. */
+  files: Files
+  filesLimit: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+  /** The service's shared timers: SSE pings beat on them. */
+  heartbeats: Heartbeats
+  /** Starts background work (`onReady`) and stops every part of the service (`onClose`): `lifecycle.ts`. */
+  start?: () => Promise<void>
+  close?: () => Promise<void>
   isDraining?: () => boolean
   /** Aborts when the drain starts (issue 19): resumes go to a peer. */
   draining?: AbortSignal
@@ -91,6 +108,12 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     },
     clientErrorHandler,
   })
+  // Issue 22 #6: the service's background work starts when the app is ready (listen or inject), and
+  // its parts stop, last opened first, once the app has closed.
+  const { start, close } = d
+  if (start) app.addHook('onReady', async () => start())
+  if (close) app.addHook('onClose', async () => close())
+  const sseHeartbeat = d.heartbeats.every(config.sseHeartbeatMs)
   // request.ip follows SPEC §2.1's proxy rule rather than fastify's own.
   app.decorateRequest('user', null)
   app.addHook('onRequest', async (request, reply) => {
@@ -143,8 +166,16 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     welcome: d.welcome,
     topics: d.topics,
     feedback: d.feedback,
-    heartbeatMs: config.sseHeartbeatMs,
+    files: d.files,
+    heartbeat: sseHeartbeat,
     guard: d.limits.chatGuard,
+  })
+  // Its own scope: the one place besides voice transcriptions that parses multipart.
+  await app.register(filesRoutes, {
+    prefix: '/api/chat',
+    files: d.files,
+    maxBytes: config.files.maxBytes,
+    limit: d.filesLimit,
   })
   await app.register(streamRoutes, {
     prefix: '/api/chat',
@@ -154,7 +185,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     canceller: d.canceller,
     recoverIfOrphaned: d.sweeper.recoverIfOrphaned,
     draining: d.draining,
-    heartbeatMs: config.sseHeartbeatMs,
+    heartbeat: sseHeartbeat,
     guard: d.limits.chatGuard,
     onResume: d.observer.streamResumed,
   })

@@ -17,6 +17,7 @@ export const codes = {
   VC_ERR_NOT_FOUND: { status: 404, message: 'No such route' },
   VC_ERR_CONVERSATION_NOT_FOUND: { status: 404, message: 'Conversation not found' },
   VC_ERR_MESSAGE_NOT_FOUND: { status: 404, message: 'Message not found' },
+  VC_ERR_FILE_NOT_FOUND: { status: 404, message: 'File not found' },
   VC_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed on this route' },
   VC_ERR_REQUEST_TIMEOUT: { status: 408, message: 'The request was not received in time' },
   VC_ERR_CONVERSATION_BUSY: { status: 409, message: 'An answer is still being generated' },
@@ -26,6 +27,12 @@ export const codes = {
     message: 'The conversation is too long for the model; start a new topic',
   },
   VC_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Only application/json is accepted' },
+  // Attachments (SPEC §2.4 `POST /api/chat/files`): the type is read from the bytes.
+  VC_ERR_FILE_TOO_LARGE: { status: 413, message: 'The file is too large' },
+  VC_ERR_FILE_TYPE_NOT_ALLOWED: {
+    status: 415,
+    message: 'Only images (png, jpeg, gif, webp), pdf, txt/md/csv and docx/xlsx/pptx files are accepted',
+  },
   VC_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },
   VC_ERR_HEADERS_TOO_LARGE: { status: 431, message: 'Request headers are too large' },
   VC_ERR_UPSTREAM_BUSY: { status: 429, message: 'The assistant is busy; try again shortly' },

@@ -12,10 +12,12 @@ async function main() {
     for (const problem of err.problems) startupLine('config', problem)
     process.exit(2)
   }
-  const services = await openServices(config)
+  const services = await openServices(config) // a step that fails closes what opened before it
   const app = await buildApp(services)
-  await app.listen({ port: config.port, host: config.host })
-  services.sweeper.start() // also reconciles what a previous crash left behind
+  // Listening makes the app ready: background work (heartbeat, sweeper, retention, audit head) starts.
+  const url = await app.listen({ port: config.port, host: config.host })
+  // A parent with an IPC channel (the tests start us on PORT=0) learns where we listen; no-op otherwise.
+  process.send?.({ listening: url })
   let stopping = false
   const stop = async (signal: string) => {
     if (stopping) return
@@ -23,12 +25,20 @@ async function main() {
     services.log.info({ signal, running: services.running.size }, 'draining')
     // /readyz is 503 from here; open answers finish, go to a live peer, or (no peer) end `interrupted`
     await services.drain()
-    await app.close()
-    await services.close()
+    await app.close() // its onClose stops the service's parts, last opened first
+    await services.close() // the same stop (it runs once), awaited here for its error
     process.exit(0)
   }
-  process.once('SIGTERM', () => void stop('SIGTERM'))
-  process.once('SIGINT', () => void stop('SIGINT'))
+  // A drain or close that fails still ends the process, with the JSON line saying why (not an
+  // unhandled rejection's stack on stderr).
+  const stopOn = (signal: string) => () =>
+    void stop(signal).catch((err: unknown) => {
+      const e = err instanceof Error ? err : new Error(String(err))
+      startupLine('fatal', `${e.name}: ${e.message}`, e)
+      process.exit(1)
+    })
+  process.once('SIGTERM', stopOn('SIGTERM'))
+  process.once('SIGINT', stopOn('SIGINT'))
 }
 
 /**

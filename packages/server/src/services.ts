@@ -4,11 +4,12 @@
  */
 import pino, { type Logger } from 'pino'
 import { createAudit } from './audit/audit'
+import { openBackend } from './backends'
 import { chainKeyFrom } from './audit/chain'
-import { startHeadExport } from './audit/head-export'
+import { createHeadExport } from './audit/head-export'
 import { auditObserver } from './audit/observer'
 import { auditVoiceObserver } from './audit/voice-observer'
-import { scheduleRetention } from './audit/retention'
+import { createRetentionJob } from './audit/retention'
 import { createCanceller } from './chat/cancel'
 import { createRecovery } from './chat/recovery'
 import { createRelay } from './chat/relay'
@@ -16,6 +17,8 @@ import { createToolCaller } from './tools/caller'
 import { createRunning } from './chat/running'
 import { createSweeper } from './chat/sweeper'
 import { createFeedback } from './chat/feedback'
+import { createFilesLimit } from './files/limit'
+import { createFiles } from './files/service'
 import { createTopics } from './chat/topics'
 import { createWelcome } from './chat/welcome'
 import { combineObservers, type ChatObserver } from './chat/observer'
@@ -24,14 +27,14 @@ import { createCozeAuth } from './coze/auth'
 import { createCozeClient } from './coze/client'
 import { openRevocations } from './identity/revocations'
 import { createSessions } from './identity/sessions'
-import { openKv } from './kv'
+import { createHeartbeats } from './http/heartbeat'
+import { createLifecycle, type Lifecycle } from './lifecycle'
 import { createLimits } from './limits/limits'
 import { logDestination, loggerOptions } from './logger'
 import { createMetrics } from './metrics/metrics'
 import { openStore } from './store'
 import { prepareSchema } from './store/migrations'
 import { retryWrites } from './store/retry'
-import { openStreamLog } from './streams'
 import type { VoiceObserver } from './voice/observer'
 import { createVoice } from './voice/service'
 import type { Store } from './store/types'
@@ -46,10 +49,24 @@ export interface ServiceOverrides {
   voiceObservers?: VoiceObserver[]
 }
 
+/**
+ * Each part joins one lifecycle right after it opens (issue 22 #6): when a later step throws, what was
+ * already opened is stopped, last first, and the error goes on to the caller. Background work starts
+ * with `start()` (the app's `onReady`); `drain()` and `close()` run the list backwards.
+ */
 export async function openServices(config: Config, o: ServiceOverrides = {}) {
   const log = o.log ?? pino(loggerOptions(config.logLevel), logDestination())
+  const parts = createLifecycle({ log })
+  return parts.openAll(() => assemble(config, { ...o, log }, parts))
+}
+
+async function assemble(config: Config, o: ServiceOverrides & { log: Logger }, parts: Lifecycle) {
+  const { log } = o
   // Metrics first: the store, Redis and the Coze credentials report into them.
   const metrics = createMetrics()
+  // One timer per period for every held stream and stream slot (issue 8), cleared at the very end.
+  const heartbeats = createHeartbeats()
+  parts.add({ name: 'heartbeats', stop: () => heartbeats.stop() })
   const opened = await openStore(config.databaseUrl, {
     sqlitePath: config.sqlitePath,
     mysql: { ...config.mysql, watch: metrics.mysql },
@@ -64,16 +81,29 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
     // A lost T3 is counted by the relay (vc_archive_failures_total{write="t3"}) like any T3 failure.
     onLost: (write) => write === 'touch' && metrics.touchFailed(),
   })
+  parts.add({ name: 'store', stop: () => store.close() })
   // ioredis reports each failed reconnect: all are counted; one JSON line per kind of error per 10 s.
   const logRedisError = throttled(10_000, (err) => log.warn({ err: err.message }, 'Redis connection error'))
-  const kv = await openKv({
-    connection: config.redis,
-    prefix: config.redisPrefix,
+  const onLimitStoreError = (err: unknown) => log.warn({ err }, 'rate-limit store failed: falling back')
+  // Redis or in process, chosen once: kv, stream log, stream slots, rate store, locks and pub/sub bus.
+  const backend = await openBackend(config, {
     onError: (err) => {
       metrics.redisError()
       logRedisError(err)
     },
+    onStreamLogError: (err) => {
+      metrics.streamLogFailed()
+      log.warn({ err }, 'stream log write failed')
+    },
+    onSlotsFallback: onLimitStoreError,
   })
+  parts.add({ name: 'backend', stop: () => backend.close() }) // the stream log, the bus, then the kv
+  const { kv, streams } = backend
+  // Issue 20 #5: the chain's head leaves the database now and then, so a truncation or rebuild shows.
+  // Added before the audit: its last export, at stop, comes after the audit's last flush.
+  const auditHead = parts.add(
+    createHeadExport({ store, log, intervalMs: config.audit.headIntervalMs, file: config.audit.headFile }),
+  )
   // Guards of issue 6: audit and limits.
   const audit = createAudit({
     store,
@@ -82,13 +112,16 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
     onWritten: (e, ok) => metrics.audited(e.action, ok),
     onRetry: () => metrics.storeRetried('audit'),
   })
+  parts.add({ name: 'audit', stop: () => audit.flush() })
   const limits = createLimits({
     config: config.limits,
-    kv,
+    rateStore: backend.rateStore,
+    slots: backend.slots,
     onReject: metrics.rateLimited,
-    onStoreError: (err) => log.warn({ err }, 'rate-limit store failed: falling back'),
+    onStoreError: onLimitStoreError,
+    heartbeats,
   })
-  const retention = scheduleRetention({ store, audit, kv, log, days: config.retentionDays })
+  parts.add(createRetentionJob({ store, audit, kv, log, days: config.retentionDays }))
   const cozeAuth = createCozeAuth({
     apiBase: config.coze.apiBase,
     oauth: config.coze.oauth,
@@ -108,8 +141,10 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
     idleTimeoutMs: config.coze.idleTimeoutMs,
     onMalformedEvent: (name) => log.warn({ event: name }, 'Coze sent an event that could not be parsed'),
   })
+  parts.add({ name: 'coze', stop: () => coze.close() })
   // Issue 20 #7: a revoke closes the session's open streams and voice sockets on every instance.
-  const revocations = await openRevocations({ kv, store, log })
+  const revocations = await openRevocations({ kv, bus: backend.bus, store, log })
+  parts.add({ name: 'revocations', stop: () => revocations.close() })
   const sessions = createSessions({
     kv,
     store,
@@ -127,19 +162,9 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
     log,
     observers: [auditVoiceObserver(audit), ...(o.voiceObservers ?? [])],
   })
+  parts.add({ name: 'voice', stop: () => voice.close() })
   const observer = combineObservers([metrics.observer, auditObserver(audit), ...(o.observers ?? [])], (err) =>
     log.warn({ err }, 'chat observer failed'),
-  )
-  const streams = await openStreamLog(
-    kv,
-    {
-      retentionMs: config.streams.retentionMs,
-      openTtlMs: config.streams.maxAnswerMs + config.streams.retentionMs,
-    },
-    (err) => {
-      metrics.streamLogFailed()
-      log.warn({ err }, 'stream log write failed')
-    },
   )
   const running = createRunning({
     kv,
@@ -147,7 +172,13 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
     heartbeatMs: config.streams.heartbeatMs,
     maxAnswerMs: config.streams.maxAnswerMs,
   })
-  await running.start()
+  const { shutdownGraceMs: graceMs, shutdownHandoverMs: handoverMs } = config.streams
+  parts.add({
+    name: 'running',
+    start: () => running.start(), // this instance's heartbeat: peers see its answers as live
+    drain: () => running.drain({ graceMs, handoverMs }),
+    stop: () => running.stop(),
+  })
   const recovery = createRecovery({
     store,
     kv,
@@ -167,8 +198,26 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
     intervalMs: config.streams.sweepIntervalMs,
     minAgeMs: config.streams.heartbeatMs * 3,
   })
+  // A drain stops recoveries running here (a peer takes them over); so does a close.
+  parts.add({ name: 'recovery', drain: () => recovery.stop(), stop: () => recovery.stop() })
+  // Also reconciles, at start, what a previous crash left behind.
+  parts.add({
+    name: 'sweeper',
+    start: () => sweeper.start(),
+    drain: () => sweeper.stop(),
+    stop: () => sweeper.stop(),
+  })
   let draining = false
   const drainStarted = new AbortController()
+  // Added after what it tells: a drain sets it first (drains run last added first).
+  parts.add({
+    name: 'draining flag',
+    drain() {
+      draining = true
+      drainStarted.abort()
+    },
+    stop: () => undefined,
+  })
   // Website A's tools (SPEC §2.8): every call is audited, never with its arguments or output.
   const tools = createToolCaller({
     ...config.tools,
@@ -181,6 +230,7 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
         detail: { name: r.name, toolCallId: r.toolCallId, messageId: r.messageId, ms: r.ms },
       }),
   })
+  parts.add({ name: 'tools', stop: () => tools.close() })
   const relay = createRelay({
     store,
     kv,
@@ -196,20 +246,22 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
   })
   const canceller = createCanceller({ store, running, recovery, coze, log, observer })
   const welcome = createWelcome({ coze, kv, botId: config.coze.botId, log })
-  const topics = createTopics({ store, kv, coze })
+  const topics = createTopics({ store, kv, coze, running, log })
   const feedback = createFeedback({ store, coze, log, onForwardFailed: metrics.feedbackForwardFailed })
-  // Issue 20 #5: the chain's head leaves the database now and then, so a truncation or rebuild shows.
-  const auditHead = startHeadExport({
-    store,
-    log,
-    intervalMs: config.audit.headIntervalMs,
-    file: config.audit.headFile,
+  // Attachments (SPEC §2.4): uploads to Coze's file API, recorded with their owner; images kept for history.
+  const files = createFiles({ store, coze })
+  const filesLimit = createFilesLimit({
+    perMinute: config.files.userPerMinute,
+    store: backend.rateStore,
+    onReject: metrics.rateLimited,
+    onStoreError: onLimitStoreError,
   })
   if (!config.redis) log.info('REDIS_URL not set: in-process store (single instance only)')
   return {
     config,
     log,
     store,
+    backend,
     kv,
     cozeAuth,
     coze,
@@ -225,11 +277,14 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
     metrics,
     audit,
     auditHead,
+    heartbeats,
     limits,
     voice,
     welcome,
     topics,
     feedback,
+    files,
+    filesLimit,
     isDraining: () => draining,
     /** Aborts when the drain starts: resumes are refused here and attached followers let go. */
     draining: drainStarted.signal,
@@ -238,27 +293,11 @@ export async function openServices(config: Config, o: ServiceOverrides = {}) {
      * short while, then hand them to a live peer (or cut them when there is none); recoveries running
      * here stop and free their locks for a peer.
      */
-    async drain() {
-      draining = true
-      drainStarted.abort()
-      sweeper.stop()
-      const { shutdownGraceMs: graceMs, shutdownHandoverMs: handoverMs } = config.streams
-      await Promise.all([recovery.stop(), running.drain({ graceMs, handoverMs })])
-    },
-    async close() {
-      sweeper.stop()
-      await running.stop()
-      await streams.close()
-      await coze.close()
-      await tools.close()
-      await voice.close()
-      await revocations.close()
-      retention.stop()
-      await audit.flush()
-      await auditHead.stop()
-      await kv.close()
-      await store.close()
-    },
+    drain: parts.drain,
+    /** Starts background work: the heartbeat, the sweeper, retention, the audit head export (`onReady`). */
+    start: parts.start,
+    /** Stops every part, last opened first (once: the app's `onClose` and the caller may both ask). */
+    close: parts.stop,
   }
 }
 

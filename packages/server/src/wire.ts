@@ -41,21 +41,54 @@ export const sessionRevokeBody = z.union([
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 of [A-Za-z0-9_-]')
 
-export const sendBody = z.strictObject({
-  message: z
-    .string()
-    .refine((s) => s.trim().length > 0, 'must not be empty')
-    .refine((s) => [...s].length <= 4000, 'must be at most 4000 characters'),
-  conversationId: id.optional(),
-  clientMessageId: id.optional(),
-})
+const atMost4000 = (s: string) => [...s].length <= 4000
+const questionText = z
+  .string()
+  .refine((s) => s.trim().length > 0, 'must not be empty')
+  .refine(atMost4000, 'must be at most 4000 characters')
+
+/** At most this many attachments on one question (SPEC §2.4). */
+export const MAX_ATTACHMENTS = 4
+
+/**
+ * SPEC §2.2; `attachments` (§2.4) name the user's own uploads (`POST /api/chat/files`), and with them the
+ * text may be empty ('' or absent), not both.
+ */
+export const sendBody = z
+  .strictObject({
+    message: z.string().refine(atMost4000, 'must be at most 4000 characters').default(''),
+    conversationId: id.optional(),
+    clientMessageId: id.optional(),
+    attachments: z
+      .array(z.strictObject({ fileId: id }))
+      .max(MAX_ATTACHMENTS, `must have at most ${MAX_ATTACHMENTS} items`)
+      .refine((a) => new Set(a.map((f) => f.fileId)).size === a.length, 'must not name a file twice')
+      .optional(),
+  })
+  .refine((b) => b.message.trim().length > 0 || !!b.attachments?.length, {
+    path: ['message'],
+    message: 'must not be empty (unless there are attachments)',
+  })
 export type SendBody = z.infer<typeof sendBody>
+
+/** A send's attachment once checked (`files/service.ts`): what history shows, and Coze's id for it. */
+export interface SendAttachment {
+  fileId: string
+  name: string
+  kind: 'image' | 'file'
+  mime: string
+  bytes: number
+  cozeFileId: string
+}
+
+/** What the relay is asked to send: the body with its attachments checked and resolved. */
+export type SendInput = Omit<SendBody, 'attachments'> & { attachments?: readonly SendAttachment[] }
 
 /** `POST /api/chat/reply`: the user's answer to the bot's question (`action` `reply`). */
 export const replyBody = z.strictObject({
   messageId: id,
   toolCallId: z.string().min(1).max(128),
-  text: sendBody.shape.message,
+  text: questionText,
   clientMessageId: id.optional(),
 })
 export type ReplyBody = z.infer<typeof replyBody>
@@ -111,8 +144,6 @@ export interface ActionData {
   arguments?: string
 }
 
-export const isTerminal = (e: StreamEvent) => e.event === 'done' || e.event === 'error'
-
 // Response shapes, for the OpenAPI document (`openapi/`); the routes build these objects directly.
 const isoTime = z.string().meta({ format: 'date-time' })
 
@@ -133,6 +164,15 @@ export const sessionCreateResponse = z.object({
 })
 
 export const sessionRevokeResponse = z.object({ revoked: z.number().int().min(0) })
+
+/** An upload as `POST /api/chat/files` answers it and history shows it on its question (SPEC §2.4). */
+export const fileResponse = z.object({
+  fileId: z.string().meta({ description: "The service's id: name it in send's `attachments`" }),
+  name: z.string(),
+  kind: z.enum(['image', 'file']),
+  mime: z.string().meta({ description: 'The type read from the bytes (not the one the browser declared)' }),
+  bytes: z.number().int(),
+})
 
 export const historyResponse = z.object({
   items: z.array(
@@ -158,11 +198,17 @@ export const historyResponse = z.object({
         .optional()
         .meta({ description: 'Every answer message, when there was more than one plain text (cards…)' }),
       parentMessageId: z.string().optional().meta({ description: "A reply: the bot's question it answers" }),
+      attachments: z.array(fileResponse).optional().meta({
+        description: 'The files sent with the question, in order (images: GET /api/chat/files/:fileId)',
+      }),
       reasoning: z.string().optional().meta({ description: "The model's reasoning, when it showed any" }),
       suggestions: z
         .array(z.string())
         .optional()
         .meta({ description: 'The follow-up questions Coze suggested after this answer (the chips)' }),
+      newTopicAt: isoTime
+        .optional()
+        .meta({ description: 'A new topic (POST /api/chat/clear) began after this message, at this time' }),
       askedAt: isoTime,
       finishedAt: isoTime.nullable(),
     }),

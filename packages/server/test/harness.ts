@@ -89,7 +89,12 @@ export async function startStack(o: StackOptions) {
     DATABASE_URL: shared ? shared.config.databaseUrl : db?.url,
     SQLITE_PATH: join(mkdtempSync(join(tmpdir(), 'vc-sqlite-')), 'chat.sqlite'),
     REDIS_URL: o.backend === 'mysql' ? testRedisUrl() : undefined,
-    REDIS_PREFIX: shared ? shared.config.redisPrefix : createTestRedisPrefix(),
+    // Embedded stacks run in the unit tier, without the global setup's run id (and without Redis).
+    REDIS_PREFIX: shared
+      ? shared.config.redisPrefix
+      : o.backend === 'mysql'
+        ? createTestRedisPrefix()
+        : undefined,
     COZE_API_BASE: sim.url,
     COZE_WS_BASE: sim.url.replace(/^http/, 'ws'),
     COZE_BOT_ID: BOT_ID,

@@ -2,11 +2,11 @@
  * Chat Service instances as child processes (`npm run service` as production runs it: the bundle the
  * test setup built) on one MySQL database and one Redis prefix, for the multi-instance tests of issue 5.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
+import type { ChildProcess } from 'node:child_process'
 import { inject } from 'vitest'
 import { startCozeSim, type CozeSim, type CozeSimOptions } from '@volcano-chat/coze-sim'
 import { createChatServiceClient } from '@volcano-chat/client'
+import { spawnListening } from '../../../test/listening'
 import { createTestDatabase, createTestRedisPrefix, testRedisUrl } from '../../../test/services'
 import { BOT_ID, OAUTH_APP, PAT, S2S_KEY, SECRETS, testKeyPair } from './harness'
 
@@ -17,15 +17,6 @@ export interface Instance {
   output: string[]
   kill(signal?: NodeJS.Signals): Promise<number | null>
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => resolve(port))
-    })
-    srv.on('error', reject)
-  })
 
 export async function startCluster(opts: { sim?: CozeSimOptions; env?: Record<string, string> } = {}) {
   const keys = testKeyPair()
@@ -60,28 +51,16 @@ export async function startCluster(opts: { sim?: CozeSimOptions; env?: Record<st
   const instances: Instance[] = []
 
   async function start(name: string, extra: Record<string, string> = {}): Promise<Instance> {
-    const port = await freePort()
-    // One process (not an npm wrapper), so signals reach the service itself.
-    const proc = spawn(process.execPath, [inject('serviceBundle')], {
-      env: { ...env, ...extra, PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    // Port 0: the service reports the port it got over IPC (test/listening.ts).
+    const { proc, url, output } = await spawnListening(inject('serviceBundle'), {
+      env: { ...env, ...extra, PORT: '0' },
+    }).catch((err: Error) => {
+      throw new Error(`${name}: ${err.message}`, { cause: err })
     })
-    const output: string[] = []
-    proc.stdout!.on('data', (b: Buffer) => output.push(b.toString()))
-    proc.stderr!.on('data', (b: Buffer) => output.push(b.toString()))
-    const url = `http://127.0.0.1:${port}`
-    const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)))
-    const deadline = Date.now() + 30_000
-    for (;;) {
-      if (proc.exitCode !== null) throw new Error(`${name} exited: ${output.join('')}`)
-      const ok = await fetch(`${url}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-      if (ok) break
-      if (Date.now() > deadline) throw new Error(`${name} did not start: ${output.join('')}`)
-      await new Promise((r) => setTimeout(r, 100))
-    }
+    const exited = new Promise<number | null>((r) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) r(proc.exitCode)
+      else proc.once('exit', (code) => r(code))
+    })
     const instance: Instance = {
       name,
       url,

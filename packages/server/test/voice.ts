@@ -1,6 +1,7 @@
 /** Voice helpers for integration tests: tickets, upgrade URLs and a recording WebSocket client. */
 import { expect } from 'vitest'
 import { connectAudio, UpgradeRefused, type AudioClient } from '@volcano-chat/coze-sim'
+import { waitFor as pollFor } from '../../../test/wait-for'
 import type { Stack } from './harness'
 
 export type Purpose = 'tts' | 'asr'
@@ -41,14 +42,17 @@ export async function openVoice(
 
 /** Polls `read` until it satisfies `test`, at most `timeoutMs` (tests wait on state, never on time). */
 export async function waitFor<T>(read: () => T | Promise<T>, test: (v: T) => boolean, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await read()
-    if (test(v)) return v
-    if (Date.now() > deadline)
-      throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(v)}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
+  let last: T | undefined
+  const met = await pollFor(
+    async () => {
+      last = await read()
+      return test(last) && { value: last }
+    },
+    { timeoutMs, intervalMs: 10, what: 'condition' },
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}: ${JSON.stringify(last)}`, { cause: err })
+  })
+  return met.value
 }
 
 /** The HTTP refusal of an upgrade, with its envelope. */

@@ -18,14 +18,18 @@ export interface HeadExportDeps {
 }
 
 /**
+ * A lifecycle part (`lifecycle.ts`): the timer runs from `start()`; `stop()` exports once more.
+ *
  * @example
- * const heads = startHeadExport({ store, log, intervalMs: 60_000, file: '/var/lib/vc/audit-head.jsonl' })
+ * const heads = createHeadExport({ store, log, intervalMs: 60_000, file: '/var/lib/vc/audit-head.jsonl' })
+ * heads.start()
  * await heads.stop() // exports once more
  */
-export function startHeadExport(d: HeadExportDeps) {
+export function createHeadExport(d: HeadExportDeps) {
   const now = d.now ?? Date.now
   let lastSeq = 0
   let running: Promise<void> | undefined
+  let timer: NodeJS.Timeout | undefined
 
   async function exportHead(): Promise<void> {
     const head = await d.store.lastAudit()
@@ -44,14 +48,25 @@ export function startHeadExport(d: HeadExportDeps) {
       .catch((err: unknown) => d.log.warn({ err }, 'audit head export failed'))
       .finally(() => (running = undefined)))
 
-  const timer = setInterval(() => void tick(), d.intervalMs)
-  timer.unref()
   return {
+    name: 'audit head export',
     exportNow: tick,
+    start() {
+      clearInterval(timer)
+      timer = setInterval(() => void tick(), d.intervalMs)
+      timer.unref()
+    },
     async stop() {
       clearInterval(timer)
       await running
       await tick()
     },
   }
+}
+
+/** Created and started at once (tests, tools). */
+export function startHeadExport(d: HeadExportDeps) {
+  const heads = createHeadExport(d)
+  heads.start()
+  return heads
 }

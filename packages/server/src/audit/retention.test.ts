@@ -6,7 +6,7 @@ import { openSqliteStore } from '../store/sqlite'
 import type { Store } from '../store/types'
 import { createAudit } from './audit'
 import { chainKeyFrom } from './chain'
-import { runRetention, scheduleRetention } from './retention'
+import { createRetentionJob, runRetention } from './retention'
 
 const DAY = 86_400_000
 const NOW = 1_800_000_000_000
@@ -27,7 +27,7 @@ describe('runRetention', () => {
     await store.insertSession(session({ expiresAt: NOW - 40 * DAY }))
 
     const deleted = await runRetention({ store, audit, days: 30, now: () => NOW })
-    expect(deleted).toEqual({ sessions: 1, conversations: 1, messages: 1 })
+    expect(deleted).toEqual({ sessions: 1, conversations: 1, messages: 1, files: 0 })
     expect(await store.getMessage(recent.userId, recent.id)).toBeDefined()
     const [row] = await store.listAudit(0, 10)
     expect(row).toMatchObject({ action: 'data.retention', outcome: 'allowed', userId: null })
@@ -35,16 +35,17 @@ describe('runRetention', () => {
   })
 })
 
-describe('scheduleRetention', () => {
+describe('createRetentionJob', () => {
   it('should schedule nothing when retention is off', () => {
     const audit = createAudit({ store, chainKey: chainKeyFrom('s'), log: pino({ level: 'silent' }) })
-    const job = scheduleRetention({
+    const job = createRetentionJob({
       store,
       audit,
       days: 0,
       kv: createMemoryKv(),
       log: pino({ level: 'silent' }),
     })
+    job.start()
     expect(() => job.stop()).not.toThrow()
   })
 })

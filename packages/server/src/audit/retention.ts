@@ -32,15 +32,16 @@ export async function runRetention(d: RetentionDeps, operator = 'service'): Prom
 }
 
 /**
- * Runs `runRetention` every `everyMs` on whichever instance gets the lock. `days` ≤ 0 schedules nothing.
+ * Runs `runRetention` every `everyMs`, from `start()`, on whichever instance gets the lock; a lifecycle
+ * part (`lifecycle.ts`). With `days` ≤ 0, `start()` schedules nothing.
  *
- * @example const job = scheduleRetention({ store, audit, kv, log, days: 180 }); … job.stop()
+ * @example const job = createRetentionJob({ store, audit, kv, log, days: 180 }); job.start(); … job.stop()
  */
-export function scheduleRetention(d: RetentionDeps & { kv: Kv; log: Logger; everyMs?: number }) {
+export function createRetentionJob(d: RetentionDeps & { kv: Kv; log: Logger; everyMs?: number }) {
   const everyMs = d.everyMs ?? 3_600_000
-  if (d.days <= 0) return { stop: () => undefined }
   const owner = `${process.pid}-${Math.random().toString(36).slice(2)}`
-  const timer = setInterval(async () => {
+  let timer: NodeJS.Timeout | undefined
+  const pass = async () => {
     try {
       if (!(await d.kv.set(LOCK, owner, { nx: true, ttlMs: everyMs }))) return
       const deleted = await runRetention(d)
@@ -48,7 +49,14 @@ export function scheduleRetention(d: RetentionDeps & { kv: Kv; log: Logger; ever
     } catch (err) {
       d.log.error({ err }, 'retention pass failed')
     }
-  }, everyMs)
-  timer.unref()
-  return { stop: () => clearInterval(timer) }
+  }
+  return {
+    name: 'retention',
+    start() {
+      if (d.days <= 0 || timer) return
+      timer = setInterval(() => void pass(), everyMs)
+      timer.unref()
+    },
+    stop: () => clearInterval(timer),
+  }
 }

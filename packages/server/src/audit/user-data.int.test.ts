@@ -59,7 +59,7 @@ describe('user-data export / erase', { timeout: 120_000 }, () => {
 
     await expect(command('user-data', 'erase', me.phone)).rejects.toMatchObject({ code: 2 }) // needs --yes
     const erased = JSON.parse((await command('user-data', 'erase', me.phone, '--yes')).stdout)
-    expect(erased).toEqual({ sessions: 1, conversations: 1, messages: 1, revoked: 1 })
+    expect(erased).toEqual({ sessions: 1, conversations: 1, messages: 1, files: 0, revoked: 1 })
 
     const mine = await stack.store.exportUserData(me.userId)
     expect([mine.sessions, mine.conversations, mine.messages]).toEqual([[], [], []])

@@ -37,12 +37,13 @@ export async function exportUser(d: UserDataDeps, rawPhone: string, operator: st
       sessions: data.sessions.length,
       conversations: data.conversations.length,
       messages: data.messages.length,
+      files: data.files.length,
     },
   })
   return { ...user, ...data }
 }
 
-/** Revokes the phone's live sessions, then deletes its sessions, conversations and messages. */
+/** Revokes the phone's live sessions, then deletes its sessions, conversations, messages and files. */
 export async function eraseUser(
   d: UserDataDeps,
   rawPhone: string,

@@ -45,12 +45,16 @@ export async function archiveAnswer(
   messageId: string,
   s: AnswerState,
   firstTokenAt: number | null,
+  extra: Pick<MessageFinish, 'cozeMessageId'> = {},
 ): Promise<MessageFinish['status']> {
-  const finish = finishOf(
-    s.outcome,
-    { text: s.answer, reasoning: s.reasoning, parts: s.parts, suggestions: s.suggestions },
-    { firstTokenAt, finishedAt: (d.now ?? Date.now)() },
-  )
+  const finish = {
+    ...finishOf(
+      s.outcome,
+      { text: s.answer, reasoning: s.reasoning, parts: s.parts, suggestions: s.suggestions },
+      { firstTokenAt, finishedAt: (d.now ?? Date.now)() },
+    ),
+    ...extra,
+  }
   if (!(await t1)) return finish.status
   try {
     await d.store.finishMessage(messageId, finish)

@@ -10,7 +10,7 @@ import type { MessageRow, Store } from '../store/types'
 import type { StreamLog } from '../streams'
 import { archivedEvents } from './archive'
 import { eventsAfter, positioned, sliceAfter } from './event-id'
-import type { EventSink } from './relay'
+import type { EventSink } from './relay-run'
 
 export interface AttachDeps {
   store: Store

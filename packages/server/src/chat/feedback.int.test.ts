@@ -29,7 +29,7 @@ describe('POST /api/chat/feedback (mysql)', () => {
       })
     ).json()) as { items: { messageId: string; feedback?: string }[] }
 
-  /** Coze's answer message id, archived by the first rating (read from Coze's message list). */
+  /** Coze's answer message id, archived with the answer (older rows: by the first rating). */
   async function cozeAnswerOf(userId: string, messageId: string) {
     const cozeId = (await stack.store.getMessage(userId, messageId))?.cozeMessageId
     expect(cozeId).toMatch(/^\d+$/)
@@ -40,12 +40,14 @@ describe('POST /api/chat/feedback (mysql)', () => {
     const user = await stack.newUser()
     const answer = await stack.chat(user.token, { message: '你好' })
     const { messageId, conversationId } = metaOf(answer.events)
+    const cozeId = await cozeAnswerOf(user.userId, messageId) // captured while the answer streamed
+    const lookups = () => stack.sim.requests.filter((r) => r.path.startsWith('/v3/chat/message/list')).length
+    const before = lookups()
 
     const res = await rate(user.token, { messageId, rating: 'like' })
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ messageId, rating: 'like', forwarded: true })
-
-    const cozeId = await cozeAnswerOf(user.userId, messageId)
+    expect(lookups()).toBe(before) // no round trip to Coze's message list at rating time
     expect(stack.sim.feedback(cozeId)).toMatchObject({
       conversationId,
       messageId: cozeId,

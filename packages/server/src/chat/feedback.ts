@@ -22,7 +22,10 @@ export interface FeedbackDeps {
 }
 
 export function createFeedback(d: FeedbackDeps) {
-  /** Coze's id of the answer message: archived once known, else read from the chat's message list. */
+  /**
+   * Coze's id of the answer message: archived with the answer (relay-read.ts), or for an answer archived
+   * before that, read once from the chat's message list (and archived by `setFeedback`).
+   */
   async function cozeMessageOf(row: MessageRow): Promise<string | undefined> {
     if (row.cozeMessageId) return row.cozeMessageId
     if (!row.cozeChatId) return undefined // refused before Coze started a chat: nothing to rate there

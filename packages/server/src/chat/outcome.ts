@@ -93,12 +93,20 @@ export const vcFailure = (key: ErrorKey, message?: string): Failure => ({
 
 /** The widget's terminal event. */
 export function terminalEvent(o: Outcome): StreamEvent {
-  if (o.status === 'completed' || o.status === 'requires_action') {
+  if (isAnswered(o)) {
     return { event: 'done', data: { status: o.status, usage: o.usage } }
   }
   const data = { code: o.code, message: o.message, ...(o.retryAfter ? { retryAfter: o.retryAfter } : {}) }
   return { event: 'error', data }
 }
+
+/** Coze answered (a bot that asked the user a question has answered too): nothing of ours stops it now. */
+export const isAnswered = (o: Outcome | null): o is Extract<Outcome, { usage: Usage }> =>
+  o?.status === 'completed' || o?.status === 'requires_action'
+
+/** Whether a relayed event ends the answer: the widget's stream closes after it. */
+export const isTerminal = (e: StreamEvent): e is Extract<StreamEvent, { event: 'done' | 'error' }> =>
+  e.event === 'done' || e.event === 'error'
 
 /** The archived status (SPEC §4). A bot that asked the user a question has answered: `completed`. */
 export function archivedStatus(o: Outcome | null): Exclude<MessageStatus, 'in_progress'> {
@@ -106,9 +114,15 @@ export function archivedStatus(o: Outcome | null): Exclude<MessageStatus, 'in_pr
   return o.status === 'requires_action' ? 'completed' : o.status
 }
 
+/** The error code counted with an ended answer (`chatEnded`): a failed one's, none otherwise. */
+export const errorCodeOf = (o: Outcome | null, archived: MessageStatus): WireCode | null =>
+  o && 'code' in o && archived === 'failed' ? o.code : null
+
+const keyOf = (code: WireCode) => `VC_ERR_${code}` as ErrorKey
+
 /** Before the stream: the JSON error (status, `Retry-After`) the widget gets instead of a 200. */
 export function httpError(f: Failure): VcError {
-  const key = `VC_ERR_${f.code}` as ErrorKey
+  const key = keyOf(f.code)
   const headers = f.retryAfter ? { 'retry-after': String(f.retryAfter) } : undefined
   return new VcError(key, f.message, f.retryAfter ? { retryAfter: f.retryAfter } : undefined, headers)
 }
@@ -117,7 +131,7 @@ export function httpError(f: Failure): VcError {
 export function outcomeOfEvent(e: StreamEvent): Outcome | null {
   if (e.event === 'done') return { status: e.data.status, usage: e.data.usage }
   if (e.event !== 'error') return null
-  const status =
-    e.data.code === 'CANCELLED' ? 'cancelled' : e.data.code === 'INTERRUPTED' ? 'interrupted' : 'failed'
-  return { status, code: e.data.code as WireCode, message: e.data.message }
+  const code = e.data.code as WireCode
+  const status = code === 'CANCELLED' ? 'cancelled' : code === 'INTERRUPTED' ? 'interrupted' : 'failed'
+  return { status, code, message: e.data.message }
 }

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { testRedisCluster, testRedisClusterNodes } from '../../../../test/services'
-import { openRedisKv } from '../kv'
+import { openRedisKv } from '../kv/redis'
 import { keys } from '../kv/keys'
 import { pseudonymOf } from '../identity/phone'
 import { randomPhone } from '../../test/harness'

@@ -2,28 +2,43 @@
  * Issue 5 "Must show" on two real instances (child processes) sharing MariaDB + Redis:
  * resume elsewhere, crash recovery, cancel from another instance, idempotent concurrent sends.
  */
+import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { keys } from '../kv/keys'
 import { openMysqlStore } from '../store/mysql'
 import type { Store } from '../store/types'
 import { pseudonymOf } from '../identity/phone'
 import { randomPhone } from '../../test/harness'
 import { startCluster, type Instance } from '../../test/instances'
 import { answerOf, readStream, type ReceivedEvent } from '../../test/sse-client'
+import { waitFor } from '../../../../test/wait-for'
 
 let cluster: Awaited<ReturnType<typeof startCluster>>
 let a: Instance
 let b: Instance
 let store: Store
+let redis: Redis
 
 beforeAll(async () => {
   cluster = await startCluster()
   ;[a, b] = await Promise.all([cluster.start('A'), cluster.start('B')])
   store = await openMysqlStore(cluster.db.url)
+  redis = new Redis(cluster.env.REDIS_URL!)
 }, 90_000)
 afterAll(async () => {
+  redis?.disconnect()
   await store?.close()
   await cluster?.close()
 })
+
+/** The instances' Redis as their Kv names it (`<prefix>:<key>`, kv/redis.ts). */
+const kvGet = (key: string) => redis.get(`${cluster.env.REDIS_PREFIX}:${key}`)
+/** Whether the holder of a reserved clientMessageId counts as dead, as running.ts `ownerOf` tells it. */
+async function holderGone(userId: string, clientMessageId: string) {
+  const holder = await kvGet(keys.clientMessage(userId, clientMessageId))
+  const owner = holder && (await kvGet(keys.lease(holder)))
+  return !owner || !(await kvGet(keys.instance(owner)))
+}
 
 async function newUser(on: Instance) {
   const phone = randomPhone()
@@ -181,7 +196,8 @@ describe('streams that survive (two instances)', () => {
     )
     await victim.kill('SIGKILL')
     cluster.sim.off('request', kill)
-    await new Promise((r) => setTimeout(r, 800)) // the victim's heartbeat (3 × 200 ms) lapses
+    // The victim's heartbeat (3 × 200 ms) lapses: only then is its reservation taken over.
+    await waitFor(() => holderGone(user.userId, body.clientMessageId), { what: 'the victim counted dead' })
     const retry = await readStream(await post(b, user.token, '/api/chat/send', body))
     expect(retry.status).toBe(200)
     expect(retry.events.at(-1)?.event).toBe('done')

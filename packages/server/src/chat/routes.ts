@@ -1,9 +1,11 @@
 /** Widget chat endpoints (SPEC §2.2, §2.4): parse, call the service, reply. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { requireUser, userOf } from '../http/auth'
+import type { Heartbeat } from '../http/heartbeat'
 import type { Sessions } from '../identity/sessions'
 import type { Store } from '../store/types'
 import { clearBody, conversationsQuery, feedbackBody, historyQuery, replyBody, sendBody } from '../wire'
+import type { Files } from '../files/service'
 import type { Feedback } from './feedback'
 import type { Relay } from './relay'
 import { sseSink } from './sse-sink'
@@ -20,7 +22,9 @@ export interface ChatRoutesOptions {
   topics: Topics
   /** `POST /feedback`: the user's rating of an answer. */
   feedback: Feedback
-  heartbeatMs: number
+  /** A send's `attachments`: the user's own uploads (`files/routes.ts`). */
+  files: Pick<Files, 'resolve'>
+  heartbeat: Heartbeat
   /**
    * Rate limits and the open-stream cap (issue 6), after the token check. A send runs it beside its
    * own first writes (one Redis round trip for both); the relay waits for it before Coze is asked.
@@ -42,15 +46,23 @@ export async function chatRoutes(app: FastifyInstance, o: ChatRoutesOptions) {
   })
 
   app.post('/send', async (request, reply) => {
-    const body = sendBody.parse(request.body)
-    const sink = sseSink(request, reply, o.heartbeatMs, o.sessions)
-    await o.relay.send(userOf(request), body, streamContext(request, reply, sink), sink)
+    const { attachments: refs, ...body } = sendBody.parse(request.body)
+    const sink = sseSink(request, reply, o.heartbeat, o.sessions)
+    const ctx = streamContext(request, reply, sink)
+    let attachments
+    if (refs?.length) {
+      await ctx.admission // a refused request costs no MySQL read
+      attachments = await o.files.resolve(userOf(request), refs)
+    }
+    // Only spaces beside attachments: no text item at all.
+    const message = attachments && !body.message.trim() ? '' : body.message
+    await o.relay.send(userOf(request), { ...body, message, attachments }, ctx, sink)
   })
 
   // The user's answer to the bot's question (`action` `reply`): streamed exactly like a send.
   app.post('/reply', async (request, reply) => {
     const body = replyBody.parse(request.body)
-    const sink = sseSink(request, reply, o.heartbeatMs, o.sessions)
+    const sink = sseSink(request, reply, o.heartbeat, o.sessions)
     await o.relay.reply(userOf(request), body, streamContext(request, reply, sink), sink)
   })
 
@@ -73,6 +85,8 @@ export async function chatRoutes(app: FastifyInstance, o: ChatRoutesOptions) {
         ...(r.reasoning ? { reasoning: r.reasoning } : {}),
         ...(r.suggestions?.length ? { suggestions: r.suggestions } : {}),
         ...(r.parentMessageId ? { parentMessageId: r.parentMessageId } : {}),
+        ...(r.newTopicAt ? { newTopicAt: new Date(r.newTopicAt).toISOString() } : {}),
+        ...(r.attachments?.length ? { attachments: r.attachments } : {}),
         askedAt: new Date(r.askedAt).toISOString(),
         finishedAt: r.finishedAt === null ? null : new Date(r.finishedAt).toISOString(),
       })),

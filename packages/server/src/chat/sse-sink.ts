@@ -5,6 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { wireCode, codes } from '../errors'
+import type { Heartbeat } from '../http/heartbeat'
 import { openSse, type SseWriter } from '../http/sse'
 import { heldSessionOf } from '../identity/revocations'
 import type { Sessions } from '../identity/sessions'
@@ -19,10 +20,10 @@ export interface SseSink extends EventSink {
 export function sseSink(
   request: FastifyRequest,
   reply: FastifyReply,
-  heartbeatMs: number,
+  heartbeat: Heartbeat,
   sessions: Pick<Sessions, 'hold'>,
 ): SseSink {
-  const sink = new ResponseSink(request, reply, heartbeatMs)
+  const sink = new ResponseSink(request, reply, heartbeat)
   // Held from before the answer opens (Coze may take a while): a revoke meanwhile ends it at `open()`.
   const release = sessions.hold(heldSessionOf(request), () => sink.revoke())
   reply.raw.once('close', release)
@@ -40,7 +41,7 @@ class ResponseSink implements SseSink {
   constructor(
     private readonly request: FastifyRequest,
     private readonly reply: FastifyReply,
-    private readonly heartbeatMs: number,
+    private readonly heartbeat: Heartbeat,
   ) {}
 
   get signal() {
@@ -64,7 +65,7 @@ class ResponseSink implements SseSink {
       ...(this.reply.getHeaders() as Record<string, string>),
       'x-request-id': this.request.id,
     }
-    this.sse = openSse(this.reply.raw, { heartbeatMs: this.heartbeatMs, retryMs: 2000, headers })
+    this.sse = openSse(this.reply.raw, { heartbeat: this.heartbeat, retryMs: 2000, headers })
     if (this.revoked) this.revoke()
   }
 

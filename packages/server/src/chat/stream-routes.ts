@@ -3,6 +3,7 @@ import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify'
 import { z } from 'zod'
 import { VcError } from '../errors'
 import { requireUser, userOf } from '../http/auth'
+import type { Heartbeat } from '../http/heartbeat'
 import type { Sessions } from '../identity/sessions'
 import { attachToMessage, type AttachDeps } from './attach'
 import type { Canceller } from './cancel'
@@ -13,7 +14,7 @@ import { sseSink } from './sse-sink'
 export interface StreamRoutesOptions extends AttachDeps {
   sessions: Sessions
   canceller: Canceller
-  heartbeatMs: number
+  heartbeat: Heartbeat
   onResume?: ChatObserver['streamResumed']
   /** Rate limits and the open-stream cap (a resume holds a stream like a send). */
   guard?: preHandlerAsyncHookHandler
@@ -38,7 +39,7 @@ export async function streamRoutes(app: FastifyInstance, o: StreamRoutesOptions)
     const afterSeq = parseLastEventId(raw, messageId)
     if (afterSeq === undefined)
       throw new VcError('VC_ERR_BAD_REQUEST', 'Last-Event-ID must be <messageId>:<position>')
-    const sink = sseSink(request, reply, o.heartbeatMs, o.sessions)
+    const sink = sseSink(request, reply, o.heartbeat, o.sessions)
     const user = userOf(request)
     o.onResume?.({ user, messageId, fromSeq: afterSeq })
     await attachToMessage(o, user, messageId, { afterSeq, signal: sink.signal }, sink)

@@ -86,8 +86,11 @@ describe('welcome and new topic (mysql)', () => {
       expect(next.events.at(-1)).toMatchObject({ event: 'done' })
       const history = (await (
         await get(`/api/chat/history?conversationId=${conversationId}`, user.token)
-      ).json()) as { items: { question: string }[] }
+      ).json()) as { items: { question: string; newTopicAt?: string }[] }
       expect(history.items.map((i) => i.question)).toEqual(['新话题的问题', '第一个问题'])
+      // The boundary is archived: a reload shows the new topic beginning after the first question.
+      expect(history.items[0]!.newTopicAt).toBeUndefined()
+      expect(Date.parse(history.items[1]!.newTopicAt!)).toBeGreaterThan(0)
     })
 
     it("should answer 404 for someone else's conversation and 400 for a bad body, never asking Coze", async () => {
@@ -122,6 +125,32 @@ describe('welcome and new topic (mysql)', () => {
       })
       expect(slow.events.at(-1)).toMatchObject({ event: 'done' })
       expect((await clear(user.token, { conversationId })).status).toBe(200)
+    })
+
+    it('should hold the conversation while Coze clears: a send meanwhile gets 409, one after is answered', async () => {
+      const user = await stack.newUser()
+      const { conversationId } = metaOf((await stack.chat(user.token, { message: '开始' })).events)
+      const chatCalls = stack.sim.stats.chatCalls
+      stack.sim.faults.latencyMs(5_000) // Coze's clear takes its time (the steps below take ms)
+      let clearing: Promise<Response> | undefined
+      try {
+        clearing = clear(user.token, { conversationId })
+        const lock = keys.conversationBusy(conversationId)
+        await expect.poll(() => stack.kv.get(lock), { timeout: 10_000 }).toMatch(/^topic:/)
+        const busy = await stack.chat(user.token, { message: '插队', conversationId })
+        expect(busy.status).toBe(409)
+        const { error } = busy.body as { error: { code: string; messageId?: string } }
+        expect(error.code).toBe('CONVERSATION_BUSY')
+        expect(error.messageId).toBeUndefined() // nothing to attach to: no answer runs
+        expect(stack.sim.stats.chatCalls).toBe(chatCalls)
+        expect((await clear(user.token, { conversationId })).status).toBe(409) // one clear at a time
+      } finally {
+        stack.sim.faults.latencyMs(0)
+      }
+      expect((await clearing!).status).toBe(200)
+      expect(await stack.kv.get(keys.conversationBusy(conversationId))).toBeNull()
+      const next = await stack.chat(user.token, { message: '新话题', conversationId })
+      expect(next.events.at(-1)).toMatchObject({ event: 'done' })
     })
   })
 })

@@ -1,46 +1,60 @@
 /**
  * "New topic" (SPEC §2.4 `POST /api/chat/clear`, issue 21): Coze clears a conversation's context (a new
  * section, coze-protocol §3) so the next question starts afresh, e.g. after CONTEXT_TOO_LONG; the
- * messages and our archive stay. Only the owner's conversation, and never under a running answer.
+ * messages and our archive stay. Only the owner's conversation, and never beside an answer: the clear
+ * holds the conversation's lock (relay-lock.ts) while Coze clears, so a send meanwhile gets 409 and a
+ * clear under a running answer too (a new section mid-answer would cut its context).
  */
+import { randomUUID } from 'node:crypto'
 import type { CozeClient } from '../coze/client'
 import { VcError } from '../errors'
 import type { SessionUser } from '../identity/sessions'
-import { keys } from '../kv/keys'
-import type { Kv } from '../kv/types'
 import type { Store } from '../store/types'
 import { failureOf, httpError } from './outcome'
+import { busyError, createKeyLocks, topicHolder, type LockDeps } from './relay-lock'
+import type { Running } from './running'
 
-export interface TopicsDeps {
-  store: Pick<Store, 'getConversation' | 'getMessage'>
-  kv: Pick<Kv, 'get'>
+export interface TopicsDeps extends Omit<LockDeps, 'store' | 'running'> {
+  store: LockDeps['store'] & Pick<Store, 'getConversation' | 'markNewTopic'>
+  running: Pick<Running, 'hold' | 'release' | 'ownerOf'>
   coze: Pick<CozeClient, 'clearConversation'>
+  /** The lock's TTL: longer than Coze's clear can take (the client's idle timeout), freed at once after. */
+  lockTtlMs?: number
 }
 
 export function createTopics(d: TopicsDeps) {
-  /** The answer holding the conversation (the relay's busy lock), unless it has already ended. */
-  async function runningIn(user: SessionUser, conversationId: string): Promise<string | undefined> {
-    const holder = await d.kv.get(keys.conversationBusy(conversationId))
-    if (!holder) return undefined
-    // A lock whose answer is archived final is one whose unlock was lost: the relay takes it over too.
-    const row = await d.store.getMessage(user.userId, holder)
-    return row && row.status !== 'in_progress' ? undefined : holder
-  }
+  const locks = createKeyLocks(d)
+  const ttlMs = d.lockTtlMs ?? 5 * 60_000
+  const freeFailed = (err: unknown) => d.log.warn({ err }, 'could not free a conversation after a clear')
 
   return {
-    /**
-     * Clears the context of `conversationId`; 404 for someone else's, 409 while an answer runs there
-     * (a new section under a running chat would cut its context mid-answer).
-     */
+    /** Clears the context of `conversationId`; 404 for someone else's, 409 while an answer runs there. */
     async clear(user: SessionUser, conversationId: string) {
       const own = await d.store.getConversation(user.userId, conversationId)
       if (!own) throw new VcError('VC_ERR_CONVERSATION_NOT_FOUND') // never proxied: ids are not proof
-      const running = await runningIn(user, conversationId)
-      if (running) throw new VcError('VC_ERR_CONVERSATION_BUSY', undefined, { messageId: running })
-      const section = await d.coze.clearConversation(conversationId).catch((err: unknown) => {
-        throw httpError(failureOf(err))
-      })
-      return { conversationId, sectionId: section.id }
+      // A lease under the holder id: a send finding the lock tells a live clear from a dead one.
+      const holder = topicHolder(randomUUID())
+      const lease = d.running.hold(holder)
+      try {
+        await lease
+        const unlock = await locks.lockConversation(user, conversationId, holder, ttlMs)
+        if (!unlock) throw busyError(await locks.holderOf(conversationId))
+        try {
+          const section = await d.coze.clearConversation(conversationId).catch((err: unknown) => {
+            throw httpError(failureOf(err))
+          })
+          // The archive shows where the topic changed (history `newTopicAt`); Coze's clear stands either way.
+          await d.store.markNewTopic(user.userId, conversationId, Date.now()).catch((err: unknown) => {
+            d.log.warn({ err, conversationId }, 'could not archive where the new topic began')
+          })
+          return { conversationId, sectionId: section.id }
+        } finally {
+          await unlock().catch(freeFailed) // a lost unlock ends with the TTL
+        }
+      } finally {
+        await lease.catch(freeFailed)
+        await d.running.release(holder).catch(freeFailed)
+      }
     },
   }
 }

@@ -116,6 +116,9 @@ const envSchema = z.object({
   RATE_LIMIT_S2S_KEY_PER_MINUTE: intFrom(600, 0, 1_000_000),
   RATE_LIMIT_USER_STREAMS: intFrom(3, 0, 1_000),
   RATE_LIMIT_S2S_IP_PER_MINUTE: intFrom(1_200, 0, 1_000_000),
+  RATE_LIMIT_FILES_PER_MINUTE: intFrom(10, 0, 1_000_000),
+  // Attachments (SPEC §2.4): Coze takes up to 512 MB; images are also kept in the database.
+  FILES_MAX_BYTES: intFrom(10 * 1024 * 1024, 1024, 512 * 1024 * 1024),
   HTTP_REQUEST_TIMEOUT_MS: intFrom(60_000, 500, 600_000),
   HTTP_CONNECTION_TIMEOUT_MS: intFrom(300_000, 0, 3_600_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: intFrom(72_000, 1_000, 600_000),
@@ -319,6 +322,11 @@ function finish(e: z.infer<typeof envSchema>, problems: string[]) {
       connectionTimeoutMs: e.HTTP_CONNECTION_TIMEOUT_MS,
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       maxHeaderBytes: e.HTTP_MAX_HEADER_BYTES,
+    },
+    /** Attachments (`POST /api/chat/files`): the size cap and the per-user uploads per minute (0 = off). */
+    files: {
+      maxBytes: e.FILES_MAX_BYTES,
+      userPerMinute: e.RATE_LIMIT_FILES_PER_MINUTE,
     },
     retentionDays: e.RETENTION_DAYS,
     /** Who sees `/metrics`, `/docs`, `/openapi.json` and the checks of `/readyz`. */

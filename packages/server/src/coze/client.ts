@@ -2,7 +2,7 @@
  * A thin Coze OpenAPI client on undici (coze-protocol.md). Every call takes a credential from `auth`;
  * an auth failure drops it, refreshes once and retries once — for streams, before any byte was relayed.
  */
-import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici'
+import { Agent, FormData, errors as undiciErrors, request, type Dispatcher } from 'undici'
 import { VcError } from '../errors'
 import type { CozeApiName, CozeAuth, CozeCredential } from './auth'
 import { openChatStream, type ChatStream, type ChatStreamHooks } from './chat-stream'
@@ -60,16 +60,18 @@ export function createCozeClient(o: CozeClientOptions) {
   const base = new URL(o.apiBase)
   const api = { origin: base.origin, prefix: base.pathname.replace(/\/+$/, '') }
 
+  /** `body`: JSON, or a multipart form (undici sets its content type and boundary). */
   async function send(cred: CozeCredential, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
+    const form = body instanceof FormData
     try {
       return await request(o.apiBase + path, {
         method,
         dispatcher,
         headers: {
           authorization: `Bearer ${cred.token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(body === undefined || form ? {} : { 'content-type': 'application/json' }),
         },
-        body: body === undefined ? undefined : encoder.encode(JSON.stringify(body)),
+        body: form ? body : body === undefined ? undefined : encoder.encode(JSON.stringify(body)),
         headersTimeout: o.idleTimeoutMs,
         bodyTimeout: o.idleTimeoutMs,
       })
@@ -158,6 +160,8 @@ export function createCozeClient(o: CozeClientOptions) {
       question: string
       /** The session's `variables` (SPEC §2.1): the bot's variables for this user. */
       customVariables?: Record<string, string>
+      /** Uploaded files (SPEC §2.4): the question then goes as one `object_string` message. */
+      attachments?: readonly { kind: 'image' | 'file'; cozeFileId: string }[]
     }): Promise<ChatStream> {
       const variables = input.customVariables
       const body = encoder.encode(
@@ -167,9 +171,7 @@ export function createCozeClient(o: CozeClientOptions) {
           stream: true,
           auto_save_history: true,
           ...(variables && Object.keys(variables).length ? { custom_variables: variables } : {}),
-          additional_messages: [
-            { role: 'user', type: 'question', content: input.question, content_type: 'text' },
-          ],
+          additional_messages: [questionMessage(input.question, input.attachments)],
         }),
       )
       const path = `${api.prefix}/v3/chat?conversation_id=${encodeURIComponent(input.conversationId)}`
@@ -248,8 +250,42 @@ export function createCozeClient(o: CozeClientOptions) {
         return json<unknown>(await send(cred, 'POST', path, body))
       }),
 
+    /**
+     * Uploads one file (protocol §9 row 11, `upload_files`): multipart field `file`; answers Coze's File
+     * `{id, bytes, created_at, file_name}`. The id goes into an `object_string` question.
+     */
+    uploadFile: (file: { bytes: Uint8Array; name: string; mime: string }) =>
+      withAuth('uploadFile', async (cred) => {
+        const form = new FormData()
+        form.append('file', new Blob([file.bytes], { type: file.mime }), file.name)
+        return json<CozeFile>(await send(cred, 'POST', '/v1/files/upload', form))
+      }),
+
     close: () => dispatcher.close(),
   }
+}
+
+/** Coze's File object (js `FileObject`, py `File`). */
+export interface CozeFile {
+  id: string
+  bytes: number
+  created_at: number
+  file_name: string
+}
+
+/**
+ * The user's question: plain text, or with attachments one `object_string` message whose content is the
+ * JSON of its items (js `ObjectStringItem`): the text (when any), then an `image`/`file` per attachment.
+ */
+function questionMessage(question: string, attachments?: readonly { kind: string; cozeFileId: string }[]) {
+  if (!attachments?.length) {
+    return { role: 'user', type: 'question', content: question, content_type: 'text' }
+  }
+  const items = [
+    ...(question ? [{ type: 'text', text: question }] : []),
+    ...attachments.map((a) => ({ type: a.kind, file_id: a.cozeFileId })),
+  ]
+  return { role: 'user', type: 'question', content: JSON.stringify(items), content_type: 'object_string' }
 }
 
 export type CozeClient = ReturnType<typeof createCozeClient>

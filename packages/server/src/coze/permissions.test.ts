@@ -175,3 +175,43 @@ describe('what the chat carries', () => {
     ])
   })
 })
+
+describe('files (coze-protocol §9 row 11)', () => {
+  it('should upload multipart `file` and ask an object_string question naming its id', async () => {
+    const { sim: s, coze } = await setUp()
+    const chats = bodiesOf(s, 'chat')
+    const bytes = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3])
+    const file = await coze.uploadFile({ bytes, name: 'a.png', mime: 'image/png' })
+    expect(file).toMatchObject({ id: expect.any(String), bytes: bytes.length, file_name: 'a.png' })
+    expect(s.file(file.id)?.content.equals(Buffer.from(bytes))).toBe(true)
+    const { id } = await coze.createConversation()
+    for (const question of ['这是什么？', '']) {
+      const attachments = [{ kind: 'image' as const, cozeFileId: file.id }]
+      const st = await coze.streamChat({ conversationId: id, userId: 'u1', question, attachments })
+      await st.read(() => false)
+    }
+    const sent = chats.map((c) => (c.body as { additional_messages: unknown[] }).additional_messages[0])
+    const image = { type: 'image', file_id: file.id }
+    expect(sent).toEqual([
+      {
+        role: 'user',
+        type: 'question',
+        content_type: 'object_string',
+        content: JSON.stringify([{ type: 'text', text: '这是什么？' }, image]),
+      },
+      { role: 'user', type: 'question', content_type: 'object_string', content: JSON.stringify([image]) },
+    ])
+  })
+
+  it('should fail only the upload on a 4101, keeping the credential', async () => {
+    const { sim: s, coze, forbidden } = await setUp()
+    s.faults.denyApi('uploadFile', true)
+    const err = await coze
+      .uploadFile({ bytes: new Uint8Array([1]), name: 'a.txt', mime: 'text/plain' })
+      .catch((e: unknown) => e)
+    expect((err as CozeApiError).forbidden).toBe(true)
+    expect(forbidden).toEqual(['uploadFile'])
+    await coze.createConversation()
+    expect(s.stats.tokenExchanges).toBe(1)
+  })
+})

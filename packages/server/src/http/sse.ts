@@ -3,10 +3,11 @@
  * buffering by proxies, and writes that become no-ops once the client has gone (the answer goes on).
  */
 import type { ServerResponse } from 'node:http'
-import { joinHeartbeat, leaveHeartbeat } from './heartbeat'
+import type { Heartbeat } from './heartbeat'
 
 export interface SseOptions {
-  heartbeatMs: number
+  /** The service's beat for streams: a `: ping` each period with nothing else written. */
+  heartbeat: Heartbeat
   /** Reconnect delay suggested to EventSource-style clients. */
   retryMs?: number
   /** Extra headers (CORS, request id) already decided for this response. */
@@ -49,13 +50,13 @@ export function openSse(res: ServerResponse, opts: SseOptions): SseWriter {
 class SseStream implements SseWriter {
   private stopped = false
   private wrote = true // since the last heartbeat tick
-  private readonly heartbeatMs: number
+  private readonly heartbeat: Heartbeat
 
   constructor(
     private readonly res: ServerResponse,
     opts: SseOptions,
   ) {
-    this.heartbeatMs = opts.heartbeatMs
+    this.heartbeat = opts.heartbeat
     res.writeHead(200, {
       ...opts.headers,
       'content-type': 'text/event-stream; charset=utf-8',
@@ -68,7 +69,7 @@ class SseStream implements SseWriter {
     // leave in one write instead of three.
     res.cork()
     process.nextTick(() => res.uncork())
-    joinHeartbeat(this.heartbeatMs, this)
+    this.heartbeat.join(this)
     res.once('close', () => this.stop())
     this.write(opts.retryMs ? `retry: ${opts.retryMs}\n\n` : ': open\n\n')
   }
@@ -104,6 +105,6 @@ class SseStream implements SseWriter {
 
   private stop() {
     this.stopped = true
-    leaveHeartbeat(this.heartbeatMs, this)
+    this.heartbeat.leave(this)
   }
 }

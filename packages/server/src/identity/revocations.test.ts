@@ -1,6 +1,7 @@
 /** Revocation reaches what is open (issue 20 #7), on the in-process kv: the memory backend's bus. */
 import pino from 'pino'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createMemoryBus } from '../backends/memory/bus'
 import { keys } from '../kv/keys'
 import { createMemoryKv } from '../kv/memory'
 import type { Kv } from '../kv/types'
@@ -20,7 +21,7 @@ beforeEach(async () => {
   kv = createMemoryKv()
   store = await openSqliteStore(':memory:')
   await store.migrate()
-  sut = await openRevocations({ kv, store, log: pino({ level: 'silent' }) })
+  sut = await openRevocations({ kv, bus: createMemoryBus(), store, log: pino({ level: 'silent' }) })
   sessions = createSessions({
     kv,
     store,

@@ -2,12 +2,12 @@
  * Revocation reaches what is already open (issue 20 #7): a revoke on any instance ends the session's
  * answer streams and voice sockets on every instance. Each open thing is held here under its session
  * (token hash and user) while it is open; a revoke publishes the user and the revoked token hashes (never
- * a token) on one Redis channel, and every instance closes what it holds of them. The memory backend
+ * a token) on one `Bus` channel, and every instance closes what it holds of them. The memory backend
  * (one instance) does the same in process.
  *
- * Redis pub/sub delivers at most once: a message published while an instance's subscriber is
- * reconnecting is lost. So after each reconnect the instance checks every session it holds against the
- * record and closes the revoked ones.
+ * The bus delivers at most once: a message published while an instance's subscriber is reconnecting
+ * is lost. So after each reconnect the instance checks every session it holds against the record and
+ * closes the revoked ones.
  *
  * A revoke is not a cancel: the answer goes on at Coze and is archived as usual; only the revoked
  * session's view of it ends (SSE `error` `TOKEN_INVALID`, a voice `error` frame and close).
@@ -15,7 +15,7 @@
 import type { FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import { bearerToken } from '../http/auth'
-import type { RedisClient, RedisKv } from '../kv'
+import type { Bus } from '../kv/bus'
 import { channels, keys } from '../kv/keys'
 import type { Kv } from '../kv/types'
 import type { Store } from '../store/types'
@@ -67,14 +67,19 @@ export function heldSessionOf(request: FastifyRequest): HeldSession {
 }
 
 /**
- * On Redis: one subscriber connection per instance (`kv.openSubscriber()`, cluster-wide on a cluster),
- * resubscribed after each reconnect. On the memory kv: in process.
+ * Listens on the backend's bus (on Redis the instance's one subscriber connection, shared with the
+ * stream log) and catches up after each of its reconnects.
  *
  * @example
- * const revocations = await openRevocations({ kv, store, log })
+ * const revocations = await openRevocations({ kv, bus, store, log })
  * await revocations.publish({ userId, tokenHashes: [hashToken(token)], allSessions: false })
  */
-export async function openRevocations(d: { kv: Kv; store: Store; log: Logger }): Promise<Revocations> {
+export async function openRevocations(d: {
+  kv: Kv
+  bus: Bus
+  store: Store
+  log: Logger
+}): Promise<Revocations> {
   const held = new Map<string, Map<string, Set<() => void>>>() // userId → token hash → closers
   const recent = new Map<string, number>() // revoked token hash → when it is forgotten
 
@@ -133,36 +138,30 @@ export async function openRevocations(d: { kv: Kv; store: Store; log: Logger }):
     }
   }
 
-  if (d.kv.kind !== 'redis') {
-    return { publish: async (r) => revoked(r), hold, close: async () => held.clear() }
-  }
-  const kv = d.kv as RedisKv
-  const channel = kv.key(channels.sessionsRevoked)
-  const sub: RedisClient = await kv.openSubscriber()
-  sub.on('error', () => undefined) // the main connection logs the same outage
-  sub.on('message', (_channel: string, text: string) => {
-    const r = parseRevocation(text)
-    if (r) revoked(r)
-    else d.log.warn('ignored a malformed revocation message')
-  })
-  await sub.subscribe(channel)
-  // After each reconnect (ioredis' own resubscribe is off on one server, see kv/redis.ts): subscribe
-  // again, then catch up on what was revoked while the subscriber was away.
-  sub.on('ready', () => {
-    void sub
-      .subscribe(channel)
-      .then(() => Promise.all([...held].map(([userId, sessions]) => check(userId, sessions.keys()))))
-      .catch(() => undefined)
-  })
+  const unsubscribe = await d.bus.subscribe(
+    channels.sessionsRevoked,
+    (text) => {
+      const r = parseRevocation(text)
+      if (r) revoked(r)
+      else d.log.warn('ignored a malformed revocation message')
+    },
+    {
+      // Back after a reconnect: what was revoked while the subscriber was away is in the record.
+      onResubscribed: () =>
+        void Promise.all([...held].map(([userId, sessions]) => check(userId, sessions.keys()))).catch(
+          () => undefined,
+        ),
+    },
+  )
   return {
     async publish(r) {
-      revoked(r) // at once here; the other instances hear it from Redis (and this one again, harmlessly)
-      await kv.redis.publish(channel, JSON.stringify(r))
+      revoked(r) // at once here; the other instances hear it on the bus (and this one again, harmlessly)
+      await d.bus.publish(channels.sessionsRevoked, JSON.stringify(r))
     },
     hold,
     async close() {
       held.clear()
-      sub.disconnect()
+      await unsubscribe()
     },
   }
 }

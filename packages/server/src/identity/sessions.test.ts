@@ -1,6 +1,7 @@
 /** The per-user session index (issue 20 item 8) on the in-process kv: bounded, expiring with its sessions. */
 import pino from 'pino'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createMemoryBus } from '../backends/memory/bus'
 import { createMemoryKv } from '../kv/memory'
 import { keys } from '../kv/keys'
 import type { Kv } from '../kv/types'
@@ -33,7 +34,7 @@ beforeEach(async () => {
   kv = createMemoryKv({ now: () => t })
   store = await openSqliteStore(':memory:')
   await store.migrate()
-  revocations = await openRevocations({ kv, store, log: pino({ level: 'silent' }) })
+  revocations = await openRevocations({ kv, bus: createMemoryBus(), store, log: pino({ level: 'silent' }) })
 })
 afterEach(async () => {
   await revocations.close()

@@ -1,28 +1,9 @@
-/** Picks the `Kv` adapter from the Redis configuration (SPEC §5, §6). */
-import type { RedisConnection } from './connection'
+/**
+ * The key-value seam (SPEC §5, §6): the `Kv` interface and its in-process adapter. The Redis adapter
+ * (`redis.ts`) is opened by the Redis backend only (`backends/`), so no feature reaches the raw client.
+ */
 import { createMemoryKv } from './memory'
-import { openRedisKv } from './redis'
-import type { Kv } from './types'
 
 export type * from './types'
 export type { RedisConnection } from './connection'
-export type { RedisClient, RedisKv } from './redis'
-export { createMemoryKv, openRedisKv }
-
-/**
- * Redis when a connection (or `url`, one server) is given, otherwise the in-process store (one instance
- * only).
- *
- * @example
- * const kv = await openKv({ connection: config.redis, prefix: config.redisPrefix })
- */
-export async function openKv(opts: {
-  url?: string
-  connection?: RedisConnection
-  prefix: string
-  /** Redis connection errors after start-up; see `openRedisKv`. */
-  onError?: (error: Error) => void
-}): Promise<Kv> {
-  const { url, connection, prefix, onError } = opts
-  return url || connection ? openRedisKv({ url, connection, prefix, onError }) : createMemoryKv({ prefix })
-}
+export { createMemoryKv }

@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { runKvContract } from './kv.contract.test'
+import { runLocksContract } from './locks.contract.test'
 import { createMemoryKv } from './memory'
 
 runKvContract('memory', async () => createMemoryKv({ prefix: 'test' }))
+runLocksContract('memory', async () => createMemoryKv({ prefix: 'test' }))
 
 describe('createMemoryKv', () => {
   afterEach(() => {

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startRedisCluster, type RedisTopology } from '../../../../test/redis-cluster'
 import { createTestRedisPrefix } from '../../../../test/services'
-import { openRedisStreamLog } from '../streams/redis'
+import { openRedisBus } from '../backends/redis/bus'
+import { openRedisStreamLog } from '../backends/redis/streams'
 import type { LoggedEvent } from '../streams/types'
 import { parseHostPorts, type RedisConnection } from './connection'
 import { openRedisKv, type RedisKv } from './redis'
@@ -32,8 +33,9 @@ describe('a Redis Cluster that goes down and comes back', () => {
     const prefix = createTestRedisPrefix()
     const [a, b] = [await openRedisKv({ connection, prefix }), await openRedisKv({ connection, prefix })]
     opened.push(a, b)
-    const writer = await openRedisStreamLog(a)
-    const reader = await openRedisStreamLog(b)
+    const writer = await openRedisStreamLog(a, await openRedisBus(a))
+    const readerBus = await openRedisBus(b)
+    const reader = await openRedisStreamLog(b, readerBus)
     const seen: number[] = []
     const stop = new AbortController()
     const following = (async () => {
@@ -70,5 +72,6 @@ describe('a Redis Cluster that goes down and comes back', () => {
     stop.abort()
     await writer.close()
     await reader.close()
+    await readerBus.close()
   }, 120_000)
 })

@@ -8,9 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestRedisPrefix, testRedisCluster } from '../../../../test/services'
 import { keys } from './keys'
 import { runKvContract } from './kv.contract.test'
+import { runLocksContract } from './locks.contract.test'
 import { openRedisKv, type RedisKv } from './redis'
 
 runKvContract('redis cluster', () =>
+  openRedisKv({ connection: testRedisCluster(), prefix: createTestRedisPrefix() }),
+)
+runLocksContract('redis cluster', () =>
   openRedisKv({ connection: testRedisCluster(), prefix: createTestRedisPrefix() }),
 )
 

@@ -8,7 +8,10 @@ import type { Kv } from './types'
 /** A single server (also behind Sentinel) or a Redis Cluster: the same commands, routed by key on a cluster. */
 export type RedisClient = Redis | Cluster
 
-/** A `Kv` on Redis that also hands out the raw client for features `Kv` does not cover. */
+/**
+ * A `Kv` on Redis that also hands out the raw client, for the Redis backend's own adapters only
+ * (`backends/redis/*`: stream log, slots, rate store, bus); features get interfaces from `openBackend`.
+ */
 export interface RedisKv extends Kv {
   readonly kind: 'redis'
   /**
@@ -21,8 +24,11 @@ export interface RedisKv extends Kv {
   key(key: string): string
   /** The cluster slot of a full key (0 when not on a cluster: everything is one group). */
   slotOf(fullKey: string): number
-  /** A new connection for SUBSCRIBE (a cluster-wide one on a cluster), ready when it resolves. */
-  openSubscriber(): Promise<RedisClient>
+  /**
+   * A new connection for SUBSCRIBE (a cluster-wide one on a cluster), ready when it resolves; `name`
+   * names it in CLIENT LIST. The backend's `Bus` opens the one an instance has.
+   */
+  openSubscriber(name?: string): Promise<RedisClient>
 }
 
 // Atomic compare-and-delete: a lock released late must not delete the next holder's lock.
@@ -105,13 +111,17 @@ export async function openRedisKv(opts: {
     key,
     slotOf,
 
-    async openSubscriber() {
+    async openSubscriber(name) {
       // Subscriber mode: no pipelining. On one server ioredis' own resubscribe is off (its promise is
       // left unhandled): the caller resubscribes on 'ready'. A cluster's subscriber resubscribes itself.
+      const connectionName = name?.replace(/\s/g, '_')
       const sub =
         redis instanceof Cluster
-          ? redis.duplicate([], { enableAutoPipelining: false })
-          : redis.duplicate({ enableAutoPipelining: false, autoResubscribe: false })
+          ? redis.duplicate([], {
+              enableAutoPipelining: false,
+              redisOptions: { ...redis.options.redisOptions, connectionName },
+            })
+          : redis.duplicate({ enableAutoPipelining: false, autoResubscribe: false, connectionName })
       await connectOrExplain(sub, `${describeConnection(connection)} (subscriber)`)
       return sub
     },

@@ -1,21 +1,23 @@
 /**
- * One fixed-window limit (rate-limiter-flexible): on Redis when the service has Redis, so every instance
- * counts against the same key, in process otherwise. When Redis fails, `fallback: 'memory'` counts in
+ * One fixed-window limit (rate-limiter-flexible) in the backend's `RateStore`: on Redis when the service
+ * has Redis, so every instance counts against the same key, in process otherwise. When Redis fails, `fallback: 'memory'` counts in
  * process instead (fail open, still bounded per instance) and `fallback: 'refuse'` throws
  * `LimiterUnavailableError` (fail closed). See README "Security".
  */
-import {
-  RateLimiterMemory,
-  RateLimiterRedis,
-  RateLimiterRes,
-  type RateLimiterAbstract,
-} from 'rate-limiter-flexible'
-import type { Kv, RedisKv } from '../kv'
-import { rateLimitPrefix } from '../kv/keys'
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
+import type { RateStore } from './rate-store'
 
 /** Low-cardinality names: they are metric labels and appear in the 429 envelope. */
 export type LimitName =
-  'ip-requests' | 'user-minute' | 'user-day' | 'ip-minute' | 'ip-day' | 's2s-key' | 's2s-ip' | 'user-streams'
+  | 'ip-requests'
+  | 'user-minute'
+  | 'user-day'
+  | 'ip-minute'
+  | 'ip-day'
+  | 's2s-key'
+  | 's2s-ip'
+  | 'user-streams'
+  | 'user-files'
 
 export interface LimitResult {
   name: LimitName
@@ -45,32 +47,21 @@ export interface LimiterOptions {
   name: LimitName
   points: number
   durationSeconds: number
-  kv: Kv
+  store: RateStore
   fallback: 'memory' | 'refuse'
   /** Told each time Redis failed and the fallback decided instead. */
   onStoreError?: (err: unknown) => void
 }
 
-const isRedis = (kv: Kv): kv is RedisKv => kv.kind === 'redis'
-
 /**
  * @example
- * const perUser = createLimiter({ name: 'user-minute', points: 20, durationSeconds: 60, kv, fallback: 'memory' })
+ * const perUser = createLimiter({ name: 'user-minute', points: 20, durationSeconds: 60, store, fallback: 'memory' })
  * const r = await perUser.consume(userId) // r.allowed, r.remaining, r.resetMs
  */
 export function createLimiter(o: LimiterOptions): Limiter {
-  const base = { points: o.points, duration: o.durationSeconds }
-  const memory = new RateLimiterMemory({ ...base, keyPrefix: o.name })
-  const store: RateLimiterAbstract = isRedis(o.kv)
-    ? new RateLimiterRedis({
-        ...base,
-        // One key per command, so a Redis Cluster client serves as well (redis-cluster.int.test.ts).
-        storeClient: o.kv.redis,
-        keyPrefix: o.kv.key(rateLimitPrefix(o.name)),
-        // Redis down: fail at once instead of queueing behind ioredis' reconnects.
-        rejectIfRedisNotReady: true,
-      })
-    : memory
+  const store = o.store.limiter(o)
+  // Counts here while the store fails (an in-process store never does).
+  const memory = new RateLimiterMemory({ points: o.points, duration: o.durationSeconds, keyPrefix: o.name })
 
   const toResult = (r: RateLimiterRes, allowed: boolean): LimitResult => ({
     name: o.name,
@@ -96,7 +87,6 @@ export function createLimiter(o: LimiterOptions): Limiter {
       try {
         return await consumeOn(store, key)
       } catch (err) {
-        if (store === memory) throw err
         o.onStoreError?.(err)
         if (o.fallback === 'refuse') throw new LimiterUnavailableError(err)
         return consumeOn(memory, key)

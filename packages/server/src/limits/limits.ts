@@ -5,9 +5,8 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { VcError } from '../errors'
-import { joinHeartbeat, leaveHeartbeat } from '../http/heartbeat'
+import { createHeartbeats, type Heartbeats } from '../http/heartbeat'
 import { routePath } from '../http/request-target'
-import type { Kv, RedisKv } from '../kv'
 import { rateLimitedError, rateLimitHeaders, tightest } from './headers'
 import { ipKey } from './ip-key'
 import {
@@ -17,7 +16,8 @@ import {
   type LimitName,
   type LimitResult,
 } from './limiter'
-import { createStreamSlots, SLOT_TTL_MS, type HeldSlot } from './stream-slots'
+import type { RateStore } from './rate-store'
+import { SLOT_TTL_MS, type HeldSlot, type StreamSlots } from './stream-slots'
 
 export interface LimitsConfig {
   ipRequestsPerMinute: number
@@ -33,11 +33,15 @@ export interface LimitsConfig {
 
 export interface LimitsDeps {
   config: LimitsConfig
-  kv: Kv
+  /** The backend's counters and open-stream slots (`openBackend`). */
+  rateStore: RateStore
+  slots: StreamSlots
   /** A request was refused by `limit` (metrics). */
   onReject?: (limit: LimitName) => void
   /** Redis failed under a limit; the fallback decided (logged once per outage by the caller). */
   onStoreError?: (err: unknown) => void
+  /** The service's shared timers (its own when unset). */
+  heartbeats?: Heartbeats
 }
 
 const WIDGET_PATHS = /^\/api\/(chat|voice)\//
@@ -46,10 +50,10 @@ const MINUTE = 60
 const DAY = 86_400
 
 export function createLimits(d: LimitsDeps) {
-  const c = d.config
+  const { config: c, rateStore: store, slots } = d
   const make = (name: LimitName, points: number, durationSeconds: number, fallback: 'memory' | 'refuse') =>
     points > 0
-      ? createLimiter({ name, points, durationSeconds, kv: d.kv, fallback, onStoreError: d.onStoreError })
+      ? createLimiter({ name, points, durationSeconds, store, fallback, onStoreError: d.onStoreError })
       : undefined
   const ipRequests = make('ip-requests', c.ipRequestsPerMinute, MINUTE, 'memory')
   const messages = [
@@ -61,10 +65,10 @@ export function createLimits(d: LimitsDeps) {
   const s2sKey = make('s2s-key', c.s2sKeyPerMinute, MINUTE, 'refuse')
   // Fails open: it only bounds what one address can make us parse and audit (issue 20, finding 6).
   const s2sIp = make('s2s-ip', c.s2sIpPerMinute, MINUTE, 'memory')
-  const slots = createStreamSlots(d.kv, d.onStoreError)
   // Every slot this instance holds, refreshed together on one shared ticker (issue 8, held streams).
   const held = new Set<HeldSlot>()
   const refresher = { beat: () => void slots.refresh(held) }
+  const refreshBeat = (d.heartbeats ?? createHeartbeats()).every(SLOT_TTL_MS / 3)
 
   /** Consumes one point of each limiter; headers for the tightest; 429 when any refused. */
   async function enforce(reply: FastifyReply, checks: [Limiter, string][]) {
@@ -108,10 +112,10 @@ export function createLimits(d: LimitsDeps) {
     }
     const mine: HeldSlot = { userId: user.userId, slot }
     held.add(mine)
-    joinHeartbeat(SLOT_TTL_MS / 3, refresher) // joining again is a no-op
+    refreshBeat.join(refresher) // joining again is a no-op
     reply.raw.once('close', () => {
       held.delete(mine)
-      if (!held.size) leaveHeartbeat(SLOT_TTL_MS / 3, refresher)
+      if (!held.size) refreshBeat.leave(refresher)
       void slots.release(user.userId, slot)
     })
   }
@@ -174,7 +178,7 @@ export function createLimits(d: LimitsDeps) {
     /** /readyz check: throws while Redis-backed limits have fallen back (see `status`). */
     async readiness() {
       const s = status()
-      if (d.kv.kind === 'redis' && !s.shared) throw new Error(s.detail)
+      if (store.shared && !s.shared) throw new Error(s.detail)
     },
 
     status,
@@ -182,8 +186,8 @@ export function createLimits(d: LimitsDeps) {
 
   /** Whether limits are shared right now or each instance counts alone. */
   function status(): { shared: boolean; detail: string } {
-    if (d.kv.kind !== 'redis') return { shared: false, detail: 'in-process (single instance)' }
-    return (d.kv as RedisKv).redis.status === 'ready'
+    if (!store.shared) return { shared: false, detail: 'in-process (single instance)' }
+    return store.reachable()
       ? { shared: true, detail: 'shared via Redis' }
       : {
           shared: false,

@@ -4,10 +4,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestRedisPrefix, testRedisCluster } from '../../../../test/services'
-import { openRedisKv, type RedisKv } from '../kv'
+import { createMemoryStreamSlots } from '../backends/memory/slots'
+import { createRedisRateStore } from '../backends/redis/rate-store'
+import { createRedisStreamSlots } from '../backends/redis/slots'
 import { keys } from '../kv/keys'
+import { openRedisKv, type RedisKv } from '../kv/redis'
 import { createLimiter } from './limiter'
-import { createRedisStreamSlots, createStreamSlots } from './stream-slots'
+import { runStreamSlotsContract } from './stream-slots.contract.test'
+import { withInProcessFallback } from './stream-slots'
 
 const opened: RedisKv[] = []
 const storeErrors: unknown[] = []
@@ -24,9 +28,13 @@ afterAll(async () => {
   for (const k of opened) await k.close()
 })
 
+runStreamSlotsContract('redis cluster', () => createRedisStreamSlots(kv))
+
 describe('stream slots on a cluster', () => {
   it('should hand out up to the cap, count, and free on release', async () => {
-    const sut = createStreamSlots(kv, (e) => storeErrors.push(e))
+    const sut = withInProcessFallback(createRedisStreamSlots(kv), createMemoryStreamSlots(), (e) =>
+      storeErrors.push(e),
+    )
     const a = await sut.acquire('u1', 2)
     expect(a && (await sut.acquire('u1', 2))).toBeTruthy()
     expect(await sut.acquire('u1', 2)).toBeUndefined()
@@ -70,7 +78,7 @@ describe('rate limits on a cluster (rate-limiter-flexible on an ioredis Cluster)
         name: 'user-minute',
         points: 2,
         durationSeconds: 60,
-        kv: await open(prefix),
+        store: createRedisRateStore(await open(prefix)),
         fallback: 'refuse', // a Redis failure throws instead of counting in process
         onStoreError: (e) => errors.push(e),
       })

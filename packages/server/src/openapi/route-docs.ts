@@ -9,6 +9,7 @@ import {
   clearResponse,
   feedbackBody,
   feedbackResponse,
+  fileResponse,
   conversationsQuery,
   conversationsResponse,
   historyQuery,
@@ -132,6 +133,24 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     body: feedbackBody,
     ok: { status: 200, schema: feedbackResponse, description: 'The rating as archived' },
     errors: [400, 401, 404, 415, 429],
+  },
+  'POST /api/chat/files': {
+    summary: 'Upload an image or file for the next question: multipart/form-data, field `file`',
+    description:
+      'The type is read from the bytes: png, jpeg, gif, webp (`kind` image); pdf; txt, md, csv (UTF-8); docx, ' +
+      "xlsx, pptx (by extension, zip checked). Uploaded to Coze's file API; `send` then takes " +
+      '`attachments: [{fileId}]`. Over `FILES_MAX_BYTES` (10 MiB): 413 `FILE_TOO_LARGE`, the rest unread.',
+    tag: 'widget',
+    auth: 'bearer',
+    ok: { status: 201, schema: fileResponse, description: 'The upload' },
+    errors: [400, 401, 413, 415, 429, 502, 503, 504],
+  },
+  'GET /api/chat/files/:fileId': {
+    summary: "One of the user's uploaded images, its bytes (documents keep none: 404)",
+    tag: 'widget',
+    auth: 'bearer',
+    ok: { status: 200, media: 'image/*', description: 'The image, `Cache-Control: private`, `nosniff`' },
+    errors: [400, 401, 404, 429],
   },
   'POST /api/voice/ticket': {
     summary: 'A one-use ticket (60 s) for opening a voice WebSocket',

@@ -3,7 +3,7 @@
  * each adapter's test file beside `runStoreContract`; `open` gives a fresh, unmigrated database.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { conversation, finish, question, session, T0, TRICKY, uid } from './rows.factory'
+import { conversation, fileRow, finish, question, session, T0, TRICKY, uid } from './rows.factory'
 import type { OpenTestStore } from './store.contract.test'
 import type { AuditRow, Store } from './types'
 
@@ -78,6 +78,8 @@ export function runAuditDataContract(name: string, open: OpenTestStore): void {
         for (const q of [oldQ, newQ]) await sut.insertQuestion(q)
         for (const c of [oldC, newC]) await sut.insertConversation(c)
         for (const s of [oldS, newS]) await sut.insertSession(s)
+        const [oldF, newF] = [fileRow({ createdAt: cutoff - 1 }), fileRow({ createdAt: cutoff })]
+        for (const f of [oldF, newF]) await sut.insertFile(f)
         const deleted = await sut.deleteChatDataBefore(cutoff)
         expect(deleted.messages).toBeGreaterThanOrEqual(1)
         expect(await sut.getMessage(oldQ.userId, oldQ.id)).toBeUndefined()
@@ -86,6 +88,8 @@ export function runAuditDataContract(name: string, open: OpenTestStore): void {
         expect(await sut.getConversation(newC.userId, newC.id)).toBeDefined()
         expect((await sut.exportUserData(oldS.userId)).sessions).toEqual([])
         expect((await sut.exportUserData(newS.userId)).sessions).toEqual([newS])
+        expect(await sut.getFileContent(oldF.userId, oldF.fileId)).toBeUndefined()
+        expect(await sut.getFileContent(newF.userId, newF.fileId)).toBeDefined()
       })
 
       it('should delete more rows than one batch holds', async () => {
@@ -108,7 +112,9 @@ export function runAuditDataContract(name: string, open: OpenTestStore): void {
           await sut.insertConversation(c)
           await sut.insertQuestion(q)
           await sut.finishMessage(q.id, finish())
-          return { s, c, q }
+          const f = fileRow({ userId })
+          await sut.insertFile(f)
+          return { s, c, q, f }
         }
         const mine = await seed(me)
         await seed(other)
@@ -122,15 +128,19 @@ export function runAuditDataContract(name: string, open: OpenTestStore): void {
           [mine.q.id, TRICKY, finish().answer],
         ])
         expect(exported.auditEvents.map((a) => a.seq)).toEqual([next])
+        const { content, ...file } = mine.f
+        expect(exported.files).toEqual([{ ...file, contentBase64: content!.toString('base64') }])
 
-        expect(await sut.eraseUserData(me)).toEqual({ sessions: 1, conversations: 1, messages: 1 })
+        expect(await sut.eraseUserData(me)).toEqual({ sessions: 1, conversations: 1, messages: 1, files: 1 })
         const after = await sut.exportUserData(me)
-        expect([after.sessions, after.conversations, after.messages]).toEqual([[], [], []])
+        expect([after.sessions, after.conversations, after.messages, after.files]).toEqual([[], [], [], []])
         expect(after.auditEvents).toHaveLength(1) // append-only: erasure never touches audit rows
         const untouched = await sut.exportUserData(other)
         expect(
-          [untouched.sessions, untouched.conversations, untouched.messages].map((x) => x.length),
-        ).toEqual([1, 1, 1])
+          [untouched.sessions, untouched.conversations, untouched.messages, untouched.files].map(
+            (x) => x.length,
+          ),
+        ).toEqual([1, 1, 1, 1])
       })
     })
   })

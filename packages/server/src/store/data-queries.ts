@@ -6,16 +6,17 @@
 import type { Kysely } from 'kysely'
 import type { Database } from './db'
 import { listAuditOfUser } from './audit-queries'
-import { toConversationRow, toMessageRow, toSessionRow } from './rows'
+import { toConversationRow, toFileRow, toMessageRow, toSessionRow } from './rows'
 import type { Store } from './types'
 
 const BATCH = 500
 
-type ChatTable = 'chat_session' | 'chat_conversation' | 'chat_message'
+type ChatTable = 'chat_session' | 'chat_conversation' | 'chat_message' | 'chat_file'
 const AGE_COLUMN = {
   chat_session: 'expires_at',
   chat_conversation: 'updated_at',
   chat_message: 'asked_at',
+  chat_file: 'created_at',
 } as const
 
 export function createDataQueries(
@@ -50,7 +51,9 @@ export function createDataQueries(
     const messages = await deleteInBatches('chat_message', filter)
     const conversations = await deleteInBatches('chat_conversation', filter)
     const sessions = await deleteInBatches('chat_session', filter)
-    return { sessions, conversations, messages }
+    // Uploads (with an image's bytes) go with the rest; a question naming one shows it as gone (404).
+    const files = await deleteInBatches('chat_file', filter)
+    return { sessions, conversations, messages, files }
   }
 
   return {
@@ -59,7 +62,7 @@ export function createDataQueries(
     eraseUserData: (userId) => deleteAll({ userId }),
 
     async exportUserData(userId) {
-      const [sessions, conversations, messages, auditEvents] = await Promise.all([
+      const [sessions, conversations, messages, files, auditEvents] = await Promise.all([
         db
           .selectFrom('chat_session')
           .selectAll()
@@ -73,12 +76,17 @@ export function createDataQueries(
           .orderBy('created_at')
           .execute(),
         db.selectFrom('chat_message').selectAll().where('user_id', '=', userId).orderBy('asked_at').execute(),
+        db.selectFrom('chat_file').selectAll().where('user_id', '=', userId).orderBy('created_at').execute(),
         listAuditOfUser(db, userId),
       ])
       return {
         sessions: sessions.map(toSessionRow),
         conversations: conversations.map(toConversationRow),
         messages: messages.map(toMessageRow),
+        files: files.map(toFileRow).map(({ content, ...file }) => ({
+          ...file,
+          contentBase64: content ? content.toString('base64') : null,
+        })),
         auditEvents,
       }
     },

@@ -64,6 +64,23 @@ export interface ChatMessageTable {
   feedback_comment: string | null
   /** Coze's id of the answer message (its feedback API needs it), filled when the answer is first rated. */
   coze_message_id: string | null
+  /** JSON array of the question's attachments (`Attachment[]`), null when none (migration 0007). */
+  attachments: string | null
+  /** When a new topic began after this message (`POST /api/chat/clear`, migration 0008), else null. */
+  new_topic_at: number | null
+}
+
+/** One upload (`POST /api/chat/files`, migration 0007); `content` only for images. */
+export interface ChatFileTable {
+  id: string
+  user_id: string
+  coze_file_id: string
+  name: string
+  mime: string
+  kind: 'image' | 'file'
+  bytes: number
+  content: Buffer | null
+  created_at: number
 }
 
 export interface AuditEventTable {
@@ -88,6 +105,7 @@ export interface Database {
   chat_session: ChatSessionTable
   chat_conversation: ChatConversationTable
   chat_message: ChatMessageTable
+  chat_file: ChatFileTable
   audit_event: AuditEventTable
 }
 

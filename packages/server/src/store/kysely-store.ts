@@ -12,6 +12,8 @@ import { prepared } from './prepared'
 import {
   toConversationRow,
   toConversationTable,
+  toFileRow,
+  toFileTable,
   toFinishTable,
   toMessageRow,
   toQuestionTable,
@@ -125,6 +127,21 @@ export function createKyselyStore(
         .execute()
     },
 
+    async markNewTopic(userId, conversationId, at) {
+      const newest = await db
+        .selectFrom('chat_message')
+        .select('id')
+        .where('user_id', '=', userId)
+        .where('conversation_id', '=', conversationId)
+        .orderBy('asked_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst()
+      if (!newest) return false
+      await db.updateTable('chat_message').set({ new_topic_at: at }).where('id', '=', newest.id).execute()
+      return true
+    },
+
     async releaseClientMessageId(id) {
       await db.updateTable('chat_message').set({ client_message_id: null }).where('id', '=', id).execute()
     },
@@ -168,6 +185,31 @@ export function createKyselyStore(
       return rows.map(toMessageRow)
     },
 
+    async insertFile(row) {
+      await db.insertInto('chat_file').values(toFileTable(row)).execute()
+    },
+
+    async getFiles(userId, ids) {
+      if (ids.length === 0) return []
+      const rows = await db
+        .selectFrom('chat_file')
+        .select(FILE_COLUMNS)
+        .where('user_id', '=', userId)
+        .where('id', 'in', ids)
+        .execute()
+      return rows.map(toFileRow)
+    },
+
+    async getFileContent(userId, id) {
+      const row = await db
+        .selectFrom('chat_file')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('id', '=', id)
+        .executeTakeFirst()
+      return row && toFileRow(row)
+    },
+
     ...createAuditQueries(db),
     ...createDataQueries(db),
 
@@ -177,9 +219,15 @@ export function createKyselyStore(
 
     async close() {
       await db.destroy()
+      // Kysely ends a pool only through an instance that was used: a store that only migrated (a start-up
+      // that failed after the schema step) would leave the pool open (issue 22 #6). `mysql.ts` ends it once.
+      if (schemaDb !== db) await schemaDb.destroy()
     },
   }
 }
+
+/** A file's row without its content (an image's bytes are read only to serve them). */
+const FILE_COLUMNS = ['id', 'user_id', 'coze_file_id', 'name', 'mime', 'kind', 'bytes', 'created_at'] as const
 
 /** The statements of every send and session create, compiled once (`prepared.ts`). */
 function hotQueries(db: Kysely<Database>) {

@@ -48,6 +48,11 @@ export async function openMysqlStore(url: string, o: MysqlOptions = {}): Promise
     // 16,000 prepared statements per connection preallocates ≈ 0.5 MB of arrays on each.
     maxPreparedStatements: 1,
   })
+  // Both Kysely instances below end the one pool, once: `close()` destroys both, since Kysely ends a pool
+  // only through an instance that was used (a start-up that failed after migrating used only `schemaDb`).
+  let ended: Promise<unknown> | undefined
+  const endOnce = (cb: (err: unknown) => void) =>
+    void (ended ??= new Promise((resolve) => pool.end(resolve))).then(cb)
   const bounded = boundPool(
     pool,
     {
@@ -59,9 +64,11 @@ export async function openMysqlStore(url: string, o: MysqlOptions = {}): Promise
     o.watch?.fault,
   )
   o.watch?.pool(bounded.state)
-  const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool: bounded }) })
+  const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool: { ...bounded, end: endOnce } }) })
   // Migrations go through the same pool unbounded: `get_lock` waits for another instance's migration,
-  // and DDL on a large table takes longer than any query timeout. It is never destroyed: `db` ends the pool.
-  const schemaDb = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) })
+  // and DDL on a large table takes longer than any query timeout.
+  const schemaDb = new Kysely<Database>({
+    dialect: new MysqlDialect({ pool: { getConnection: (cb) => pool.getConnection(cb), end: endOnce } }),
+  })
   return createKyselyStore(db, 'mysql', { schemaDb })
 }

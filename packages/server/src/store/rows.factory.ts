@@ -3,7 +3,7 @@
  * services' tests may use them too.
  */
 import { randomUUID } from 'node:crypto'
-import type { ConversationRow, MessageFinish, QuestionInsert, SessionRow } from './types'
+import type { ConversationRow, FileRow, MessageFinish, QuestionInsert, SessionRow } from './types'
 
 /** A fixed epoch-ms base time, so rows never depend on the clock. */
 export const T0 = 1_760_000_000_123
@@ -49,6 +49,21 @@ export const question = (over: Partial<QuestionInsert> = {}): QuestionInsert => 
   userAgent: 'Mozilla/5.0 (test)',
   askedAt: T0,
   parentMessageId: null,
+  attachments: null,
+  ...over,
+})
+
+/** An image upload; every byte value, so a driver mangling binary shows. */
+export const fileRow = (over: Partial<FileRow> = {}): FileRow => ({
+  fileId: uid('fil'),
+  userId: uid('usr'),
+  cozeFileId: '7491234567890123456',
+  name: `${TRICKY.slice(0, 8)}.png`,
+  mime: 'image/png',
+  kind: 'image',
+  bytes: 256,
+  createdAt: T0,
+  content: Buffer.from(Array.from({ length: 256 }, (_, i) => i)),
   ...over,
 })
 

@@ -3,9 +3,11 @@
  * return BIGINT as JS numbers (see `mysql.ts`), and the contract suite checks that they do.
  */
 import type { Insertable, Selectable, Updateable } from 'kysely'
-import type { ChatConversationTable, ChatMessageTable, ChatSessionTable } from './db'
+import type { ChatConversationTable, ChatFileTable, ChatMessageTable, ChatSessionTable } from './db'
 import type {
   ArchivedPart,
+  Attachment,
+  FileRow,
   ConversationRow,
   MessageFinish,
   MessageRow,
@@ -91,6 +93,12 @@ export const toQuestionTable = (row: QuestionInsert): Insertable<ChatMessageTabl
   feedback: null,
   feedback_comment: null,
   coze_message_id: null,
+  // Only what history shows: a resolved attachment also carries Coze's id, which stays in `chat_file`.
+  attachments: row.attachments?.length
+    ? JSON.stringify(
+        row.attachments.map(({ fileId, name, kind, mime, bytes }) => ({ fileId, name, kind, mime, bytes })),
+      )
+    : null,
 })
 
 export const toFinishTable = (finish: MessageFinish): Updateable<ChatMessageTable> => ({
@@ -108,6 +116,7 @@ export const toFinishTable = (finish: MessageFinish): Updateable<ChatMessageTabl
   coze_logid: finish.cozeLogid?.slice(0, 64) ?? null,
   parts: finish.parts?.length ? JSON.stringify(finish.parts) : null,
   suggestions: finish.suggestions?.length ? JSON.stringify(finish.suggestions) : null,
+  ...(finish.cozeMessageId ? { coze_message_id: finish.cozeMessageId.slice(0, 64) } : {}),
 })
 
 export const toMessageRow = (row: Selectable<ChatMessageTable>): MessageRow => ({
@@ -138,7 +147,48 @@ export const toMessageRow = (row: Selectable<ChatMessageTable>): MessageRow => (
   feedback: row.feedback ?? null,
   feedbackComment: row.feedback_comment ?? null,
   cozeMessageId: row.coze_message_id ?? null,
+  attachments: attachmentsOf(row.attachments),
+  ...(row.new_topic_at == null ? {} : { newTopicAt: row.new_topic_at }),
 })
+
+export const toFileTable = (row: FileRow): Insertable<ChatFileTable> => ({
+  id: row.fileId,
+  user_id: row.userId,
+  coze_file_id: row.cozeFileId,
+  name: row.name,
+  mime: row.mime,
+  kind: row.kind,
+  bytes: row.bytes,
+  content: row.content,
+  created_at: row.createdAt,
+})
+
+export const toFileRow = (row: Omit<Selectable<ChatFileTable>, 'content'> & { content?: Buffer | null }) =>
+  ({
+    fileId: row.id,
+    userId: row.user_id,
+    cozeFileId: row.coze_file_id,
+    name: row.name,
+    mime: row.mime,
+    kind: row.kind,
+    bytes: row.bytes,
+    createdAt: row.created_at,
+    // mysql2 answers a Buffer, better-sqlite3 a Buffer too; a Uint8Array from another driver is wrapped.
+    content: row.content
+      ? Buffer.from(row.content.buffer, row.content.byteOffset, row.content.byteLength)
+      : null,
+  }) satisfies FileRow
+
+/** Like `parts`: a corrupt cell (or an older row's NULL) reads as none. */
+function attachmentsOf(json: string | null | undefined): Attachment[] | null {
+  if (!json) return null
+  try {
+    const items: unknown = JSON.parse(json)
+    return Array.isArray(items) && items.length ? (items as Attachment[]) : null
+  } catch {
+    return null
+  }
+}
 
 /** Like `parts`: a corrupt cell (or an older row's NULL) reads as none. */
 function suggestionsOf(json: string | null | undefined): string[] | null {

@@ -3,7 +3,7 @@
  * this file alone. `open` must give a store on a fresh, empty, unmigrated database each time it is called.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { conversation, finish, question, session, T0, TRICKY, uid } from './rows.factory'
+import { conversation, fileRow, finish, question, session, T0, TRICKY, uid } from './rows.factory'
 import type { MessageStatus, Store } from './types'
 
 export type OpenTestStore = () => Promise<{ store: Store; cleanup: () => Promise<void> }>
@@ -309,6 +309,40 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
         await sut.insertQuestion({ ...q, id: q.id.toUpperCase(), clientMessageId: 'abc-1' })
         expect((await sut.getMessage(q.userId, q.id))?.clientMessageId).toBe('AbC-1')
         expect((await sut.getMessage(q.userId, q.id.toUpperCase()))?.clientMessageId).toBe('abc-1')
+      })
+    })
+
+    describe('files', () => {
+      it("should keep an image's bytes exactly and give them to its owner only", async () => {
+        const image = fileRow({ content: Buffer.concat([fileRow().content!, Buffer.alloc(200_000, 0xff)]) })
+        await sut.insertFile({ ...image, bytes: image.content!.length })
+        const got = await sut.getFileContent(image.userId, image.fileId)
+        expect(got).toEqual({ ...image, bytes: image.content!.length })
+        expect(got!.content!.equals(image.content!)).toBe(true)
+        expect(await sut.getFileContent(uid('usr'), image.fileId)).toBeUndefined()
+      })
+
+      it("should find the user's own files among ids without their content", async () => {
+        const userId = uid('usr')
+        const doc = fileRow({ userId, kind: 'file', mime: 'application/pdf', name: 'a.pdf', content: null })
+        const image = fileRow({ userId })
+        const theirs = fileRow()
+        for (const f of [doc, image, theirs]) await sut.insertFile(f)
+        const got = await sut.getFiles(userId, [image.fileId, doc.fileId, theirs.fileId, 'fil_unknown'])
+        expect(got.sort((a, b) => a.fileId.localeCompare(b.fileId))).toEqual(
+          [doc, { ...image, content: null }].sort((a, b) => a.fileId.localeCompare(b.fileId)),
+        )
+        expect(await sut.getFiles(userId, [])).toEqual([])
+      })
+
+      it("should keep a question's attachments, in order, without Coze's ids", async () => {
+        const attachments = [
+          { fileId: uid('fil'), name: TRICKY, kind: 'image' as const, mime: 'image/png', bytes: 68 },
+          { fileId: uid('fil'), name: 'b.pdf', kind: 'file' as const, mime: 'application/pdf', bytes: 9 },
+        ]
+        const q = question({ attachments: attachments.map((a) => ({ ...a, cozeFileId: '749' })) })
+        await sut.insertQuestion(q)
+        expect((await sut.getMessage(q.userId, q.id))?.attachments).toEqual(attachments)
       })
     })
 

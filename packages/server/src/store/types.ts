@@ -46,6 +46,28 @@ export interface QuestionInsert {
   askedAt: number
   /** A reply to the bot's question links to the message that asked it (SPEC §2.4 `/api/chat/reply`). */
   parentMessageId?: string | null
+  /** The files the question carried (SPEC §2.4 `attachments`), in the order sent. */
+  attachments?: readonly Attachment[] | null
+}
+
+/** A file as a question carries it and history shows it (`GET /api/chat/history` `attachments`). */
+export interface Attachment {
+  fileId: string
+  name: string
+  kind: FileKind
+  mime: string
+  bytes: number
+}
+
+/** `image`: Coze gets an `image` item and the bytes are kept for history; `file`: anything else allowed. */
+export type FileKind = 'image' | 'file'
+
+/** One upload (`chat_file`). `content` is the image's bytes (null for documents, and when not asked for). */
+export interface FileRow extends Attachment {
+  userId: string
+  cozeFileId: string
+  createdAt: number
+  content: Buffer | null
 }
 
 /** Written at T3, whatever the outcome. */
@@ -66,6 +88,8 @@ export interface MessageFinish {
   parts?: ArchivedPart[] | null
   /** The follow-up questions Coze suggested (the chips), when it suggested any. */
   suggestions?: string[] | null
+  /** Coze's id of the (last) answer message, when one arrived: what Coze's feedback API rates. */
+  cozeMessageId?: string | null
 }
 
 /** One answer message as archived (`chat_message.parts`). */
@@ -77,7 +101,7 @@ export interface ArchivedPart {
 
 export interface MessageRow
   extends
-    Omit<QuestionInsert, 'parentMessageId'>,
+    Omit<QuestionInsert, 'parentMessageId' | 'attachments'>,
     Omit<MessageFinish, 'status' | 'finishedAt' | 'cozeCode' | 'cozeLogid' | 'parts' | 'suggestions'> {
   status: MessageStatus
   cozeChatId: string | null
@@ -90,6 +114,9 @@ export interface MessageRow
   feedback: Rating | null
   feedbackComment: string | null
   cozeMessageId: string | null
+  attachments: Attachment[] | null
+  /** A new topic began after this message, at this time (`POST /api/chat/clear`); absent otherwise. */
+  newTopicAt?: number
 }
 
 /** An answer's rating (SPEC §2.4), Coze's `feedback_type` values. */
@@ -128,6 +155,7 @@ export interface DeletedCounts {
   sessions: number
   conversations: number
   messages: number
+  files: number
 }
 
 /** Everything the archive holds about one user (export by phone). */
@@ -135,6 +163,8 @@ export interface UserData {
   sessions: SessionRow[]
   conversations: ConversationRow[]
   messages: MessageRow[]
+  /** The user's uploads; an image's bytes as base64 (documents keep none). */
+  files: (Omit<FileRow, 'content'> & { contentBase64: string | null })[]
   auditEvents: AuditRow[]
 }
 
@@ -181,12 +211,27 @@ export interface Store {
   getMessage(userId: string, id: string): Promise<MessageRow | undefined>
   /** The user's rating of their own answer (the caller checked it exists: MySQL counts changed rows only). */
   setFeedback(userId: string, id: string, update: FeedbackUpdate): Promise<void>
+  /**
+   * A new topic begins after the conversation's newest message (`newTopicAt`); false when it has none.
+   * The caller holds the conversation's lock: no answer is being added meanwhile.
+   */
+  markNewTopic(userId: string, conversationId: string, at: number): Promise<boolean>
   /** Newest first; `beforeId` pages back from (and excluding) that message. */
   listMessages(
     userId: string,
     conversationId: string,
     page: { beforeId?: string; limit: number },
   ): Promise<MessageRow[]>
+
+  /** An upload (`POST /api/chat/files`). */
+  insertFile(row: FileRow): Promise<void>
+  /**
+   * The user's own uploads among `ids` (any order; unknown and others' ids are simply absent), without
+   * their content.
+   */
+  getFiles(userId: string, ids: string[]): Promise<FileRow[]>
+  /** One of the user's uploads with its content (an image's bytes), or undefined. */
+  getFileContent(userId: string, id: string): Promise<FileRow | undefined>
 
   /**
    * Appends rows to the audit chain in one statement. Returns false, writing nothing, when one of their
@@ -199,11 +244,11 @@ export interface Store {
   /** Rows with `seq` > `afterSeq`, ascending. */
   listAudit(afterSeq: number, limit: number): Promise<AuditRow[]>
 
-  /** Retention: chat rows older than `cutoff` (asked/updated/expired before it), in small batches. */
+  /** Retention: chat rows older than `cutoff` (asked/updated/expired/uploaded before it), in small batches. */
   deleteChatDataBefore(cutoff: number): Promise<DeletedCounts>
   /** Export by phone: every row about `userId`, audit events included. */
   exportUserData(userId: string): Promise<UserData>
-  /** Erasure by phone: the user's sessions, conversations and messages (audit rows stay: append-only). */
+  /** Erasure by phone: the user's sessions, conversations, messages and files (audit rows stay: append-only). */
   eraseUserData(userId: string): Promise<DeletedCounts>
 
   /**

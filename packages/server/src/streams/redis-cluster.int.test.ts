@@ -1,21 +1,24 @@
 /** The Redis stream log on a real 3-master Redis Cluster (SPEC §6): the same contract as on one server. */
 import { afterAll } from 'vitest'
-import { openRedisKv, type RedisKv } from '../kv'
+import { openRedisBus } from '../backends/redis/bus'
+import { openRedisStreamLog } from '../backends/redis/streams'
+import type { Bus } from '../kv/bus'
+import { openRedisKv, type RedisKv } from '../kv/redis'
 import { createTestRedisPrefix, testRedisCluster } from '../../../../test/services'
-import { openRedisStreamLog } from './redis'
 import { runStreamLogContract } from './stream-log.contract.test'
 
 const prefix = createTestRedisPrefix()
-const kvs: RedisKv[] = []
+const opened: (RedisKv | Bus)[] = []
 const errors: unknown[] = []
 afterAll(async () => {
-  for (const kv of kvs) await kv.close()
+  for (const c of opened.reverse()) await c.close()
   // A CROSSSLOT (or any other) failure of a flush reaches onError, not the test: it must stay empty.
   if (errors.length) throw new Error(`stream log errors on the cluster: ${errors.map(String).join('; ')}`)
 })
 
 runStreamLogContract('redis cluster', async (o) => {
   const kv = await openRedisKv({ connection: testRedisCluster(), prefix })
-  kvs.push(kv)
-  return openRedisStreamLog(kv, o, (err) => errors.push(err))
+  const bus = await openRedisBus(kv)
+  opened.push(kv, bus)
+  return openRedisStreamLog(kv, bus, o, (err) => errors.push(err))
 })

@@ -30,7 +30,7 @@ const INPUT = {
 let reply: (res: ServerResponse) => void
 const seen: VerifyToolCallResult[] = []
 const held: ServerResponse[] = []
-const server = createServer(async (req: IncomingMessage, res) => {
+const handle = async (req: IncomingMessage, res: ServerResponse) => {
   const chunks: Buffer[] = []
   for await (const c of req) chunks.push(c as Buffer)
   const verified = await verifyToolCall(
@@ -40,7 +40,9 @@ const server = createServer(async (req: IncomingMessage, res) => {
   seen.push(verified)
   if (!verified.ok) return res.writeHead(verified.status).end(JSON.stringify({ error: verified.code }))
   reply(res)
-})
+}
+// A handler that throws cuts the request (the test fails on it) rather than leaving a rejection.
+const server = createServer((req, res) => void handle(req, res).catch((err: Error) => res.destroy(err)))
 let base: string
 
 beforeAll(async () => {

@@ -2,8 +2,8 @@
  * Website A's tools (SPEC §2.8): a Coze `function` tool call is POSTed to `TOOLS_URL`, signed with v1
  * (SPEC §2.1) by `TOOLS_KEY_ID`/`TOOLS_SECRET`, and website A answers `{"output": string}`. Whatever
  * happens the caller resolves with an output for Coze's `submit_tool_outputs`, so the chat never hangs.
- * It signs with the service's own `canonical()`: `@volcano-chat/client` ships TypeScript sources and is
- * kept external by the service bundle, so the service cannot import it at run time.
+ * It signs with the service's own `canonical()`: `@volcano-chat/client` is website A's package (a dev
+ * dependency here, absent from the production image), so the service never imports it at run time.
  */
 import { createHmac, randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'

@@ -68,9 +68,9 @@ export async function voiceRoutes(app: FastifyInstance, o: VoiceRoutesOptions) {
     if (bearer && !presenter) throw new VcError('VC_ERR_TOKEN_INVALID')
     const admission = await o.voice.admit(ticket, purpose, request.ip, presenter?.userId)
     // Freed when the socket goes, however the upgrade ends (the relay frees it earlier on a clean end).
-    request.raw.socket.once('close', () =>
-      admission.release().catch((err: unknown) => request.log.warn({ err }, 'voice slot release failed')),
-    )
+    request.raw.socket.once('close', () => {
+      admission.release().catch((err: unknown) => request.log.warn({ err }, 'voice slot release failed'))
+    })
     admissions.set(request, admission)
   }
 

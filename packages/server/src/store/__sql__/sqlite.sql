@@ -49,6 +49,17 @@ alter table "chat_message" add column "coze_message_id" varchar(64);
 select name from pragma_table_info(?);
 alter table "chat_message" add column "suggestions" text;
 
+-- migration 0007_chat_files
+create table if not exists "chat_file" ("id" varchar(64) primary key, "user_id" varchar(128) not null, "coze_file_id" varchar(64) not null, "name" varchar(255) not null, "mime" varchar(128) not null, "kind" varchar(8) not null, "bytes" bigint not null, "content" blob, "created_at" bigint not null);
+create index if not exists "chat_file_user_created_idx" on "chat_file" ("user_id", "created_at");
+create index if not exists "chat_file_created_idx" on "chat_file" ("created_at");
+select name from pragma_table_info(?);
+alter table "chat_message" add column "attachments" text;
+
+-- migration 0008_message_new_topic
+select name from pragma_table_info(?);
+alter table "chat_message" add column "new_topic_at" bigint;
+
 -- Store.insertSession
 insert into "chat_session" ("id", "user_id", "phone_masked", "external_user_id", "display_name", "key_id", "client_ip", "created_at", "expires_at", "revoked_at", "token_hash", "coze_user_id", "variables") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
@@ -74,7 +85,7 @@ select * from "chat_conversation" where "user_id" = ? order by "updated_at" desc
 update "chat_conversation" set "updated_at" = ? where ("user_id" = ? and "id" = ?) and "updated_at" < ?;
 
 -- Store.insertQuestion
-insert into "chat_message" ("id", "user_id", "conversation_id", "session_id", "client_message_id", "coze_chat_id", "question", "answer", "reasoning", "status", "error_code", "error_message", "input_tokens", "output_tokens", "client_ip", "user_agent", "asked_at", "first_token_at", "finished_at", "updated_at", "coze_code", "coze_logid", "parts", "parent_message_id", "suggestions", "feedback", "feedback_comment", "coze_message_id") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+insert into "chat_message" ("id", "user_id", "conversation_id", "session_id", "client_message_id", "coze_chat_id", "question", "answer", "reasoning", "status", "error_code", "error_message", "input_tokens", "output_tokens", "client_ip", "user_agent", "asked_at", "first_token_at", "finished_at", "updated_at", "coze_code", "coze_logid", "parts", "parent_message_id", "suggestions", "feedback", "feedback_comment", "coze_message_id", "attachments") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- Store.setCozeChatId
 update "chat_message" set "coze_chat_id" = case id when ? then ? end where "id" in (?);
@@ -95,6 +106,15 @@ select * from "chat_message" where "user_id" = ? and "conversation_id" = ? order
 select "asked_at", "id" from "chat_message" where "user_id" = ? and "conversation_id" = ? and "id" = ?;
 select * from "chat_message" where "user_id" = ? and "conversation_id" = ? and ("asked_at" < ? or ("asked_at" = ? and "id" < ?)) order by "asked_at" desc, "id" desc limit ?;
 
+-- Store.insertFile
+insert into "chat_file" ("id", "user_id", "coze_file_id", "name", "mime", "kind", "bytes", "content", "created_at") values (?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- Store.getFiles
+select "id", "user_id", "coze_file_id", "name", "mime", "kind", "bytes", "created_at" from "chat_file" where "user_id" = ? and "id" in (?, ?);
+
+-- Store.getFileContent
+select * from "chat_file" where "user_id" = ? and "id" = ?;
+
 -- Store.appendAudit
 insert into "audit_event" ("id", "seq", "at", "action", "outcome", "reason", "user_id", "phone_masked", "client_ip", "user_agent", "key_id", "request_id", "detail", "prev_hash", "hash") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
@@ -111,11 +131,14 @@ select "id" from "chat_conversation" where "updated_at" < ? limit ?;
 delete from "chat_conversation" where "id" in (?);
 select "id" from "chat_session" where "expires_at" < ? limit ?;
 delete from "chat_session" where "id" in (?);
+select "id" from "chat_file" where "created_at" < ? limit ?;
+delete from "chat_file" where "id" in (?);
 
 -- Store.exportUserData
 select * from "chat_session" where "user_id" = ? order by "created_at";
 select * from "chat_conversation" where "user_id" = ? order by "created_at";
 select * from "chat_message" where "user_id" = ? order by "asked_at";
+select * from "chat_file" where "user_id" = ? order by "created_at";
 select * from "audit_event" where "user_id" = ? order by "seq" asc;
 
 -- Store.eraseUserData
@@ -125,6 +148,8 @@ select "id" from "chat_conversation" where "user_id" = ? limit ?;
 delete from "chat_conversation" where "id" in (?);
 select "id" from "chat_session" where "user_id" = ? limit ?;
 delete from "chat_session" where "id" in (?);
+select "id" from "chat_file" where "user_id" = ? limit ?;
+delete from "chat_file" where "id" in (?);
 
 -- Store.ping
 select 1;

@@ -22,6 +22,8 @@ import * as m0003 from './0003_answer_parts_and_coze_codes'
 import * as m0004 from './0004_session_record'
 import * as m0005 from './0005_message_feedback'
 import * as m0006 from './0006_message_suggestions'
+import * as m0007 from './0007_chat_files'
+import * as m0008 from './0008_message_new_topic'
 import { hasTable } from './schema'
 
 /** The migrations for one dialect, keyed by name (names sort in run order). */
@@ -36,6 +38,8 @@ export function listMigrations(dialect: SqlDialect): Record<string, Migration> {
     '0004_session_record': { up: (db) => m0004.up(db, dialect), down: (db) => m0004.down(db, dialect) },
     '0005_message_feedback': { up: (db) => m0005.up(db, dialect), down: (db) => m0005.down(db) },
     '0006_message_suggestions': { up: (db) => m0006.up(db, dialect), down: (db) => m0006.down(db) },
+    '0007_chat_files': { up: (db) => m0007.up(db, dialect), down: (db) => m0007.down(db) },
+    '0008_message_new_topic': { up: (db) => m0008.up(db, dialect), down: (db) => m0008.down(db) },
   }
 }
 

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestRedisPrefix, testRedisUrl } from '../../../../test/services'
 import { runKvContract } from './kv.contract.test'
+import { runLocksContract } from './locks.contract.test'
 import { openRedisKv, type RedisKv } from './redis'
 
 runKvContract('redis', () => openRedisKv({ url: testRedisUrl(), prefix: createTestRedisPrefix() }))
+runLocksContract('redis', () => openRedisKv({ url: testRedisUrl(), prefix: createTestRedisPrefix() }))
 
 describe('openRedisKv', () => {
   const prefix = createTestRedisPrefix()

@@ -86,6 +86,8 @@ const ALL = [
   '0004_session_record',
   '0005_message_feedback',
   '0006_message_suggestions',
+  '0007_chat_files',
+  '0008_message_new_topic',
 ]
 const T = 1_760_000_000_000
 
@@ -173,7 +175,29 @@ describe.each(['mysql', 'sqlite'] as const)('migrations on %s', (dialect) => {
     await listMigrations(dialect)['0006_message_suggestions']!.up(raw)
     expect(await hasColumn(raw, dialect, 'chat_message', 'suggestions')).toBe(true)
 
-    expect((await (await open()).migrate()).ran).toEqual(['0006_message_suggestions'])
+    expect((await (await open()).migrate()).ran).toEqual(ALL.slice(5))
+  })
+
+  it('should re-run 0007 cleanly after a kill once chat_file was created', async () => {
+    const { raw, open } = await freshDatabase(dialect)
+    const migrator = new Migrator({ db: raw, provider: createMigrationProvider(dialect) })
+    expect((await migrator.migrateTo('0006_message_suggestions')).error).toBeUndefined()
+    await interrupted(raw, dialect, '0007_chat_files', 1)
+    expect(await hasTable(raw, dialect, 'chat_file')).toBe(true)
+    expect(await hasColumn(raw, dialect, 'chat_message', 'attachments')).toBe(false)
+
+    expect((await (await open()).migrate()).ran).toEqual(ALL.slice(6))
+    expect(await hasColumn(raw, dialect, 'chat_message', 'attachments')).toBe(true)
+  })
+
+  it('should add 0008 only where the column is missing', async () => {
+    const { raw, open } = await freshDatabase(dialect)
+    const migrator = new Migrator({ db: raw, provider: createMigrationProvider(dialect) })
+    expect((await migrator.migrateTo('0007_chat_files')).error).toBeUndefined()
+    // Killed after its ALTER but before Kysely recorded it: the re-run finds the column and goes on.
+    await listMigrations(dialect)['0008_message_new_topic']!.up(raw)
+    expect(await hasColumn(raw, dialect, 'chat_message', 'new_topic_at')).toBe(true)
+    expect((await (await open()).migrate()).ran).toEqual(ALL.slice(7))
   })
 
   it('should run every migration again over what exists without an error', async () => {
@@ -247,7 +271,7 @@ describe.each(['mysql', 'sqlite'] as const)('migrations on %s', (dialect) => {
     await expect(refused).rejects.toBeInstanceOf(SchemaBehindError)
     await expect(refused).rejects.toThrow(
       'database schema is behind this release (missing 0001_create_chat_tables, 0002_create_audit_event, ' +
-        '0003_answer_parts_and_coze_codes, 0004_session_record, 0005_message_feedback, 0006_message_suggestions) and MIGRATE_ON_START=false: run `npm run migrate` with this release first',
+        '0003_answer_parts_and_coze_codes, 0004_session_record, 0005_message_feedback, 0006_message_suggestions, 0007_chat_files, 0008_message_new_topic) and MIGRATE_ON_START=false: run `npm run migrate` with this release first',
     )
     expect(await store.schemaState()).toEqual({ pending: ALL, newer: [] }) // nothing created
     await store.migrate()

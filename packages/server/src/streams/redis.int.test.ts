@@ -1,26 +1,34 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { openRedisKv, type RedisKv } from '../kv'
+import { openRedisBus } from '../backends/redis/bus'
+import { openRedisStreamLog } from '../backends/redis/streams'
+import { openRedisKv, type RedisKv } from '../kv/redis'
+import type { Bus } from '../kv/bus'
 import { createTestRedisPrefix, testRedisUrl } from '../../../../test/services'
-import { openRedisStreamLog } from './redis'
 import { runStreamLogContract } from './stream-log.contract.test'
 
 const prefix = createTestRedisPrefix()
-const kvs: RedisKv[] = []
+const opened: (RedisKv | Bus)[] = []
 afterAll(async () => {
-  for (const kv of kvs) await kv.close()
+  for (const c of opened.reverse()) await c.close()
 })
 
+/** One instance: its kv and its bus (one subscriber connection). */
+async function instance(p = prefix) {
+  const kv = await openRedisKv({ url: testRedisUrl(), prefix: p })
+  const bus = await openRedisBus(kv)
+  opened.push(kv, bus)
+  return { kv, bus }
+}
+
 runStreamLogContract('redis', async (o) => {
-  const kv = await openRedisKv({ url: testRedisUrl(), prefix })
-  kvs.push(kv)
-  return openRedisStreamLog(kv, o)
+  const { kv, bus } = await instance()
+  return openRedisStreamLog(kv, bus, o)
 })
 
 describe('openRedisStreamLog after a failed write', () => {
   it('should write the next window once Redis is back, not stay failed', async () => {
-    const kv = await openRedisKv({ url: testRedisUrl(), prefix: createTestRedisPrefix() })
-    kvs.push(kv)
-    const log = await openRedisStreamLog(kv)
+    const { kv, bus } = await instance(createTestRedisPrefix())
+    const log = await openRedisStreamLog(kv, bus)
     kv.redis.disconnect() // a Redis outage during one window
     log.append('m-lost', { seq: 0, event: 'delta', data: { text: 'lost' } })
     await expect(log.flush()).rejects.toThrow()

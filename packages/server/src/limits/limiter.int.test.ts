@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createTestRedisPrefix, testRedisUrl } from '../../../../test/services'
-import { createMemoryKv, openRedisKv, type RedisKv } from '../kv'
+import { createMemoryRateStore } from '../backends/memory/rate-store'
+import { createRedisRateStore } from '../backends/redis/rate-store'
+import { openRedisKv, type RedisKv } from '../kv/redis'
 import { createLimiter, LimiterUnavailableError, type LimiterOptions } from './limiter'
 
 const opened: RedisKv[] = []
@@ -13,12 +15,17 @@ async function redisKv(prefix = createTestRedisPrefix()) {
   return kv
 }
 const base = { name: 'user-minute', points: 2, durationSeconds: 60 } as const
-const limiter = (o: Partial<LimiterOptions> & Pick<LimiterOptions, 'kv'>) =>
-  createLimiter({ ...base, fallback: 'memory', ...o })
+const limiter = (o: Partial<LimiterOptions> & { kv: RedisKv | 'memory' }) =>
+  createLimiter({
+    ...base,
+    fallback: 'memory',
+    ...o,
+    store: o.kv === 'memory' ? createMemoryRateStore() : createRedisRateStore(o.kv),
+  })
 
 describe('createLimiter', () => {
   it('should allow `points` per window, then refuse with the time to wait', async () => {
-    const sut = limiter({ kv: createMemoryKv() })
+    const sut = limiter({ kv: 'memory' })
     expect(await sut.consume('u1')).toMatchObject({ allowed: true, limit: 2, remaining: 1 })
     expect(await sut.consume('u1')).toMatchObject({ allowed: true, remaining: 0 })
     const refused = await sut.consume('u1')

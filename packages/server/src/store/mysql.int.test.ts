@@ -56,6 +56,8 @@ describe('openMysqlStore', () => {
         { name: '0004_session_record' },
         { name: '0005_message_feedback' },
         { name: '0006_message_suggestions' },
+        { name: '0007_chat_files' },
+        { name: '0008_message_new_topic' },
       ])
     } finally {
       await Promise.all(instances.map((s) => s.close()))

@@ -2,20 +2,22 @@
  * Stream log on Redis Streams, shared by all instances. Appends are batched: one pipeline per flush
  * window carries every XADD, the expiries and a single PUBLISH naming the messages that grew, so a busy
  * instance pays one round trip per window, not per token. Followers read with XRANGE and are woken by
- * that PUBLISH (one subscriber connection per instance) — no blocking reads, no connection per follower.
+ * that PUBLISH (heard on the instance's one `Bus` connection) — no blocking reads, no connection per
+ * follower.
  * On a Redis Cluster a window's messages are grouped by slot (`stream:{m:<id>}`), one script call per
  * group; a plain PUBLISH reaches the subscribers on every node.
  */
-import type { RedisKv } from '../kv'
-import { channels, keys } from '../kv/keys'
-import { createEventQueue } from './event-queue'
+import type { Bus } from '../../kv/bus'
+import { channels, keys } from '../../kv/keys'
+import type { RedisKv } from '../../kv/redis'
+import { createEventQueue } from '../../streams/event-queue'
 import {
   defaultStreamLogOptions,
   isTerminalEvent,
   type LoggedEvent,
   type StreamLog,
   type StreamLogOptions,
-} from './types'
+} from '../../streams/types'
 
 type Follower = (messageId: string) => void
 /** One message's queued appends, as the script takes them: [ended (0/1), seq, event, data JSON, …]. */
@@ -47,6 +49,7 @@ interface AppendScript {
 
 export async function openRedisStreamLog(
   kv: RedisKv,
+  bus: Bus,
   options: Partial<StreamLogOptions> = {},
   onError: (err: unknown) => void = () => undefined,
 ): Promise<StreamLog> {
@@ -62,15 +65,10 @@ export async function openRedisStreamLog(
   let timer: NodeJS.Timeout | undefined
   let flushing: Promise<void> = Promise.resolve()
 
-  // ioredis' own resubscribe after a reconnect leaves its promise unhandled (a connection lost again at
-  // that moment is an unhandled rejection), so on one server we do it here (harmless on a cluster).
-  const sub = await kv.openSubscriber()
-  sub.on('error', () => undefined) // the main connection logs the same outage
-  sub.on('message', (_channel: string, ids: string) => {
+  // The script publishes on the bus' channel (the same `${prefix}:` name) from inside Redis.
+  const unsubscribe = await bus.subscribe(channels.streamAppended, (ids) => {
     for (const id of ids.split(',')) followers.get(id)?.forEach((wake) => wake(id))
   })
-  await sub.subscribe(channel)
-  sub.on('ready', () => void sub.subscribe(channel).catch(() => undefined)) // after each reconnect
 
   function writeBatch(): Promise<void> {
     timer = undefined
@@ -177,7 +175,7 @@ export async function openRedisStreamLog(
     async close() {
       clearTimeout(timer)
       await writeBatch().catch(onError)
-      sub.disconnect()
+      await unsubscribe()
     },
   }
 }

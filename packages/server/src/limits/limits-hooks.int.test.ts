@@ -4,7 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createTestRedisPrefix, testRedisUrl } from '../../../../test/services'
 import { installErrorHandler } from '../http/error-handler'
 import type { SessionUser } from '../identity/sessions'
-import { createMemoryKv, openRedisKv, type Kv } from '../kv'
+import { createMemoryBackend } from '../backends/memory'
+import { openRedisBackend } from '../backends/redis'
+import type { Backend } from '../backends/types'
+import type { RedisKv } from '../kv/redis'
 import { createLimits, type LimitsConfig } from './limits'
 
 const config: LimitsConfig = {
@@ -24,9 +27,16 @@ afterEach(async () => {
   for (const a of apps.splice(0)) await a.close()
 })
 
-async function appOn(kv: Kv) {
+const memory = () => createMemoryBackend({ prefix: 'test' })
+const onRedis = () =>
+  openRedisBackend({ connection: { mode: 'single', url: testRedisUrl() }, prefix: createTestRedisPrefix() })
+/** What a Redis outage looks like to this instance: its connection drops. */
+const dropRedis = (b: Backend) => (b.kv as RedisKv).redis.disconnect()
+
+async function appOn(backend: Backend) {
   const rejected: string[] = []
-  const limits = createLimits({ config, kv, onReject: (l) => rejected.push(l) })
+  const { rateStore, slots } = backend
+  const limits = createLimits({ config, rateStore, slots, onReject: (l) => rejected.push(l) })
   const app = Fastify()
   installErrorHandler(app)
   app.decorateRequest('user', null)
@@ -38,13 +48,13 @@ async function appOn(kv: Kv) {
   app.post('/api/chat/send', { preHandler: limits.chatGuard }, async () => ({ ok: true }))
   app.get('/api/chat/history', async () => ({ ok: true }))
   app.post('/api/internal/session/create', { preHandler: limits.s2sGuard.take }, async () => ({ ok: true }))
-  apps.push(app, kv)
+  apps.push(app, backend)
   return { app, limits, rejected }
 }
 
 describe('createLimits', () => {
   it('should limit widget requests per address before anything else, with headers', async () => {
-    const { app, rejected } = await appOn(createMemoryKv())
+    const { app, rejected } = await appOn(memory())
     const statuses = []
     for (let i = 0; i < 4; i++) statuses.push((await app.inject({ url: '/api/chat/history' })).statusCode)
     expect(statuses).toEqual([200, 200, 200, 429])
@@ -54,7 +64,7 @@ describe('createLimits', () => {
   })
 
   it('should count encoded paths of a route as that route (issue 20, finding 2)', async () => {
-    const { app } = await appOn(createMemoryKv())
+    const { app } = await appOn(memory())
     const statuses = []
     for (const url of [
       '/%61pi/chat/history',
@@ -67,7 +77,7 @@ describe('createLimits', () => {
   })
 
   it('should limit /api/internal/* per address on its own budget (issue 20, finding 6)', async () => {
-    const { app, rejected } = await appOn(createMemoryKv())
+    const { app, rejected } = await appOn(memory())
     const statuses = []
     for (let i = 0; i < 5; i++)
       statuses.push((await app.inject({ url: '/api/internal/session/create', method: 'POST' })).statusCode)
@@ -79,11 +89,11 @@ describe('createLimits', () => {
   })
 
   it('should keep chat answering on in-process counters while Redis is down', async () => {
-    const kv = await openRedisKv({ url: testRedisUrl(), prefix: createTestRedisPrefix() })
-    const { app, limits } = await appOn(kv)
+    const backend = await onRedis()
+    const { app, limits } = await appOn(backend)
     expect(limits.status().shared).toBe(true)
     await expect(limits.readiness()).resolves.toBeUndefined()
-    kv.redis.disconnect()
+    dropRedis(backend)
     const first = await app.inject({ url: '/api/chat/send', method: 'POST' })
     expect(first.statusCode).toBe(200)
     expect(first.headers['ratelimit-remaining']).toBe('0')
@@ -93,16 +103,16 @@ describe('createLimits', () => {
   })
 
   it('should refuse session/create with 503 NOT_READY while Redis is down', async () => {
-    const kv = await openRedisKv({ url: testRedisUrl(), prefix: createTestRedisPrefix() })
-    const { app } = await appOn(kv)
-    kv.redis.disconnect()
+    const backend = await onRedis()
+    const { app } = await appOn(backend)
+    dropRedis(backend)
     const res = await app.inject({ url: '/api/internal/session/create', method: 'POST' })
     expect(res.statusCode).toBe(503)
     expect(res.json()).toMatchObject({ error: { code: 'NOT_READY' } })
   })
 
   it('should report in-process limits as fine on the embedded default', async () => {
-    const { limits } = await appOn(createMemoryKv())
+    const { limits } = await appOn(memory())
     expect(limits.status().shared).toBe(false)
     await expect(limits.readiness()).resolves.toBeUndefined()
   })

@@ -1,0 +1,28 @@
+/**
+ * Named locks with an owner and a time to live, on any `Kv` (SET NX PX + compare-and-delete): a holder
+ * that crashed frees its lock when the TTL ends, and a lock released late never frees the next holder's.
+ * `locks.contract.test.ts` holds them to that on every adapter.
+ */
+import type { Kv } from './types'
+
+export interface Locks {
+  /** Takes `key` for `owner` for `ttlMs` unless someone holds it; true when taken. */
+  acquire(key: string, owner: string, ttlMs: number): Promise<boolean>
+  /** Frees `key` only while `owner` still holds it; true when it did. */
+  release(key: string, owner: string): Promise<boolean>
+  /** Who holds `key` right now, or null. */
+  holder(key: string): Promise<string | null>
+}
+
+/**
+ * @example
+ * const locks = createKvLocks(kv)
+ * if (await locks.acquire(keys.retentionLock(), instanceId, 60_000)) try { … } finally { await locks.release(…) }
+ */
+export function createKvLocks(kv: Kv): Locks {
+  return {
+    acquire: (key, owner, ttlMs) => kv.set(key, owner, { nx: true, ttlMs }),
+    release: (key, owner) => kv.delIfEquals(key, owner),
+    holder: (key) => kv.get(key),
+  }
+}
