@@ -3,26 +3,16 @@
  * integration harness), the built widget served by that service at `/widget/`, and demo website A
  * pointed at it, as a browser would meet them.
  */
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { startWebsiteA, type WebsiteA, type WidgetAttributes } from '@volcano-chat/website-a'
 import { S2S_KEY, startStack, type Stack, type StackOptions } from '../../packages/server/test/harness'
 import { ensureBuild } from '../../packages/widget/e2e/ensure-build'
+import { freePort } from '../../test/ports'
 
 export interface Demo {
   stack: Stack
   site: WebsiteA
   close(): Promise<void>
-}
-
-/** A port nobody listens on right now (the kernel's pick), for a server that must know it in advance. */
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
 }
 
 /** The stack's options, plus what website A renders on `<volcano-chat>` (e.g. voice on). */

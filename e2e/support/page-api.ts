@@ -20,6 +20,8 @@ export interface Recorded {
   /** Every distinct text of the newest answer, in the order the DOM showed them, with its aria-busy. */
   answerTexts: { text: string; busy: boolean }[]
   typingSeen: boolean
+  /** Every distinct text the notice above the conversation showed on screen, in order ('' when it went). */
+  notices: string[]
 }
 
 /** Computed style (every property, plus `box`) per selector. */
@@ -80,6 +82,8 @@ export interface PageScripts {
   shadowText: () => string
   /** The problem line of the newest message, without its retry button. */
   lastProblem: () => string
+  /** The notice's text and whether Send is disabled, read at one instant. */
+  noticeAndSend: () => { notice: string; sendDisabled: boolean }
   /** Every computed property and the border box of the first match of each selector in the shadow root. */
   probeStyles: (selectors: string[]) => StyleProbe
   /** Adds a `<style>` carrying the page's own CSP nonce, as the site itself serving it would. */

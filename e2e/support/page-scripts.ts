@@ -9,12 +9,15 @@ export const pageScripts = {
   installRecorder: () => {
     const el = document.querySelector('volcano-chat')!
     const root = el.shadowRoot!
-    const rec: Recorded = { messages: [], errors: [], answerTexts: [], typingSeen: false }
+    const rec: Recorded = { messages: [], errors: [], answerTexts: [], typingSeen: false, notices: [] }
     ;(window as unknown as { __vcRec: Recorded }).__vcRec = rec
     el.addEventListener('vc-message', (e) => rec.messages.push((e as CustomEvent).detail[0]))
     el.addEventListener('vc-error', (e) => rec.errors.push((e as CustomEvent).detail[0]))
     // Called after every batch of DOM changes: sees each render, however fast or slow the test polls.
     new MutationObserver(() => {
+      const box = root.querySelector('.vc-notice')
+      const notice = box?.checkVisibility() ? (box.textContent ?? '') : '' // what is on screen
+      if (notice !== (rec.notices[rec.notices.length - 1] ?? '')) rec.notices.push(notice)
       const answers = root.querySelectorAll('.vc-answer')
       const last = answers[answers.length - 1]
       if (!last) return
@@ -54,6 +57,15 @@ export const pageScripts = {
   lastProblem: () => {
     const all = document.querySelector('volcano-chat')!.shadowRoot!.querySelectorAll('.vc-msg')
     return all[all.length - 1]?.querySelector('.vc-problem')?.firstChild?.textContent?.trim() ?? ''
+  },
+
+  noticeAndSend: () => {
+    const root = document.querySelector('volcano-chat')!.shadowRoot!
+    const send = root.querySelector<HTMLButtonElement>('.vc-send[type="submit"]')
+    return {
+      notice: root.querySelector('.vc-notice')?.textContent ?? '',
+      sendDisabled: !send || send.disabled,
+    }
   },
 
   probeStyles: (selectors) => {

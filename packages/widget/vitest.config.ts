@@ -13,7 +13,9 @@ export default defineProject({
     environment: 'jsdom',
     // The SFC styles are the widget's only CSS: element.test.ts checks they reach the shadow root.
     css: true,
-    include: ['src/**/*.test.ts', 'e2e/**/*.e2e.ts'],
+    // The unit tier: what needs dist/ (a build) or Chromium is in the root config's widget-int/widget-e2e.
+    include: ['src/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/*.int.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
   },

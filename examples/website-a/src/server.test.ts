@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { signature, signRequest } from '@volcano-chat/client'
@@ -17,7 +17,7 @@ function fakeChatService() {
   const revoked: unknown[] = []
   let down = false
   let n = 0
-  const server = createServer(async (req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     let body = ''
     for await (const chunk of req) body += chunk
     const h = req.headers as Record<string, string>
@@ -44,7 +44,9 @@ function fakeChatService() {
     }
     revoked.push(JSON.parse(body))
     res.writeHead(200).end('{"revoked":1}')
-  })
+  }
+  // A handler that throws cuts the request (the test fails on it) rather than leaving a rejection.
+  const server = createServer((req, res) => void handle(req, res).catch((err: Error) => res.destroy(err)))
   return { server, created, revoked, setDown: (v: boolean) => (down = v) }
 }
 

@@ -191,6 +191,7 @@ function send(
 /**
  * Scripts only from here and the Chat Service; styles only with the nonce (the widget puts it on its own).
  * Connections to the service over HTTP and its voice WebSockets: an `http:` source does not cover `ws:`.
+ * `blob:` images: the widget shows the user's own attachments from object URLs (fetched with the token).
  */
 function html(res: ServerResponse, status: number, nonce: string, chatOrigin: string, body: string) {
   const origin = new URL(chatOrigin).origin
@@ -198,7 +199,7 @@ function html(res: ServerResponse, status: number, nonce: string, chatOrigin: st
   send(res, status, 'text/html; charset=utf-8', body, {
     'Content-Security-Policy':
       `default-src 'self'; script-src 'self' ${origin} 'nonce-${nonce}'; style-src 'nonce-${nonce}'; ` +
-      `connect-src 'self' ${origin} ${sockets}; img-src 'self' https: data:; frame-ancestors 'none'`,
+      `connect-src 'self' ${origin} ${sockets}; img-src 'self' https: data: blob:; frame-ancestors 'none'`,
     'Referrer-Policy': 'same-origin',
     'X-Content-Type-Options': 'nosniff',
   })

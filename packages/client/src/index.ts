@@ -3,11 +3,11 @@
  * It signs every call (v1) so the secret never leaves website A's backend, and verifies the service's
  * signed tool calls (SPEC §2.8).
  */
-import { signRequest } from './sign'
+import { signRequest } from './sign.js'
 
-export { canonicalString, createNonce, signature, signRequest, SIGNATURE_HEADERS } from './sign'
-export type { SignInput } from './sign'
-export { createMemoryNonceStore, verifyToolCall } from './verify'
+export { canonicalString, createNonce, signature, signRequest, SIGNATURE_HEADERS } from './sign.js'
+export type { SignInput } from './sign.js'
+export { createMemoryNonceStore, verifyToolCall } from './verify.js'
 export type {
   NonceStore,
   ToolCall,
@@ -15,7 +15,7 @@ export type {
   ToolCallRequest,
   VerifyToolCallOptions,
   VerifyToolCallResult,
-} from './verify'
+} from './verify.js'
 
 export interface ChatServiceClientOptions {
   /** The Chat Service's base URL as website A's backend reaches it, e.g. `http://chat.internal:8081`. */

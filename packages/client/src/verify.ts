@@ -5,7 +5,7 @@
  * cannot burn a nonce; only then is the body read.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { canonicalString, SIGNATURE_HEADERS } from './sign'
+import { canonicalString, SIGNATURE_HEADERS } from './sign.js'
 
 export const TIMESTAMP_WINDOW_SECONDS = 300
 export const NONCE_TTL_SECONDS = 600

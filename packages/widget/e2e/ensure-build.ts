@@ -18,7 +18,7 @@ const newest = (dir: string): number =>
 /** A lock left by a killed run is broken after this long (a build takes well under a minute). */
 const STALE_LOCK_MS = 10 * 60_000
 
-function withLock<T>(lock: string, fn: () => T): T {
+export function withLock<T>(lock: string, fn: () => T): T {
   const pause = new Int32Array(new SharedArrayBuffer(4))
   for (;;) {
     try {

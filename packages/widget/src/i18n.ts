@@ -8,9 +8,11 @@ import type { Locale } from './settings'
 const zh = {
   title: '智能助手',
   open: '打开聊天',
+  openUnread: '打开聊天（{n} 条新回答）',
   close: '关闭聊天',
   newConversation: '新对话',
   placeholder: '输入问题，Enter 发送，Shift+Enter 换行',
+  placeholderTouch: '输入问题',
   send: '发送',
   stop: '停止生成',
   retry: '重试',
@@ -26,6 +28,9 @@ const zh = {
   assistant: '助手',
   offline: '网络已断开，恢复后可继续。',
   busy: '服务繁忙，请稍后再试。',
+  busyWait: '服务繁忙，请 {s} 秒后再试。',
+  notSent: '未发送。',
+  waitingToSend: '等待发送…',
   rateLimited: '请求过于频繁，请 {s} 秒后再试。',
   rateLimitedSoon: '请求过于频繁，请稍后再试。',
   auth: '登录状态已失效，请刷新页面后重试。',
@@ -80,6 +85,17 @@ const zh = {
   feedbackSend: '提交',
   feedbackThanks: '感谢反馈',
   feedbackFailed: '评价未能提交，请重试。',
+  attach: '添加图片或文件',
+  attachments: '附件',
+  attachRemove: '移除 {name}',
+  attachUploading: '正在上传 {name}',
+  attachFailedChip: '{name} 上传失败',
+  attachWaiting: '等待附件上传完成…',
+  attachTooLarge: '文件太大，最大 {mb} MB。',
+  attachType: '不支持此文件类型。可以发送图片（PNG、JPEG、GIF、WebP）、PDF、文本或 Office 文档。',
+  attachTooMany: '每条消息最多 {n} 个附件。',
+  attachFailed: '附件未能上传，请检查网络和文件大小后重试。',
+  attachGone: '附件已失效，请重新添加。',
 } as const
 
 type Messages = Record<keyof typeof zh, string>
@@ -87,9 +103,11 @@ type Messages = Record<keyof typeof zh, string>
 const en = {
   title: 'Assistant',
   open: 'Open chat',
+  openUnread: 'Open chat (new answers: {n})',
   close: 'Close chat',
   newConversation: 'New conversation',
   placeholder: 'Ask a question. Enter sends, Shift+Enter adds a line',
+  placeholderTouch: 'Ask a question',
   send: 'Send',
   stop: 'Stop',
   retry: 'Retry',
@@ -105,6 +123,9 @@ const en = {
   assistant: 'Assistant',
   offline: 'You are offline. The chat continues when the connection is back.',
   busy: 'The service is busy. Please try again later.',
+  busyWait: 'The service is busy. Try again in {s} s.',
+  notSent: 'Not sent.',
+  waitingToSend: 'Waiting to send…',
   rateLimited: 'Too many requests. Try again in {s} s.',
   rateLimitedSoon: 'Too many requests. Try again shortly.',
   auth: 'Your session has expired. Reload the page and try again.',
@@ -159,6 +180,19 @@ const en = {
   feedbackSend: 'Submit',
   feedbackThanks: 'Thanks for the feedback',
   feedbackFailed: 'The rating could not be sent. Please try again.',
+  attach: 'Attach an image or file',
+  attachments: 'Attachments',
+  attachRemove: 'Remove {name}',
+  attachUploading: 'Uploading {name}',
+  attachFailedChip: '{name} could not be uploaded',
+  attachWaiting: 'Waiting for the attachments to upload…',
+  attachTooLarge: 'The file is too large (at most {mb} MB).',
+  attachType:
+    'This file type is not supported. You can send images (PNG, JPEG, GIF, WebP), PDF, text or Office documents.',
+  attachTooMany: 'At most {n} attachments per message.',
+  attachFailed:
+    'The attachment could not be uploaded. Check the connection and the file size, then try again.',
+  attachGone: 'The attachment is no longer available. Please add it again.',
 } satisfies Messages
 
 const tables: Record<Locale, Messages> = { 'zh-CN': zh, en }

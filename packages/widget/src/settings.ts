@@ -29,6 +29,7 @@ export const SETTING_KEYS = [
   'imageOrigins',
   'welcomeText',
   'welcomeQuestions',
+  'attachments',
 ] as const
 export type SettingKey = (typeof SETTING_KEYS)[number]
 
@@ -63,6 +64,8 @@ export interface Settings {
   welcomeText: string
   /** The host's preset questions (a JSON array) instead of the bot's; undefined = the bot's. */
   welcomeQuestions?: string[]
+  /** Images and files in the composer (`attachments="off"` turns them off). */
+  attachments: boolean
 }
 
 const FEATURES: readonly Feature[] = ['cancel', 'voice']
@@ -104,6 +107,7 @@ export function parseSettings(props: RawSettings, defaults: WidgetDefaults = {})
     imageOrigins: parseImageOrigins(raw.imageOrigins),
     welcomeText: str(raw.welcomeText),
     welcomeQuestions: parseWelcomeQuestions(raw.welcomeQuestions),
+    attachments: parseAttachments(raw.attachments),
   }
 }
 
@@ -136,6 +140,15 @@ export function parseBoolean(v: unknown): boolean {
   if (typeof v === 'boolean') return v
   if (typeof v !== 'string') return false
   return !['false', '0', 'no', 'off'].includes(v.trim().toLowerCase())
+}
+
+/**
+ * `attachments="off"` turns off images and files in the composer (issue 21); on by default (also as
+ * `data-attachments` on the script tag, like every setting).
+ * @example parseAttachments('off') // false
+ */
+export function parseAttachments(v: unknown): boolean {
+  return !['off', 'false', '0', 'no', 'none'].includes(str(v).toLowerCase())
 }
 
 /** `light`, `dark`, anything else `auto`. */

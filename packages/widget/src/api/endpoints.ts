@@ -8,9 +8,12 @@ export interface Req {
 }
 
 export interface SendBody {
+  /** May be '' when `attachments` has items. */
   message: string
   conversationId?: string
   clientMessageId?: string
+  /** Uploads (`uploadFile`) sent with the question, 1…4, in order; absent when none. */
+  attachments?: { fileId: string }[]
 }
 
 export interface HistoryQuery {
@@ -98,4 +101,17 @@ export const feedback = (base: string, body: FeedbackBody): Req => ({
 export const voiceTicket = (base: string, purpose: 'tts' | 'asr'): Req => ({
   url: `${trimBase(base)}/api/voice/ticket`,
   init: { method: 'POST', headers: { ...json }, body: JSON.stringify({ purpose }) },
+})
+
+/** An image or file for the next question (issue 21): multipart field `file`; fetch sets its boundary. */
+export const uploadFile = (base: string, file: Blob, name: string): Req => {
+  const body = new FormData()
+  body.append('file', file, name)
+  return { url: `${trimBase(base)}/api/chat/files`, init: { method: 'POST', headers: {}, body } }
+}
+
+/** An uploaded image's bytes (thumbnails): fetched with the token, never put in a URL. */
+export const fileContent = (base: string, fileId: string): Req => ({
+  url: `${trimBase(base)}/api/chat/files/${encodeURIComponent(fileId)}`,
+  init: { method: 'GET', headers: {} },
 })

@@ -8,9 +8,13 @@ import launcherCss from '../styles/launcher.css?inline'
 import type { Locale } from '../settings'
 
 export const LAUNCHER_TEXT = {
-  'zh-CN': { open: '打开聊天', failed: '聊天加载失败，点击重试' },
-  en: { open: 'Open chat', failed: 'The chat could not load. Click to try again.' },
-} satisfies Record<Locale, { open: string; failed: string }>
+  'zh-CN': { open: '打开聊天', unread: '打开聊天（{n} 条新回答）', failed: '聊天加载失败，点击重试' },
+  en: {
+    open: 'Open chat',
+    unread: 'Open chat (new answers: {n})',
+    failed: 'The chat could not load. Click to try again.',
+  },
+} satisfies Record<Locale, { open: string; unread: string; failed: string }>
 
 export const CHAT_ICON =
   '<svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z"/></svg>'

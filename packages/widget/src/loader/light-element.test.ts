@@ -4,9 +4,10 @@ import { adopter } from '../element'
 import { createTranslator } from '../i18n'
 import VolcanoChat from '../VolcanoChat.ce.vue'
 import ChatLauncher from '../components/ChatLauncher.ce.vue'
-import { LAUNCHER_CSS } from './launcher'
+import { LAUNCHER_CSS, LAUNCHER_TEXT } from './launcher'
 import { defineLightElement } from './light-element'
 import { LOAD_FAILED, type AppApi } from './protocol'
+import type { HostMethods } from '../host-api'
 
 let n = 0
 const uniqueTag = () => `vc-light-${++n}`
@@ -39,6 +40,7 @@ const $$ = (el: Element, sel: string) => el.shadowRoot!.querySelectorAll(sel)
 
 afterEach(() => {
   document.body.innerHTML = ''
+  sessionStorage.clear()
   vi.unstubAllGlobals()
 })
 
@@ -55,6 +57,9 @@ describe('the light element before the app', () => {
       document.body.append(el)
       const button = $(el, 'button.vc-launcher')!
       expect(button.getAttribute('aria-label')).toBe(createTranslator(locale)('open'))
+      expect(LAUNCHER_TEXT[locale].unread.replace('{n}', '3')).toBe(
+        createTranslator(locale)('openUnread', { n: 3 }),
+      )
       expect(button.getAttribute('aria-expanded')).toBe('false')
       expect($(el, 'style')!.getAttribute('nonce')).toBe('n0nce')
       expect($(el, '.vc-panel')).toBeNull()
@@ -131,6 +136,7 @@ describe('the light element before the app', () => {
       '.vc-root :focus-visible',
       '.vc-launcher',
       '.vc-bottom-left .vc-launcher',
+      '.vc-badge',
     ])
       expect(loader[sel], sel).toBe(sfc[sel])
   })
@@ -265,5 +271,137 @@ describe('the hand-over to the app', () => {
     later.remove()
     await flush()
     expect(later.shadowRoot!.querySelector('.vc-root')).toBeNull() // Vue unmounted on disconnect
+  })
+})
+
+describe('the host API before the app', () => {
+  /** The service: one earlier conversation (c0); each send answered at once. */
+  function service() {
+    const sends: { message: string; conversationId?: string }[] = []
+    const fetch = vi.fn(async (url: string, init?: RequestInit) => {
+      const path = new URL(url).pathname
+      if (path.endsWith('/conversations'))
+        return Response.json({
+          items: [{ conversationId: 'c0', title: '旧', updatedAt: '2026-12-01T08:00:00Z' }],
+        })
+      if (path.endsWith('/history'))
+        return Response.json({
+          items: [
+            { messageId: 'h0', conversationId: 'c0', question: '旧', answer: '旧答', status: 'completed' },
+          ],
+        })
+      if (!path.endsWith('/send')) return Response.json({ items: [] })
+      const asked = JSON.parse(String(init?.body)) as { message: string; conversationId?: string }
+      sends.push(asked)
+      const { message } = asked
+      const id = `m${sends.length}`
+      const body = [
+        ['meta', { messageId: id, conversationId: 'c1' }],
+        ['delta', { text: `答 ${message}` }],
+        ['done', { status: 'completed' }],
+      ]
+        .map(([event, data], i) => `id: ${id}:${i}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+        .join('')
+      return new Response(body, { headers: { 'Content-Type': 'text/event-stream' } })
+    })
+    vi.stubGlobal('fetch', fetch)
+    return sends
+  }
+
+  function element() {
+    const tag = uniqueTag()
+    const g = gate()
+    defineLightElement(tag, { defaults: {}, load: g.load })
+    const el = document.createElement(tag) as Light & HostMethods
+    el.setAttribute('token', 't')
+    el.setAttribute('api-base', 'https://chat.example')
+    const events: string[] = []
+    for (const type of ['vc-open', 'vc-close', 'vc-unread'])
+      el.addEventListener(type, () => events.push(type))
+    document.body.append(el)
+    return { el, tag, events, ...g }
+  }
+
+  const panelShown = (el: Element) => $(el, '.vc-panel')?.style.display === ''
+
+  it('should load on send(), then open the panel and send the text once, in the order of the calls', async () => {
+    const sends = service()
+    const { el, load, arrive, events } = element()
+    el.newConversation() // first: the question does not go into the earlier conversation c0
+    const sent = el.send('你好')
+    const second = el.send('再问') // refused then: the first answer is still running when it comes
+    expect(load).toHaveBeenCalledTimes(1)
+    expect($(el, '.vc-launcher')!.getAttribute('aria-busy')).toBe('true') // it will open
+    await arrive()
+    expect(await sent).toBe(true)
+    expect(await second).toBe(false)
+    expect(panelShown(el)).toBe(true)
+    expect(events).toEqual(['vc-open'])
+    await vi.waitFor(() => expect($(el, '.vc-answer .vc-md')?.textContent?.trim()).toBe('答 你好'))
+    expect($$(el, '.vc-msg')).toHaveLength(1)
+    expect(sends).toEqual([{ message: '你好', clientMessageId: expect.any(String) }]) // once, no conversationId
+  })
+
+  it('should only record close() (no load), and let it win over an earlier open()', async () => {
+    service()
+    const first = element()
+    first.el.close()
+    expect(first.load).not.toHaveBeenCalled()
+
+    const { el, load, arrive, events } = element()
+    el.open()
+    el.close()
+    expect(load).toHaveBeenCalledTimes(1) // open() asked for it
+    expect($(el, '.vc-launcher')!.hasAttribute('aria-busy')).toBe(false) // it will not open
+    await arrive()
+    expect(panelShown(el)).toBe(false)
+    el.open() // the app's own method now
+    await flush()
+    expect(panelShown(el)).toBe(true)
+    expect(el.shadowRoot!.activeElement?.tagName).toBe('TEXTAREA')
+    expect(events).toEqual(['vc-open', 'vc-close', 'vc-open'])
+  })
+
+  it('should answer a queued send with false when the app could not load, and not replay it on retry', async () => {
+    const sends = service()
+    const { el, load, fail, arrive } = element()
+    const sent = el.send('你好')
+    await fail()
+    expect(await sent).toBe(false)
+    $(el, '.vc-launcher')!.click()
+    expect(load).toHaveBeenCalledTimes(2)
+    await arrive()
+    await flush()
+    expect(panelShown(el)).toBe(true)
+    expect(sends).toEqual([])
+  })
+
+  it("should show the tab's unread count on its launcher as the app does, and keep it through the hand-over", async () => {
+    service()
+    const tag = uniqueTag()
+    sessionStorage.setItem(`volcano-chat:unread:${tag}`, '2')
+    const { load, arrive } = gate()
+    defineLightElement(tag, { defaults: {}, load })
+    const el = document.createElement(tag)
+    el.setAttribute('locale', 'en')
+    document.body.append(el)
+    const light = {
+      badge: $(el, '.vc-launcher .vc-badge')!.textContent,
+      label: $(el, '.vc-launcher')!.getAttribute('aria-label'),
+    }
+    expect(light).toEqual({ badge: '2', label: 'Open chat (new answers: 2)' })
+    expect($(el, '.vc-badge')!.getAttribute('aria-hidden')).toBe('true')
+    $(el, '.vc-launcher')!.dispatchEvent(new Event('focus'))
+    await arrive()
+    expect($(el, '.vc-panel')).not.toBeNull() // the app's launcher now
+    expect({
+      badge: $(el, '.vc-launcher .vc-badge')!.textContent,
+      label: $(el, '.vc-launcher')!.getAttribute('aria-label'),
+    }).toEqual(light)
+    ;(el as Light & HostMethods).open()
+    await flush()
+    expect($(el, '.vc-badge')).toBeNull()
+    expect(sessionStorage.getItem(`volcano-chat:unread:${tag}`)).toBeNull()
+    expect(load).toHaveBeenCalledTimes(1)
   })
 })

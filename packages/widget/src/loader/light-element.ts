@@ -5,11 +5,15 @@
  * (attribute, property or `data-open`); with `preload: 'idle'` also once the page is idle. When it
  * arrives it takes over every such element in place (element.ts `adopter`): same node, shadow root and
  * listeners; the properties are handed over; a click made while it loaded opens the panel.
+ * The host API (host-api.ts) works before that: `open()`, `send(text)` and `newConversation()` load
+ * the app and are performed on it once it is there, in order, once; `close()` only records closed.
  */
 import { applyColorScheme, onSystemSchemeChange } from '../color-scheme'
 import { parseSettings, SETTING_KEYS, type Settings, type WidgetDefaults } from '../settings'
+import type { HostMethods } from '../host-api'
 import { CHAT_ICON, LAUNCHER_CSS, LAUNCHER_TEXT } from './launcher'
 import { LOAD_FAILED, type AppApi } from './protocol'
+import { badgeText, readUnread } from './unread'
 
 export interface LightOptions {
   /** CSP nonce for the launcher's `<style>` (and, through the app, every other one). */
@@ -34,13 +38,17 @@ interface State {
   adopted: boolean
   /** vc-ready went out from the loader: the app's own one on taking over would be a second. */
   announced: boolean
-  /** Clicked while the app was loading: open the panel once it is there. */
-  wantsOpen: boolean
+  /** Host API calls and launcher clicks made before the app was there, for the app, in order. */
+  calls: Call[]
   failed: boolean
   style?: HTMLStyleElement
   root?: HTMLDivElement
   button?: HTMLButtonElement
+  badge?: HTMLSpanElement
 }
+
+/** A method of the app element to call, with its arguments and, for `send`, where its result goes. */
+type Call = ['open' | 'close' | 'newConversation'] | ['send', string, (sent: boolean) => void]
 
 type Callbacks = HTMLElement & { connectedCallback(): void; disconnectedCallback(): void }
 
@@ -85,10 +93,19 @@ export function defineLightElement(tag: string, opts: LightOptions): void {
     return loading
   }
 
+  /** A host API call or a click: kept for the app; anything but `close` loads it. */
+  function call(el: HTMLElement, c: Call) {
+    const s = stateOf(el)
+    if (c[0] !== 'open' || s.calls.at(-1)?.[0] !== 'open') s.calls.push(c) // press + click: one open
+    if (c[0] !== 'close') void load()
+    if (el.isConnected) draw(el)
+  }
+
   function fail(el: HTMLElement, err: unknown) {
     const s = stateOf(el)
     s.failed = true
-    s.wantsOpen = false
+    // The host hears of it (vc-error, and false from send); a retry does not replay its calls.
+    for (const c of s.calls.splice(0)) if (c[0] === 'send') c[2](false)
     if (!el.isConnected) return
     draw(el)
     const message = err instanceof Error ? err.message : String(err)
@@ -111,9 +128,12 @@ export function defineLightElement(tag: string, opts: LightOptions): void {
     // Vue drew its launcher in the same task, over this one: nothing is painted in between.
     s.style?.remove()
     s.root?.remove()
-    const launcher = el.shadowRoot?.querySelector<HTMLButtonElement>('.vc-launcher')
-    if (s.wantsOpen && launcher?.getAttribute('aria-expanded') === 'false') launcher.click()
-    else if (hadFocus) launcher?.focus()
+    if (hadFocus) el.shadowRoot?.querySelector<HTMLButtonElement>('.vc-launcher')?.focus()
+    // The app element's own methods now (element.ts); they wait for its mount if it is not connected.
+    const app = el as unknown as HostMethods
+    for (const [name, text, done] of s.calls.splice(0))
+      if (name === 'send') void app.send(text).then(done)
+      else app[name]()
   }
 
   function draw(el: HTMLElement) {
@@ -130,18 +150,18 @@ export function defineLightElement(tag: string, opts: LightOptions): void {
       button.innerHTML = CHAT_ICON
       // Pressed counts as asked to open: an app that arrives between press and release replaces this
       // button, and the click then lands on no button at all.
-      const wantOpen = () => {
-        s.wantsOpen = true
-        void load()
-      }
+      const wantOpen = () => call(el, ['open'])
       button.addEventListener('click', wantOpen)
       button.addEventListener('pointerdown', (e) => e.button === 0 && wantOpen())
       for (const type of ['pointerenter', 'focus', 'touchstart'])
         button.addEventListener(type, () => void load(), { passive: true })
+      const badge = document.createElement('span')
+      badge.className = 'vc-badge'
+      badge.setAttribute('aria-hidden', 'true')
       const root = document.createElement('div')
       root.append(button)
       el.shadowRoot!.append(style, root)
-      Object.assign(s, { style, root, button })
+      Object.assign(s, { style, root, button, badge })
     }
     applyColorScheme(el, settings.scheme) // styles/host.css: dark or not
     const root = s.root!
@@ -151,9 +171,15 @@ export function defineLightElement(tag: string, opts: LightOptions): void {
     for (const [name, value] of Object.entries(settings.theme)) root.style.setProperty(name, value)
     const button = s.button!
     const text = LAUNCHER_TEXT[settings.locale]
-    button.setAttribute('aria-label', s.failed ? text.failed : text.open)
+    // Answers that ended while the panel was closed, on an earlier page of the site (loader/unread.ts).
+    const unread = s.failed ? 0 : readUnread(el.localName)
+    s.badge!.textContent = badgeText(unread)
+    if (unread) button.append(s.badge!)
+    else s.badge!.remove()
+    const label = unread ? text.unread.replace('{n}', String(unread)) : text.open
+    button.setAttribute('aria-label', s.failed ? text.failed : label)
     button.dataset.state = s.failed ? 'failed' : ''
-    const busy = !!loading && !s.failed && (s.wantsOpen || settings.open)
+    const busy = !!loading && !s.failed && opensAfter(s.calls, settings.open)
     if (busy) button.setAttribute('aria-busy', 'true')
     else button.removeAttribute('aria-busy')
   }
@@ -163,7 +189,7 @@ export function defineLightElement(tag: string, opts: LightOptions): void {
 
     constructor() {
       super()
-      const s: State = { props: new Map(), adopted: false, announced: false, wantsOpen: false, failed: false }
+      const s: State = { props: new Map(), adopted: false, announced: false, calls: [], failed: false }
       states.set(this, s)
       if (adopt) {
         // Created after the app arrived: the full widget at once (it reads earlier own properties itself).
@@ -207,10 +233,28 @@ export function defineLightElement(tag: string, opts: LightOptions): void {
     }
   }
 
+  // The host API, as the app element has it (element.ts): `open` is the method, and assigned the setting.
+  const methods: Omit<HostMethods, 'open'> & ThisType<HTMLElement> = {
+    close() {
+      call(this, ['close'])
+    },
+    send(text) {
+      return new Promise((resolve) => call(this, ['send', String(text), resolve]))
+    },
+    newConversation() {
+      call(this, ['newConversation'])
+    },
+  }
+  Object.assign(LightElement.prototype, methods)
+  function open(this: HTMLElement) {
+    call(this, ['open'])
+  }
+
   for (const key of PROPS)
     Object.defineProperty(LightElement.prototype, key, {
       configurable: true,
       get(this: HTMLElement) {
+        if (key === 'open') return open
         const s = stateOf(this)
         return s.props.has(key) ? s.props.get(key) : (this.getAttribute(hyphenate(key)) ?? undefined)
       },
@@ -225,6 +269,12 @@ export function defineLightElement(tag: string, opts: LightOptions): void {
   customElements.define(tag, LightElement)
   // `theme="auto"` follows the system while the launcher waits for the app (which then follows it itself).
   onSystemSchemeChange(() => waiting.forEach((el) => el.isConnected && draw(el)))
+}
+
+/** Whether the panel will be open once the queued calls ran: then the launcher shows it is loading. */
+function opensAfter(calls: Call[], open: boolean): boolean {
+  for (const [name] of calls) if (name !== 'newConversation') open = name !== 'close'
+  return open
 }
 
 /** Runs `fn` with the element's `vc-ready` events dropped (the loader announced it already). */

@@ -63,7 +63,7 @@ describe('token expiry', () => {
     await t.settled()
     expect(t.calls).toHaveLength(2)
     expect(t.message()).toMatchObject({ status: 'failed', error: { code: 'TOKEN_INVALID' }, question: 'q' })
-    expect(t.chat.notice.value).toEqual({ kind: 'auth' })
+    expect(t.chat.notice.value).toBeNull() // the failed answer says it: once
     expect(t.deps.onError).toHaveBeenCalledWith(
       expect.objectContaining({ code: 'TOKEN_INVALID', status: 401 }),
     )
@@ -76,7 +76,7 @@ describe('token expiry', () => {
     t.chat.send('q')
     await t.settled()
     expect(t.message().error?.code).toBe('TOKEN_INVALID')
-    expect(t.chat.notice.value).toEqual({ kind: 'auth' })
+    expect(t.chat.notice.value).toBeNull()
   })
 
   it('should ask the host first when there is no token at all', async () => {
@@ -152,11 +152,13 @@ describe('errors', () => {
     expect(t.sendBodies()[1].clientMessageId).toBe(t.sendBodies()[0].clientMessageId)
   })
 
-  it('should say the service is busy on 503', async () => {
+  it('should say the service is busy on 503 on the answer only, not in a notice too', async () => {
     const t = setup(() => apiError(503, 'UPSTREAM_UNAVAILABLE'))
     t.chat.send('q')
     await t.settled()
-    expect(t.chat.notice.value).toEqual({ kind: 'error', code: 'UPSTREAM_UNAVAILABLE' })
+    expect(t.message().error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', fromStream: false })
+    expect(t.chat.notice.value).toBeNull()
+    expect(t.chat.waiting()).toBe(false)
   })
 
   it('should show offline on a network failure and clear it when back online', async () => {

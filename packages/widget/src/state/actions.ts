@@ -24,6 +24,7 @@ import { createAnswerActions, type AnswerActionDeps } from './answer-actions'
 import { toSummaries, type ConversationSummary } from './conversations'
 import { noticeFor, toChatError, type ChatError, type Notice } from './errors'
 import { toWelcome, type Welcome } from './welcome'
+import type { Attachment } from '../attachments/attachment'
 
 export interface ChatDeps {
   apiBase: () => string
@@ -95,9 +96,10 @@ export function createChat(deps: ChatDeps) {
 
   const authed = withToken(deps)
 
-  function report(err: unknown): ChatError {
+  /** `answer`: the failure is a failed answer's, shown on the answer itself (one place per error). */
+  function report(err: unknown, answer = false): ChatError {
     const e = toChatError(err)
-    const n = noticeFor(err, e)
+    const n = noticeFor(err, e, Date.now(), answer)
     if (n) show(n)
     deps.onError?.(e)
     return e
@@ -146,7 +148,7 @@ export function createChat(deps: ChatDeps) {
       if (m) deps.onMessage?.({ ...pick(m), conversationId: state.value.conversationId })
     } catch (err) {
       if (ac.signal.aborted) return // replaced by a new conversation, or the element went away
-      const e = report(err)
+      const e = report(err, true)
       dispatch({ type: 'failed', localId, code: e.code, message: e.message, retryAfter: e.retryAfter })
     } finally {
       if (current === ac) current = null
@@ -177,6 +179,7 @@ export function createChat(deps: ChatDeps) {
       message: m.question,
       clientMessageId: m.clientMessageId ?? undefined,
       conversationId: state.value.conversationId ?? undefined,
+      ...(m.attachments.length ? { attachments: m.attachments.map(({ fileId }) => ({ fileId })) } : {}),
     }
     return follow(localId, async (token, signal) => {
       try {
@@ -258,9 +261,9 @@ export function createChat(deps: ChatDeps) {
   }
 
   /** A new message with a new `clientMessageId`, posted at once. */
-  function ask(question: string, replyTo?: ReplyTarget): boolean {
+  function ask(question: string, replyTo?: ReplyTarget, attachments: Attachment[] = []): boolean {
     const localId = uuid()
-    const asked = { localId, question, clientMessageId: uuid(), at: now() }
+    const asked = { localId, question, clientMessageId: uuid(), at: now(), attachments }
     dispatch({ type: 'asked', ...asked, ...(replyTo ? { replyTo } : {}) })
     void post(localId)
     return true
@@ -273,7 +276,7 @@ export function createChat(deps: ChatDeps) {
     state,
     dispatch,
     isBusy,
-    ask: (question) => !isBusy() && ask(question),
+    ask: (question, attachments) => !isBusy() && ask(question, undefined, attachments),
     report,
     onError: deps.onError,
     onFeedback: deps.onFeedback,
@@ -290,12 +293,15 @@ export function createChat(deps: ChatDeps) {
 
     /**
      * Sends `text` as a new question, or as the answer to the bot's pending question; false when there
-     * is nothing to send or an answer is running.
+     * is nothing to send or an answer is running. `attachments` (uploaded) go with a new question only:
+     * an answer to the bot's question is text.
      */
-    send(text: string): boolean {
+    send(text: string, attachments: Attachment[] = []): boolean {
       const question = text.trim()
-      if (!question || isBusy()) return false
-      return ask(question, pendingReply(state.value))
+      const replyTo = pendingReply(state.value)
+      const files = replyTo ? [] : attachments
+      if ((!question && !files.length) || isBusy()) return false
+      return ask(question, replyTo, files)
     },
 
     retry,

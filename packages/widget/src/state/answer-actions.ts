@@ -8,6 +8,7 @@ import * as endpoints from '../api/endpoints'
 import { request } from '../api/http'
 import type { ChatEvent, ChatMessage, ChatState, Rating } from './chat'
 import type { ChatError } from './errors'
+import type { Attachment } from '../attachments/attachment'
 
 /** `vc-error` code of a copy the browser refused (no clipboard, no permission, not a secure page). */
 export const COPY_FAILED = 'COPY_FAILED'
@@ -20,7 +21,8 @@ export interface AnswerActionDeps {
   dispatch: (ev: ChatEvent) => void
   isBusy: () => boolean
   /** Sends `question` as a new message (a new `clientMessageId`). */
-  ask: (question: string) => boolean
+  /** A new question; a regenerated one goes with its attachments again. */
+  ask: (question: string, attachments?: Attachment[]) => boolean
   /** Turns a failure into what the user and the host see. */
   report: (err: unknown) => ChatError
   onError?: (e: ChatError) => void
@@ -68,7 +70,7 @@ export function createAnswerActions(d: AnswerActionDeps) {
     /** Asks the same question again as a new message; the old answer stays (here and in history). */
     regenerate(localId: string): boolean {
       const m = find(localId)
-      return !!m && canRegenerate(m) && d.ask(m.question)
+      return !!m && canRegenerate(m) && d.ask(m.question, m.attachments)
     },
 
     /**

@@ -61,6 +61,11 @@ describe('cleared (new topic)', () => {
     expect(s.messages.map((m) => m.newTopic)).toEqual([false, true, false])
   })
 
+  it('should keep the topic boundary history names (a divider below the answer it follows)', () => {
+    const s = run([page('c1', [item(3), { ...item(2), newTopicAt: '2026-12-06T10:02:30.000Z' }, item(1)])])
+    expect(s.messages.map((m) => m.newTopicAfter)).toEqual([false, true, false])
+  })
+
   it('should ignore a clear of a conversation no longer shown', () => {
     const s = run([askedWith('a'), meta, done, { type: 'selected', conversationId: 'c2' }])
     expect(run([{ type: 'cleared', conversationId: 'c1' }], s).topicCleared).toBe(false)

@@ -3,6 +3,7 @@
  * after any sequence of stream events, history pages and failures is tested without a DOM.
  */
 import { parseEventId, type SseEvent } from '../api/stream'
+import { toAttachments, type Attachment } from '../attachments/attachment'
 
 export type MessageStatus =
   | 'pending'
@@ -51,6 +52,8 @@ export interface ChatMessage {
   /** Reused when the same question is sent again after a transport failure (SPEC §2.2 idempotency). */
   clientMessageId: string | null
   question: string
+  /** Images and files sent with the question (issue 21), in order; the text may then be ''. */
+  attachments: Attachment[]
   /** The text parts joined by a blank line, as archived (SPEC §2.2). */
   answer: string
   /** Every answer message in order; empty until the first arrives. */
@@ -67,6 +70,8 @@ export interface ChatMessage {
   askedAt: number | null
   /** The first question after a "new topic" (`POST /api/chat/clear`): a divider goes above it. */
   newTopic: boolean
+  /** From history: a new topic began after this answer (its `newTopicAt`): a divider goes below it. */
+  newTopicAfter: boolean
   /** 👍/👎 given to this answer; null when unrated. */
   feedback: Rating | null
   /** Highest `seq` applied: replayed events after a resume are dropped. */
@@ -121,6 +126,10 @@ export interface HistoryItem {
   suggestions?: string[]
   /** The user's rating, absent when unrated. */
   feedback?: string
+  /** The question's images and files, absent when it had none. */
+  attachments?: unknown
+  /** Set on the newest message when the user started a new topic after it (`POST /api/chat/clear`). */
+  newTopicAt?: string
 }
 
 export type ChatEvent =
@@ -130,6 +139,8 @@ export type ChatEvent =
       question: string
       clientMessageId: string
       replyTo?: ReplyTarget
+      /** Uploaded before the question was sent (issue 21). */
+      attachments?: Attachment[]
       /** When it was asked (ms since the epoch). */
       at?: number
     }
@@ -242,6 +253,7 @@ const blank = (localId: string, question: string): ChatMessage => ({
   messageId: null,
   clientMessageId: null,
   question,
+  attachments: [],
   answer: '',
   parts: [],
   reasoning: '',
@@ -252,6 +264,7 @@ const blank = (localId: string, question: string): ChatMessage => ({
   replyTo: null,
   askedAt: null,
   newTopic: false,
+  newTopicAfter: false,
   feedback: null,
   lastSeq: -1,
   lastEventId: '',
@@ -322,6 +335,7 @@ export function applyEvent(state: ChatState, ev: ChatEvent): ChatState {
             ...blank(ev.localId, ev.question),
             clientMessageId: ev.clientMessageId,
             replyTo: ev.replyTo ?? null,
+            attachments: ev.attachments ?? [],
             askedAt: ev.at ?? null,
             newTopic: state.topicCleared,
           },
@@ -333,6 +347,7 @@ export function applyEvent(state: ChatState, ev: ChatEvent): ChatState {
           ...blank(m.localId, m.question),
           clientMessageId: ev.clientMessageId,
           replyTo: m.replyTo,
+          attachments: m.attachments,
           askedAt: m.askedAt,
           newTopic: m.newTopic,
         })),
@@ -470,12 +485,14 @@ function applyHistory(state: ChatState, ev: Extract<ChatEvent, { type: 'history'
   const fromHistory = page.map((it): ChatMessage => ({
     ...blank(historyId(it.messageId), it.question),
     messageId: it.messageId,
+    attachments: toAttachments(it.attachments),
     answer: it.answer ?? '',
     parts: historyParts(it),
     reasoning: typeof it.reasoning === 'string' ? it.reasoning : '',
     suggestions: Array.isArray(it.suggestions) ? it.suggestions.filter((x) => typeof x === 'string') : [],
     askedAt: toTime(it.askedAt),
     feedback: it.feedback === 'like' || it.feedback === 'unlike' ? it.feedback : null,
+    newTopicAfter: typeof it.newTopicAt === 'string',
     status:
       it.status !== 'in_progress'
         ? (FINAL[it.status] ?? 'completed')

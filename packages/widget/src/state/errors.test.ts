@@ -1,8 +1,9 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest'
-import { VcApiError } from '../api/http'
+import { codes } from '../../../server/src/errors'
+import { NETWORK_ERROR, VcApiError } from '../api/http'
 import { createTranslator } from '../i18n'
-import { errorText, noticeFor, toChatError } from './errors'
+import { answerErrorText, errorText, noticeFor, STREAM_DROPPED, toChatError } from './errors'
 
 const zh = createTranslator('zh-CN')
 const en = createTranslator('en')
@@ -93,5 +94,104 @@ describe('toChatError and noticeFor', () => {
   it('should leave a 413 to the message itself', () => {
     const err = new VcApiError({ status: 413, code: 'CONTEXT_TOO_LONG', message: 'long' })
     expect(noticeFor(err, toChatError(err))).toBeUndefined()
+  })
+})
+
+// Every code the widget can meet: the service's whole catalogue (SPEC §2.7 and the rest) and its own.
+const EVERY_CODE = [
+  ...Object.keys(codes).map((k) => k.slice('VC_ERR_'.length)),
+  NETWORK_ERROR,
+  STREAM_DROPPED,
+  'HTTP_502',
+  'HTTP_503',
+  'HTTP_504',
+  'UNKNOWN',
+]
+/** Latin words a Chinese text may keep: product names only (none in the error texts today). */
+const PRODUCT_NAMES: readonly string[] = []
+const COZE_TEXT = 'Coze code 4011: The balance is insufficient. (logid 20261206153012ABCDEF)'
+
+describe('every code in every locale', () => {
+  it.each(EVERY_CODE)('%s: Chinese with no Latin words, English of its own, never Coze', (code) => {
+    for (const retryAfter of [undefined, 7])
+      for (const fromStream of [false, true]) {
+        const e = { code, message: COZE_TEXT, retryAfter, fromStream }
+        const zhTexts = [errorText(zh, e), answerErrorText(zh, e)]
+        const enTexts = [errorText(en, e), answerErrorText(en, e)]
+        for (const text of zhTexts) {
+          const latin = PRODUCT_NAMES.reduce((s, name) => s.replaceAll(name, ''), text)
+          expect(latin, text).not.toMatch(/[A-Za-z]{3,}/)
+          expect(text).toMatch(/[\u4e00-\u9fff]/)
+        }
+        for (const text of enTexts) {
+          expect(text, text).not.toMatch(/[\u3000-\u9fff\uff00-\uffef]/) // no CJK, no full-width punctuation
+          expect(text).toMatch(/[A-Za-z]{3,}/)
+        }
+        for (const text of [...zhTexts, ...enTexts]) {
+          expect(text).not.toMatch(/logid|coze/i)
+          expect(text.replace(/ 7 /, ' ')).not.toMatch(/\d/) // the wait at most, never Coze's code
+          expect(text).not.toMatch(/balance|insufficient/i) // the service's message never shows
+        }
+        expect(enTexts[0]).not.toBe(zhTexts[0])
+      }
+  })
+})
+
+describe('one place per error', () => {
+  const failed = (status: number, code: string, retryAfter?: number) =>
+    toChatError(new VcApiError({ status, code, message: COZE_TEXT, retryAfter }))
+
+  it.each([
+    [503, 'UPSTREAM_UNAVAILABLE', undefined],
+    [503, 'UPSTREAM_ACCOUNT', undefined],
+    [502, 'UPSTREAM_ERROR', undefined],
+    [413, 'CONTEXT_TOO_LONG', undefined],
+    [409, 'CONVERSATION_BUSY', undefined],
+    [401, 'TOKEN_INVALID', undefined],
+    [429, 'UPSTREAM_BUSY', undefined],
+  ])('should leave a failed answer’s %s %s to the answer alone', (status, code, retryAfter) => {
+    const e = failed(status, code, retryAfter)
+    expect(noticeFor(null, e, 0, true)).toBeUndefined()
+    expect(answerErrorText(zh, e)).toBe(errorText(zh, e))
+  })
+
+  it('should count a wait down in the notice and say only "not sent" on the answer', () => {
+    const e = failed(429, 'RATE_LIMITED', 30)
+    expect(noticeFor(null, e, 1_000, true)).toEqual({
+      kind: 'error',
+      code: 'RATE_LIMITED',
+      retryAfter: 30,
+      until: 31_000,
+    })
+    expect(answerErrorText(zh, e)).toBe('未发送。')
+    expect(answerErrorText(en, e)).toBe('Not sent.')
+    const busy = failed(503, 'DEPENDENCY_UNAVAILABLE', 2)
+    expect(noticeFor(null, busy, 0, true)).toMatchObject({ kind: 'error', retryAfter: 2 })
+    expect(errorText(zh, busy)).toBe('服务繁忙，请 2 秒后再试。')
+    // Whatever the status, a named wait the answer defers to is counted down in the notice.
+    expect(noticeFor(null, failed(502, 'HTTP_502', 4), 0, true)).toMatchObject({
+      kind: 'error',
+      until: 4_000,
+    })
+  })
+
+  it('should show offline in the notice and the question as waiting', () => {
+    const e = toChatError(new VcApiError({ status: 0, code: NETWORK_ERROR, message: 'Failed to fetch' }))
+    expect(noticeFor(null, e, 0, true)).toEqual({ kind: 'offline' })
+    expect(answerErrorText(zh, e)).toBe('等待发送…')
+    expect(answerErrorText(en, e)).toBe('Waiting to send…')
+  })
+
+  it('should keep an error event on the answer, whatever wait it names', () => {
+    const e = { code: 'UPSTREAM_BUSY', message: COZE_TEXT, retryAfter: 10, fromStream: true }
+    expect(answerErrorText(zh, e)).toBe('助手太忙了，请 10 秒后再试。')
+  })
+
+  it('should still show a failure with no answer (history, cancel) in the notice', () => {
+    expect(noticeFor(null, failed(503, 'UPSTREAM_UNAVAILABLE'))).toEqual({
+      kind: 'error',
+      code: 'UPSTREAM_UNAVAILABLE',
+    })
+    expect(noticeFor(null, failed(401, 'TOKEN_INVALID'))).toEqual({ kind: 'auth' })
   })
 })

@@ -44,11 +44,25 @@ export function toChatError(err: unknown): ChatError {
   return { code: 'UNKNOWN', message: String((err as Error)?.message ?? err) }
 }
 
-/** The notice a failure deserves, or undefined when the message's own error says enough. */
-export function noticeFor(err: unknown, e: ChatError, now = Date.now()): Notice | undefined {
+/**
+ * Whether a refusal before the answer holds the next question back: offline, or a wait the service
+ * named (`Retry-After`). An error event inside the answer never does: the answer shows that one.
+ */
+export function blocksSending(e: { code: string; retryAfter?: number; fromStream?: boolean }): boolean {
+  return !e.fromStream && (e.code === NETWORK_ERROR || e.retryAfter !== undefined)
+}
+
+/**
+ * The notice a failure deserves, or undefined when the message's own error says enough. One place per
+ * error: a failed answer (`answer`) gets a notice only when sending is blocked (offline, a wait to count
+ * down); anything else (history, cancel, a new topic) has no answer to show it, so the notice does.
+ */
+export function noticeFor(err: unknown, e: ChatError, now = Date.now(), answer = false): Notice | undefined {
+  if (answer && !blocksSending(e)) return undefined
   if (e.code === NETWORK_ERROR) return { kind: 'offline' }
   if (e.status === 401) return { kind: 'auth' }
-  if (e.status === 429 || e.status === 503)
+  // Any named wait gets the countdown: `blocksSending` told the answer the notice says why.
+  if (e.status === 429 || e.status === 503 || e.retryAfter !== undefined)
     return {
       kind: 'error',
       code: e.code,
@@ -73,16 +87,19 @@ const CODE_TEXT: Record<string, MessageKey | [withWait: MessageKey, withoutWait:
   UPSTREAM_MISCONFIGURED: 'unavailable',
   UPSTREAM_FORBIDDEN: 'forbidden',
   UPSTREAM_ERROR: 'unknown',
-  UPSTREAM_UNAVAILABLE: 'busy',
-  NOT_READY: 'busy',
+  UPSTREAM_UNAVAILABLE: ['busyWait', 'busy'],
+  NOT_READY: ['busyWait', 'busy'],
+  DEPENDENCY_UNAVAILABLE: ['busyWait', 'busy'],
   UPSTREAM_TIMEOUT: 'timeout',
   UPSTREAM_INTERRUPTED: 'interrupted',
   INTERRUPTED: 'interrupted',
   CANCELLED: 'cancelled',
   CONVERSATION_BUSY: 'conversationBusy',
-  HTTP_502: 'busy',
-  HTTP_503: 'busy',
-  HTTP_504: 'busy',
+  // A send naming an upload the service no longer has: asking again cannot help, adding it again can.
+  FILE_NOT_FOUND: 'attachGone',
+  HTTP_502: ['busyWait', 'busy'],
+  HTTP_503: ['busyWait', 'busy'],
+  HTTP_504: ['busyWait', 'busy'],
   [NETWORK_ERROR]: 'offline',
   [STREAM_DROPPED]: 'streamDropped',
 }
@@ -95,4 +112,17 @@ export function errorText(t: Translate, e: { code: string; retryAfter?: number }
   const entry = Object.hasOwn(CODE_TEXT, e.code) ? CODE_TEXT[e.code]! : 'unknown'
   if (typeof entry === 'string') return t(entry)
   return e.retryAfter === undefined ? t(entry[1]) : t(entry[0], { s: e.retryAfter })
+}
+
+/**
+ * What a failed answer itself says. When the notice speaks for the failure (`blocksSending`: offline,
+ * or the wait it counts down) the answer says only that the question waits or was not sent, so the
+ * reason is shown once (issue 21: "503 text shown twice").
+ */
+export function answerErrorText(
+  t: Translate,
+  e: { code: string; retryAfter?: number; fromStream?: boolean },
+): string {
+  if (blocksSending(e)) return t(e.code === NETWORK_ERROR ? 'waitingToSend' : 'notSent')
+  return errorText(t, e)
 }

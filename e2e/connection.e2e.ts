@@ -1,0 +1,147 @@
+/**
+ * Issue 21, "Must show" 8, in Chromium on the real stack: the connection comes and goes under the
+ * widget. Offline → send → online: the question waits while offline and goes out by itself once the
+ * network is back, sent once (one `POST /api/chat/send` reached the service, one chat reached Coze)
+ * and answered. A stream cut mid-answer: "reconnecting…" is on screen while the widget resumes, then the
+ * answer ends with its whole text, once.
+ *
+ * The cut is resume.e2e.ts's: `POST /api/chat/send` goes through a TCP hop of the test's own, reset
+ * once part of the answer is on screen (`context.setOffline` only holds an open response back).
+ */
+import { describe, expect, it } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { startFaultProxy } from '../packages/server/test/fault-proxy'
+import {
+  answerText,
+  ask,
+  hasChromium,
+  inPage,
+  login,
+  noticeText,
+  openWidget,
+  recorded,
+  renderedText,
+  squash,
+  suiteTitle,
+  useDemo,
+  waitForAnswer,
+  WAIT,
+} from './support/browser'
+import type { Demo } from './support/demo'
+
+const OFFLINE = '网络已断开，恢复后可继续。'
+const WAITING = '等待发送…'
+const RECONNECTING = '连接中断，正在重新连接…'
+const OFFLINE_QUESTION = '断网时问的问题'
+// 15 deltas a second over 120 deltas: the answer takes seconds, far longer than the cut and the resume.
+const CUT_QUESTION = '断线重连时提示吗？ [[sim:tps=15,tokens=120]]'
+
+const lastProblem = (page: Page) => page.evaluate(inPage.lastProblem)
+const shadowText = (page: Page) => page.evaluate(inPage.shadowText)
+const occurrences = (haystack: string, needle: string) => haystack.split(needle).length - 1
+
+describe.skipIf(!hasChromium)(suiteTitle('connection state on demo website A'), () => {
+  let demo: Demo
+  let browser: Browser
+
+  useDemo({}, (d, b) => {
+    demo = d
+    browser = b
+  })
+
+  /** The user's rows with `question`, straight from MariaDB. */
+  async function rowsFor(page: Page, question: string) {
+    const { store, services } = demo.stack
+    const token = (await page.locator('volcano-chat').getAttribute('token')) ?? ''
+    const user = (await services.sessions.resolve(token))!
+    const conversations = await store.listConversations(user.userId, 100)
+    const rows = await Promise.all(
+      conversations.map((c) => store.listMessages(user.userId, c.id, { limit: 100 })),
+    )
+    return { user, rows: rows.flat().filter((r) => r.question === question) }
+  }
+
+  it('should keep a question asked offline waiting and send it once when the network is back', async () => {
+    const { page, context, pageErrors } = await login(browser, demo)
+    await openWidget(page)
+    const sends: number[] = []
+    page.on('response', (r) => r.url().endsWith('/api/chat/send') && sends.push(r.status()))
+    const chatsBefore = demo.stack.sim.stats.chatCalls
+
+    await context.setOffline(true)
+    await expect.poll(() => noticeText(page), WAIT).toBe(OFFLINE)
+    await ask(page, OFFLINE_QUESTION)
+    // The question is on screen, waiting; the notice says why, once.
+    await expect.poll(() => lastProblem(page), WAIT).toBe(WAITING)
+    const last = page.locator('volcano-chat .vc-msg').last()
+    expect(await last.locator('.vc-q').innerText()).toContain(OFFLINE_QUESTION)
+    expect(await noticeText(page)).toBe(OFFLINE)
+    expect(occurrences(await shadowText(page), OFFLINE)).toBe(1)
+    expect(sends).toEqual([])
+    expect(demo.stack.sim.stats.chatCalls).toBe(chatsBefore)
+
+    // Back online: it goes out by itself, once, and is answered.
+    await context.setOffline(false)
+    const message = await waitForAnswer(page, 1)
+    const expected = demo.stack.sim.answerFor(OFFLINE_QUESTION)
+    expect(message).toMatchObject({ status: 'completed', question: OFFLINE_QUESTION, answer: expected.text })
+    expect(squash(await answerText(page))).toBe(await renderedText(page, expected.text))
+    expect(sends).toEqual([200])
+    expect(demo.stack.sim.stats.chatCalls - chatsBefore).toBe(1)
+    const { rows } = await rowsFor(page, OFFLINE_QUESTION)
+    expect(rows.map((r) => r.status)).toEqual(['completed'])
+    expect(await page.locator('volcano-chat .vc-msg').count()).toBe(1)
+    expect(await page.locator('volcano-chat .vc-problem').count()).toBe(0)
+    expect(await noticeText(page)).toBe('')
+    expect(pageErrors).toEqual([])
+    await context.close()
+  })
+
+  it('should show "reconnecting…" while a cut answer resumes, then the whole answer once', async () => {
+    const { page, context, pageErrors } = await login(browser, demo)
+    const { stack } = demo
+    await openWidget(page)
+    // The send goes through the cuttable hop; everything else (the resume too) straight to the service.
+    const target = new URL(stack.url)
+    const hop = await startFaultProxy({ host: target.hostname, port: Number(target.port) })
+    const hopUrl = `http://${hop.address}`
+    await page.route('**/api/chat/send', (route) =>
+      route.continue({ url: route.request().url().replace(stack.url, hopUrl) }),
+    )
+    const resumes: string[] = []
+    page.on('request', (r) => r.url().startsWith(`${stack.url}/api/chat/stream/`) && resumes.push(r.url()))
+
+    try {
+      await ask(page, CUT_QUESTION)
+      await expect.poll(async () => squash(await answerText(page)).length, WAIT).toBeGreaterThan(0)
+      expect((await recorded(page)).messages, 'the answer has not ended yet').toEqual([])
+      expect((await rowsFor(page, CUT_QUESTION)).rows.map((r) => r.status)).toEqual(['in_progress'])
+
+      hop.reset()
+      // On screen while the widget resumes (the recorder sees every render, however slow the test).
+      await expect.poll(async () => (await recorded(page)).notices, WAIT).toContain(RECONNECTING)
+
+      const message = await waitForAnswer(page, 1)
+      const expected = stack.sim.answerFor(CUT_QUESTION)
+      const { rows } = await rowsFor(page, CUT_QUESTION)
+      expect(rows).toHaveLength(1)
+      expect(rows[0]).toMatchObject({ status: 'completed', answer: expected.text })
+      expect(message).toMatchObject({ messageId: rows[0]!.id, status: 'completed', answer: expected.text })
+      // The whole text, once: nothing repeated at the seam, one answer on screen.
+      expect(squash(await answerText(page))).toBe(await renderedText(page, expected.text))
+      expect(await page.locator('volcano-chat .vc-answer').count()).toBe(1)
+      expect(resumes).toHaveLength(1)
+      // The notice went once the answer flowed again.
+      await expect.poll(() => noticeText(page), WAIT).toBe('')
+      const notices = (await recorded(page)).notices
+      console.info(`[connection] notices shown: ${JSON.stringify(notices)}`)
+      expect(notices.at(-1)).toBe('')
+      expect((await recorded(page)).errors).toEqual([])
+      expect(await page.locator('volcano-chat .vc-problem').count()).toBe(0)
+      expect(pageErrors).toEqual([])
+    } finally {
+      await context.close()
+      await hop.close()
+    }
+  })
+})
