@@ -7,10 +7,11 @@
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { freePort } from './ports'
+import { waitFor } from './wait-for'
 
 const run = promisify(execFile)
 const ATTEMPTS = 5
@@ -24,16 +25,6 @@ export interface RedisTopology {
   restart(whileDown?: () => Promise<void>): Promise<void>
   stop(): Promise<void>
 }
-
-/** A port nobody listens on right now (the OS picks it; free again once we close). */
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => resolve(port))
-    })
-    srv.on('error', reject)
-  })
 
 /** `count` distinct free ports under 55536, so a cluster's bus port (port + 10000) is valid too. */
 async function freePorts(count: number): Promise<number[]> {
@@ -50,13 +41,8 @@ const cli = (port: number, ...args: string[]) =>
     (r) => r.stdout,
   )
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = START_TIMEOUT_MS) {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`redis fixture: ${what} within ${timeoutMs} ms`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+const until = (what: string, check: () => Promise<boolean>) =>
+  waitFor(check, { what: `redis fixture: ${what}`, timeoutMs: START_TIMEOUT_MS, intervalMs: 50 })
 
 interface Server {
   proc: ChildProcess
@@ -83,11 +69,16 @@ async function startServer(dir: string, name: string, port: number, args: string
   proc.once('exit', () => running.delete(proc))
   const exited = new Promise<never>((_, reject) => {
     proc.once('error', reject) // redis-server not installed
-    proc.once('exit', async () => {
-      const text = await readFile(log, 'utf8').catch(() => '')
-      reject(
-        new Error(`redis-server ${name} on ${port} exited: ${text.trim().split('\n').slice(-3).join(' | ')}`),
-      )
+    proc.once('exit', () => {
+      void readFile(log, 'utf8')
+        .catch(() => '')
+        .then((text) =>
+          reject(
+            new Error(
+              `redis-server ${name} on ${port} exited: ${text.trim().split('\n').slice(-3).join(' | ')}`,
+            ),
+          ),
+        )
     })
   })
   exited.catch(() => undefined)

@@ -1,0 +1,50 @@
+/**
+ * Child services listen on port 0 and say where: the Chat Service sends `{ listening: url }` over the IPC
+ * channel it is given (main.ts), so nothing picks a "free" port first and races another process for it.
+ */
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
+
+export interface ListeningChild {
+  proc: ChildProcess
+  url: string
+  /** Everything it wrote to stdout and stderr so far (and later). */
+  output: string[]
+}
+
+/**
+ * Spawns `node <script>` with an IPC channel and resolves once it reports the URL it listens on;
+ * rejects with its output when it exits first or stays silent for `timeoutMs`.
+ */
+export function spawnListening(
+  script: string,
+  options: Omit<SpawnOptions, 'stdio'> & { timeoutMs?: number },
+): Promise<ListeningChild> {
+  const { timeoutMs = 30_000, ...spawnOptions } = options
+  // One process (not an npm wrapper), so signals reach the service itself.
+  const proc = spawn(process.execPath, [script], {
+    ...spawnOptions,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  })
+  const output: string[] = []
+  proc.stdout!.on('data', (b: Buffer) => output.push(b.toString()))
+  proc.stderr!.on('data', (b: Buffer) => output.push(b.toString()))
+  return new Promise((resolve, reject) => {
+    const fail = (why: string) => {
+      clearTimeout(timer)
+      proc.kill('SIGKILL')
+      reject(new Error(`${script} ${why}: ${output.join('')}`))
+    }
+    const timer = setTimeout(() => fail(`did not report listening within ${timeoutMs} ms`), timeoutMs)
+    proc.once('error', (err) => fail(`failed to start (${err.message})`))
+    proc.once('exit', (code, signal) => fail(`exited (${signal ?? code}) before listening`))
+    proc.on('message', (message: { listening?: unknown }) => {
+      if (typeof message?.listening !== 'string') return
+      clearTimeout(timer)
+      proc.removeAllListeners('exit')
+      proc.removeAllListeners('error')
+      // The channel has done its job: without it the child's event loop may end like production's.
+      proc.disconnect()
+      resolve({ proc, url: message.listening, output })
+    })
+  })
+}
