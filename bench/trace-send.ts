@@ -12,13 +12,23 @@ import { Writable } from 'node:stream'
 import pino from 'pino'
 import { Redis } from 'ioredis'
 import { startCozeSim } from '@volcano-chat/coze-sim'
-import { buildApp } from '../packages/server/src/app'
-import { loadConfig } from '../packages/server/src/config'
-import { loggerOptions } from '../packages/server/src/logger'
-import { openServices } from '../packages/server/src/services'
+import { buildApp } from '../packages/server/src/app/app'
+import { loadConfig } from '../packages/server/src/core/config'
+import { loggerOptions } from '../packages/server/src/core/logger'
+import { openServices } from '../packages/server/src/app/services'
 import type { Store } from '../packages/server/src/store/types'
 import { Chatter, question } from './lib/chatter'
-import { BOT_ID, createDatabase, keyPair, OAUTH_APP, PAT, redisPrefix, runSuffix, S2S_KEY } from './lib/infra'
+import {
+  BOT_ID,
+  cozeEnv,
+  createDatabase,
+  keyPair,
+  OAUTH_APP,
+  PAT,
+  redisPrefix,
+  runSuffix,
+  S2S_KEY,
+} from './lib/infra'
 import { summarise } from './lib/stats'
 
 interface Op {
@@ -85,12 +95,7 @@ const config = loadConfig({
   DATABASE_URL: db.url,
   REDIS_URL: redis.url,
   REDIS_PREFIX: redis.prefix,
-  COZE_API_BASE: sim.url,
-  COZE_BOT_ID: BOT_ID,
-  COZE_OAUTH_APP_ID: OAUTH_APP.appId,
-  COZE_OAUTH_KEY_ID: OAUTH_APP.keyId,
-  COZE_OAUTH_PRIVATE_KEY: keys.privateKeyPem,
-  S2S_KEYS: `${S2S_KEY.id}:${S2S_KEY.secret}`,
+  ...cozeEnv(sim.url, keys.privateKeyPem),
   USER_ID_SECRET: `trace-${suffix}-user-id-secret`,
   AUDIT_KEY: `trace-${suffix}-audit-key-0123456789`,
   RATE_LIMIT_USER_MESSAGES_PER_MINUTE: '1000000',

@@ -15,7 +15,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1'
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2'
 import { parse, parseAllDocuments } from 'yaml'
 import { describe, expect, it } from 'vitest'
-import { loadConfig } from '../packages/server/src/config'
+import { loadConfig } from '../packages/server/src/core/config'
 import { createMetrics } from '../packages/server/src/metrics/metrics'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -133,7 +133,7 @@ describe('deploy/k8s', () => {
   it('should configure only variables the service knows, and the example should load as a valid configuration', () => {
     const known = new Set(
       [
-        ...readFileSync(join(root, 'packages/server/src/config/index.ts'), 'utf8').matchAll(
+        ...readFileSync(join(root, 'packages/server/src/core/config/index.ts'), 'utf8').matchAll(
           /^ {2}([A-Z][A-Z0-9_]+):/gm,
         ),
       ].map((m) => m[1]),

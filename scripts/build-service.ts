@@ -20,7 +20,7 @@ const SERVICE_BUNDLE = `${root}packages/server/dist/main.js`
 /** Bundles the service's entry point to `outfile` (≈ 0.3 s) and returns it. */
 export async function buildService(outfile = SERVICE_BUNDLE): Promise<string> {
   await build({
-    entryPoints: [`${root}packages/server/src/main.ts`],
+    entryPoints: [`${root}packages/server/src/app/main.ts`],
     outfile,
     bundle: true,
     platform: 'node',

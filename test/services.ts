@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { inject } from 'vitest'
-import { createConnection } from 'mysql2/promise'
+import { createDatabaseAt } from './fixtures'
 import { testMysqlUrl, testRedisUrl } from './env'
 
 export { testRedisUrl }
@@ -13,22 +13,7 @@ export async function createTestDatabase(): Promise<{
   name: string
   drop: () => Promise<void>
 }> {
-  const name = `${inject('testRunId')}_${suffix()}`
-  const admin = testMysqlUrl()
-  const conn = await createConnection(admin)
-  await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`)
-  await conn.end()
-  const url = new URL(admin)
-  url.pathname = `/${name}`
-  return {
-    url: url.toString(),
-    name,
-    drop: async () => {
-      const c = await createConnection(admin)
-      await c.query(`DROP DATABASE IF EXISTS \`${name}\``)
-      await c.end()
-    },
-  }
+  return createDatabaseAt(testMysqlUrl(), `${inject('testRunId')}_${suffix()}`)
 }
 
 /** A Redis key prefix no other test file or run uses. */

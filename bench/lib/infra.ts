@@ -4,18 +4,15 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
-import { createConnection } from 'mysql2/promise'
+import { createDatabaseAt } from '../../test/fixtures'
 
 export const mysqlAdminUrl = () =>
   process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/mysql'
 export const redisUrl = () =>
   process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
-/** The same fixtures as packages/server/test/harness.ts, so a reader recognises them. */
-export const BOT_ID = '7379462189365198898'
-export const S2S_KEY = { id: 'site-a', secret: 'site-a-secret-0123456789abcdef' }
-export const OAUTH_APP = { appId: '1170000000001', keyId: 'kid-test-1' }
-export const PAT = 'pat_volcano_test_0123456789'
+/** The tests' fixtures (test/fixtures.ts), so a reader recognises them. */
+export { BOT_ID, cozeEnv, OAUTH_APP, PAT, S2S_KEY } from '../../test/fixtures'
 
 /** Only loopback: the bench never sends load anywhere else. */
 function assertLoopback(url: string) {
@@ -30,23 +27,7 @@ export const runSuffix = () => randomBytes(4).toString('hex')
 export async function createDatabase(suffix: string) {
   const admin = mysqlAdminUrl()
   assertLoopback(admin)
-  const name = `vcbench_${suffix}`
-  const conn = await createConnection(admin)
-  await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`)
-  const [rows] = await conn.query('SELECT VERSION() AS v')
-  await conn.end()
-  const url = new URL(admin)
-  url.pathname = `/${name}`
-  return {
-    url: url.toString(),
-    name,
-    version: String((rows as { v: string }[])[0]?.v ?? '?'),
-    async drop() {
-      const c = await createConnection(admin)
-      await c.query(`DROP DATABASE IF EXISTS \`${name}\``)
-      await c.end()
-    },
-  }
+  return createDatabaseAt(admin, `vcbench_${suffix}`)
 }
 
 export async function redisPrefix(suffix: string) {

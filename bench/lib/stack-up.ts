@@ -8,13 +8,14 @@ import { join } from 'node:path'
 import { buildService } from '../../scripts/build-service'
 import type { Ctx } from '../scenarios/context'
 import { packageVersions, root } from './files'
-import { BOT_ID, createDatabase, keyPair, OAUTH_APP, PAT, redisPrefix, S2S_KEY } from './infra'
+import { BOT_ID, cozeEnv, createDatabase, keyPair, PAT, redisPrefix, S2S_KEY } from './infra'
 import { log } from './log'
 import { ensureNginx, nginxVersion, startNginx, type Proxy } from './nginx'
 import type { Plan } from './plan'
 import { cpuSampler, launch, nofileOf, pidsByName, stopProcess } from './procs'
 import type { Way } from './protocol'
-import { freePort, GENEROUS_LIMITS, startLoadgen, startNodeRelay, startSim, waitReady } from './stack'
+import { freePort } from '../../test/ports'
+import { GENEROUS_LIMITS, listeningOverIpc, startLoadgen, startNodeRelay, startSim, waitReady } from './stack'
 
 export interface Cleanups {
   push(what: string, fn: () => Promise<unknown>): void
@@ -46,23 +47,17 @@ export async function startStack(o: StackOptions): Promise<Ctx & { serviceLogFil
   const { proxy, proxySkip } = await startProxy(o, sim.url)
   if (proxySkip) log(`way (b) ${plan.proxy}: ${proxySkip}`)
 
-  const port = await freePort()
   const serviceLogFile = join(o.dir, 'service.log')
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
-    PORT: String(port),
+    PORT: '0', // it reports where it listens over IPC (main.ts)
     DATABASE_URL: db.url,
     REDIS_URL: redis.url,
     REDIS_PREFIX: redis.prefix,
-    COZE_API_BASE: sim.url,
+    ...cozeEnv(sim.url, keys.privateKeyPem),
     COZE_WS_BASE: sim.url.replace(/^http/, 'ws'),
-    COZE_BOT_ID: BOT_ID,
-    COZE_OAUTH_APP_ID: OAUTH_APP.appId,
-    COZE_OAUTH_KEY_ID: OAUTH_APP.keyId,
-    COZE_OAUTH_PRIVATE_KEY: keys.privateKeyPem,
-    S2S_KEYS: `${S2S_KEY.id}:${S2S_KEY.secret}`,
     USER_ID_SECRET: `bench-${o.suffix}-user-id-secret`,
     AUDIT_KEY: `bench-${o.suffix}-audit-key-0123456789`,
     SHUTDOWN_GRACE_MS: '2000',
@@ -77,12 +72,12 @@ export async function startStack(o: StackOptions): Promise<Ctx & { serviceLogFil
     nofile: plan.nofile,
     env,
     cwd: root,
-    stdio: ['ignore', openSync(serviceLogFile, 'a'), 'pipe'],
+    stdio: ['ignore', openSync(serviceLogFile, 'a'), 'pipe', 'ipc'],
   })
   const stderr: string[] = []
   proc.stderr!.on('data', (b: Buffer) => stderr.length < 200 && stderr.push(b.toString()))
-  const serviceUrl = `http://127.0.0.1:${port}`
   cleanups.push('service', () => stopProcess(proc, 'SIGTERM', 30_000))
+  const serviceUrl = await listeningOverIpc(proc, stderr)
   await waitReady(serviceUrl, proc, stderr)
 
   const loadgen = startLoadgen(plan.nofile)

@@ -1,6 +1,5 @@
 /** The processes of a bench run: coze-sim, way (b)'s node relay, the load generator, the service's readiness. */
 import type { ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { OAUTH_APP, PAT } from './infra'
 import { sleep } from './log'
@@ -19,17 +18,8 @@ export const GENEROUS_LIMITS = {
   RATE_LIMIT_S2S_KEY_PER_MINUTE: '1000000',
   RATE_LIMIT_S2S_IP_PER_MINUTE: '1000000',
   RATE_LIMIT_USER_STREAMS: '1000',
+  RATE_LIMIT_FILES_PER_MINUTE: '1000000',
 }
-
-/** A port for nginx and the service, which cannot report one they picked themselves. */
-export const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => resolve(port))
-    })
-    srv.on('error', reject)
-  })
 
 export async function startSim(publicKeyPem: string, nofile: number) {
   const options = {
@@ -69,6 +59,22 @@ export function readyOverIpc(proc: ChildProcess, what: string): Promise<{ url?: 
       if (m.kind !== 'ready') return
       clearTimeout(timer)
       resolve(m)
+    })
+  })
+}
+
+/** The service's `{ listening: url }` (main.ts, sent when it has an IPC channel), within 60 s. */
+export function listeningOverIpc(proc: ChildProcess, stderr: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`the service did not listen within 60 s: ${stderr.join('')}`)),
+      60_000,
+    )
+    proc.once('exit', (code) => reject(new Error(`the service exited (${code}): ${stderr.join('')}`)))
+    proc.on('message', (m: { listening?: unknown }) => {
+      if (typeof m.listening !== 'string') return
+      clearTimeout(timer)
+      resolve(m.listening)
     })
   })
 }

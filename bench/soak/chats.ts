@@ -3,7 +3,7 @@
  * purpose, resumes on the other instance with Last-Event-ID until the terminal event; and the SIGKILL of A.
  */
 import { randomBytes } from 'node:crypto'
-import { pseudonymOf } from '../../packages/server/src/identity/phone'
+import { pseudonymOf } from '../../packages/server/src/core/phone'
 import { randomPhone } from '../../packages/server/test/harness'
 import type { Instance, startCluster } from '../../packages/server/test/instances'
 import { readStream, visibleAnswerOf, type ReceivedEvent } from '../../packages/server/test/sse-client'

@@ -10,18 +10,16 @@ import { Writable } from 'node:stream'
 import pino from 'pino'
 import { createChatServiceClient } from '@volcano-chat/client'
 import { startCozeSim, type CozeSimOptions } from '@volcano-chat/coze-sim'
-import { buildApp } from '../src/app'
-import { loadConfig } from '../src/config'
-import { loggerOptions } from '../src/logger'
-import { openServices } from '../src/services'
+import { buildApp } from '../src/app/app'
+import { loadConfig } from '../src/core/config'
+import { loggerOptions } from '../src/core/logger'
+import { openServices } from '../src/app/services'
 import type { Store } from '../src/store/types'
+import { BOT_ID, OAUTH_APP, PAT, S2S_KEY } from '../../../test/fixtures'
 import { createTestDatabase, createTestRedisPrefix, testRedisUrl } from '../../../test/services'
 import { readStream } from './sse-client'
 
-export const BOT_ID = '7379462189365198898'
-export const S2S_KEY = { id: 'site-a', secret: 'site-a-secret-0123456789abcdef' }
-export const OAUTH_APP = { appId: '1170000000001', keyId: 'kid-test-1' }
-export const PAT = 'pat_volcano_test_0123456789'
+export { BOT_ID, OAUTH_APP, PAT, S2S_KEY }
 /** The two secrets every start needs (issue 20 #5: no built-in fallback any more). */
 export const SECRETS = { USER_ID_SECRET: 'test-user-id-secret', AUDIT_KEY: 'test-audit-key-0123456789abcdef' }
 

@@ -8,7 +8,8 @@ import { startCozeSim, type CozeSim, type CozeSimOptions } from '@volcano-chat/c
 import { createChatServiceClient } from '@volcano-chat/client'
 import { spawnListening } from '../../../test/listening'
 import { createTestDatabase, createTestRedisPrefix, testRedisUrl } from '../../../test/services'
-import { BOT_ID, OAUTH_APP, PAT, S2S_KEY, SECRETS, testKeyPair } from './harness'
+import { cozeEnv } from '../../../test/fixtures'
+import { OAUTH_APP, PAT, S2S_KEY, SECRETS, testKeyPair } from './harness'
 
 export interface Instance {
   name: string
@@ -35,12 +36,7 @@ export async function startCluster(opts: { sim?: CozeSimOptions; env?: Record<st
     DATABASE_URL: db.url,
     REDIS_URL: testRedisUrl(),
     REDIS_PREFIX: createTestRedisPrefix(),
-    COZE_API_BASE: sim.url,
-    COZE_BOT_ID: BOT_ID,
-    COZE_OAUTH_APP_ID: OAUTH_APP.appId,
-    COZE_OAUTH_KEY_ID: OAUTH_APP.keyId,
-    COZE_OAUTH_PRIVATE_KEY: keys.privateKeyPem,
-    S2S_KEYS: `${S2S_KEY.id}:${S2S_KEY.secret}`,
+    ...cozeEnv(sim.url, keys.privateKeyPem),
     ...SECRETS,
     LEASE_HEARTBEAT_MS: '200',
     SWEEP_INTERVAL_MS: '300',

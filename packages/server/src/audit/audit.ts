@@ -6,9 +6,9 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
-import { retryOnFault } from '../store/retry'
 import type { AuditRow, Store } from '../store/types'
 import { GENESIS, hashOf } from './chain'
+import { retryOnFault } from '../core/retry'
 
 export type AuditAction =
   | 'session.create'

@@ -1,7 +1,7 @@
 import Fastify from 'fastify'
 import { describe, expect, it } from 'vitest'
-import { VcError, type ErrorKey } from '../errors'
-import { installErrorHandler } from '../http/error-handler'
+import { VcError, type ErrorKey } from '../core/errors'
+import { installErrorHandler } from '../core/http/error-handler'
 import type { Audit, AuditEvent } from './audit'
 import { installDenialAudit } from './denials'
 

@@ -5,9 +5,9 @@
  * (issue 20, finding 2), and samples repeats so a flood stays a few rows (finding 6).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { toVcError } from '../http/error-handler'
-import { routePath } from '../http/request-target'
-import { ipKey } from '../limits/ip-key'
+import { toVcError } from '../core/http/error-handler'
+import { routePath } from '../core/http/request-target'
+import { ipKey } from '../core/http/ip-key'
 import type { Audit, AuditEvent } from './audit'
 
 const INTERNAL = /^\/api\/internal\//

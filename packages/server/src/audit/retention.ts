@@ -3,8 +3,8 @@
  * instance at a time (a Kv lock). Audit rows are never deleted: the job audits its own run instead.
  */
 import type { Logger } from 'pino'
-import { keys } from '../kv/keys'
-import type { Kv } from '../kv/types'
+import { keys } from '../core/kv/keys'
+import type { Kv } from '../core/kv/types'
 import type { DeletedCounts, Store } from '../store/types'
 import type { Audit } from './audit'
 

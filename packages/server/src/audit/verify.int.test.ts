@@ -17,7 +17,7 @@ import type { AuditRow } from '../store/types'
 import { GENESIS, hashOf } from './chain'
 
 const run = promisify(execFile)
-const cli = fileURLToPath(new URL('../cli/audit-verify.ts', import.meta.url))
+const cli = fileURLToPath(new URL('../app/cli/audit-verify.ts', import.meta.url))
 const tsx = fileURLToPath(new URL('../../../../node_modules/.bin/tsx', import.meta.url))
 const headFile = join(mkdtempSync(join(tmpdir(), 'vc-audit-head-')), 'audit-head.jsonl')
 

@@ -5,8 +5,8 @@
  * It also waits out Coze's 4016 when a new chat meets such a chat still running.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { CozeApiError, type CozeClient } from '../coze/client'
-import type { CozeChat, CozeChatStatus, CozeEvent, CozeMessage } from '../coze/events'
+import { CozeApiError, type CozeClient } from '../core/coze/client'
+import type { CozeChat, CozeChatStatus, CozeEvent, CozeMessage } from '../core/coze/events'
 
 type CozeReader = Pick<CozeClient, 'retrieveChat' | 'listChatMessages'>
 

@@ -1,8 +1,8 @@
 /** T3: an answer's outcome and parts as its archived row (SPEC §1 phase 3, §2.7). */
 import type { Logger } from 'pino'
-import { codes, type ErrorKey } from '../errors'
+import { codes, type ErrorKey } from '../core/errors'
 import type { MessageFinish, MessageRow, Store } from '../store/types'
-import type { StreamEvent } from '../wire'
+import type { StreamEvent } from '../core/wire'
 import type { AnswerState } from './normalise'
 import { archivedStatus, terminalEvent, type Outcome } from './outcome'
 import { archivedParts, partEvent } from './parts'

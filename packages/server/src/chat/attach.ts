@@ -4,13 +4,13 @@
  * it live; once the log has expired, the archived answer after that position is sent instead (the same
  * positions, event-id.ts).
  */
-import { VcError } from '../errors'
-import type { SessionUser } from '../identity/sessions'
+import { VcError } from '../core/errors'
 import type { MessageRow, Store } from '../store/types'
 import type { StreamLog } from '../streams'
 import { archivedEvents } from './archive'
 import { eventsAfter, positioned, sliceAfter } from './event-id'
 import type { EventSink } from './relay-run'
+import type { SessionUser } from '../core/session-user'
 
 export interface AttachDeps {
   store: Store

@@ -4,14 +4,14 @@
  * instance) and archives `cancelled` with what arrived. An orphaned answer is archived by recovery.
  */
 import type { Logger } from 'pino'
-import { CozeApiError, type CozeClient } from '../coze/client'
-import { VcError } from '../errors'
-import type { SessionUser } from '../identity/sessions'
+import { CozeApiError, type CozeClient } from '../core/coze/client'
+import { VcError } from '../core/errors'
 import type { Store } from '../store/types'
 import type { ChatObserver } from './observer'
 import { failureOf, httpError } from './outcome'
 import type { Recovery } from './recovery'
 import type { Running } from './running'
+import type { SessionUser } from '../core/session-user'
 
 export interface CancellerDeps {
   store: Store

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startStack, type Stack, type StackOptions } from '../../test/harness'
 import { answerOf, readStream } from '../../test/sse-client'
-import type { StreamEvent } from '../wire'
+import type { StreamEvent } from '../core/wire'
 import { positioned } from './event-id'
 
 export function runChatContract(backend: StackOptions['backend']) {

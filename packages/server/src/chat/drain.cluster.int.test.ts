@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomPhone } from '../../test/harness'
 import { startCluster, type Instance } from '../../test/instances'
 import { answerOf, readStream, type ReceivedEvent } from '../../test/sse-client'
-import { pseudonymOf } from '../identity/phone'
+import { pseudonymOf } from '../core/phone'
 import { openMysqlStore } from '../store/mysql'
 import type { Store } from '../store/types'
 

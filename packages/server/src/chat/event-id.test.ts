@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { StreamEvent } from '../wire'
+import type { StreamEvent } from '../core/wire'
 import { eventsAfter, parseLastEventId, positioned, sliceAfter, weightOf } from './event-id'
 
 const meta: StreamEvent = { event: 'meta', data: { messageId: 'm1', conversationId: 'c1' } }

@@ -5,7 +5,7 @@
  * rebuild the same positions from Coze's full answer, so a resume continues at exactly the client's
  * position, cutting a delta in the middle where needed, even when the log is behind the client.
  */
-import type { StreamEvent } from '../wire'
+import type { StreamEvent } from '../core/wire'
 
 /**
  * The position after which to resume: -1 (from the start) when absent; undefined when the id is

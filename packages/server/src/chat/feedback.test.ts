@@ -3,11 +3,11 @@
  * for an answer archived before the relay captured it, the chat's last answer read once from Coze.
  */
 import { expect, it } from 'vitest'
-import type { CozeClient } from '../coze/client'
-import type { CozeMessage } from '../coze/events'
-import type { SessionUser } from '../identity/sessions'
+import type { CozeClient } from '../core/coze/client'
+import type { CozeMessage } from '../core/coze/events'
 import type { FeedbackUpdate, MessageRow } from '../store/types'
 import { createFeedback } from './feedback'
+import type { SessionUser } from '../core/session-user'
 
 const user = { userId: 'u-1' } as SessionUser
 const row = (over: Partial<MessageRow>) =>

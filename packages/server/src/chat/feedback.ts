@@ -6,12 +6,12 @@
  * otherwise, like history).
  */
 import type { Logger } from 'pino'
-import type { CozeClient } from '../coze/client'
-import { VcError } from '../errors'
-import type { SessionUser } from '../identity/sessions'
+import type { CozeClient } from '../core/coze/client'
+import { VcError } from '../core/errors'
 import type { MessageRow, Rating, Store } from '../store/types'
-import type { FeedbackBody } from '../wire'
+import type { FeedbackBody } from '../core/wire'
 import { failureOf } from './outcome'
+import type { SessionUser } from '../core/session-user'
 
 export interface FeedbackDeps {
   store: Pick<Store, 'getMessage' | 'setFeedback'>

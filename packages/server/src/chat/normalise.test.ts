@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { CozeChat, CozeEvent, CozeMessage } from '../coze/events'
+import type { CozeChat, CozeEvent, CozeMessage } from '../core/coze/events'
 import { deliveredText, newAnswerState, normalise } from './normalise'
 
 const chat = (status: CozeChat['status'], extra: Partial<CozeChat> = {}): CozeChat => ({

@@ -3,9 +3,9 @@
  * kind is tested without a network. The accumulated state is what T3 archives. How the answer ends is
  * decided by `outcome.ts`; this file only recognises which Coze event says it.
  */
-import type { CozeEvent, CozeMessage, CozeToolCall } from '../coze/events'
+import type { CozeEvent, CozeMessage, CozeToolCall } from '../core/coze/events'
 import type { ArchivedPart } from '../store/types'
-import type { StreamEvent, Usage } from '../wire'
+import type { StreamEvent, Usage } from '../core/wire'
 import { cozeFailure, noAnswer, stopped, terminalEvent, vcFailure, type Outcome } from './outcome'
 import { partEvent, partsOfObjectString } from './parts'
 

@@ -2,8 +2,8 @@
  * What the chat flow tells the rest of the service (metrics, audit) without knowing about them.
  * Every method is optional and must not throw; observers are combined with `combineObservers`.
  */
-import type { SessionUser } from '../identity/sessions'
 import type { MessageStatus } from '../store/types'
+import type { SessionUser } from '../core/session-user'
 
 export interface ChatContext {
   user: SessionUser

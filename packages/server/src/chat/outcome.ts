@@ -4,10 +4,10 @@
  * HTTP error. Coze's own code, text and logid are kept for the archive and the operator, never for the
  * user: the wire carries the catalogue's code and message only.
  */
-import { CozeApiError, upstreamFailure } from '../coze/client'
-import { codes, VcError, wireCode, type ErrorKey, type WireCode } from '../errors'
+import { CozeApiError, upstreamFailure } from '../core/coze/client'
+import { codes, VcError, wireCode, type ErrorKey, type WireCode } from '../core/errors'
 import type { MessageStatus } from '../store/types'
-import type { StreamEvent, Usage } from '../wire'
+import type { StreamEvent, Usage } from '../core/wire'
 
 export type Outcome =
   { status: 'completed'; usage: Usage } | { status: 'requires_action'; usage: Usage } | Failure

@@ -3,8 +3,8 @@
  * Only what the widget can show leaves here: text, and http(s) URLs with a name. Anything else is
  * dropped rather than relayed as raw JSON.
  */
-import type { StreamEvent } from '../wire'
-import type { AnswerPart } from './normalise'
+import type { StreamEvent } from '../core/wire'
+import type { ArchivedPart as AnswerPart } from '../store/types'
 
 interface ObjectItem {
   type?: unknown

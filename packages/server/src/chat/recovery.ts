@@ -8,12 +8,12 @@
  * gone); a resuming widget simply keeps following the log.
  */
 import type { Logger } from 'pino'
-import type { CozeClient } from '../coze/client'
-import { keys } from '../kv/keys'
-import type { Kv } from '../kv/types'
+import type { CozeClient } from '../core/coze/client'
+import { keys } from '../core/kv/keys'
+import type { Kv } from '../core/kv/types'
 import type { MessageFinish, MessageRow, Store } from '../store/types'
-import { isTerminalEvent, type LoggedEvent, type StreamLog } from '../streams'
-import type { StreamEvent } from '../wire'
+import { type LoggedEvent, type StreamLog } from '../streams'
+import type { StreamEvent } from '../core/wire'
 import { eventsAfterBreak } from './after-break'
 import { finishOf } from './archive'
 import { eventsAfter, positioned } from './event-id'
@@ -21,6 +21,7 @@ import { newAnswerState, normalise } from './normalise'
 import type { ChatObserver } from './observer'
 import { outcomeOfEvent, stopped, terminalEvent } from './outcome'
 import type { Running } from './running'
+import { isTerminalEvent } from '../core/streams/types'
 
 export interface RecoveryDeps {
   store: Store

@@ -4,9 +4,9 @@
  * terminal event whatever MySQL or Redis do. A lost T3 is repaired by the sweeper, a lost unlock by the
  * lock's takeover (relay-lock.ts).
  */
-import { CozeApiError } from '../coze/client'
-import { keys } from '../kv/keys'
-import type { StreamEvent } from '../wire'
+import { CozeApiError } from '../core/coze/client'
+import { keys } from '../core/kv/keys'
+import type { StreamEvent } from '../core/wire'
 import { archiveAnswer } from './archive'
 import {
   archivedStatus,

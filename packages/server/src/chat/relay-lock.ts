@@ -4,13 +4,13 @@
  * A holder is a message id, or a `topic:` id while a clear runs; either holds a lease (running.ts), so a
  * holder that died is told from one still at work.
  */
-import { VcError } from '../errors'
-import type { SessionUser } from '../identity/sessions'
-import { keys } from '../kv/keys'
-import type { Kv } from '../kv/types'
+import { VcError } from '../core/errors'
+import { keys } from '../core/kv/keys'
+import type { Kv } from '../core/kv/types'
 import type { Logger } from 'pino'
 import type { Store } from '../store/types'
 import type { Running } from './running'
+import type { SessionUser } from '../core/session-user'
 
 export interface LockDeps {
   kv: Pick<Kv, 'get' | 'set' | 'delIfEquals'>

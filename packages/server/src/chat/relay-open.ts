@@ -4,13 +4,13 @@
  * An answer stopped before Coze opened ends at once; the late stream is then stopped too and, for a
  * cancel, its chat cancelled at Coze, so nothing is left running there.
  */
-import { CozeApiError, type ChatStream } from '../coze/client'
-import type { SessionUser } from '../identity/sessions'
+import { CozeApiError, type ChatStream } from '../core/coze/client'
 import { openWithBusyWait } from './after-break'
 import { newAnswerState } from './normalise'
 import { failureOf, httpError } from './outcome'
 import { finish } from './relay-end'
 import { openSink, type Ask, type EventSink, type RelayEnv, type Run, type SendContext } from './relay-run'
+import type { SessionUser } from '../core/session-user'
 
 /** Coze may still be finishing a chat whose stream was lost (4016): waited for, within Coze's idle limit. */
 const BUSY_WAIT_MS = 120_000

@@ -2,8 +2,8 @@
  * Reading an answer: Coze's events are relayed as they arrive, through a bot's tool rounds (SPEC §2.8)
  * and a broken connection (SPEC §2.7: Coze goes on, and is asked how the chat ended).
  */
-import type { ChatStream } from '../coze/client'
-import type { CozeEvent } from '../coze/events'
+import type { ChatStream } from '../core/coze/client'
+import type { CozeEvent } from '../core/coze/events'
 import { eventsAfterBreak } from './after-break'
 import { deliveredText, normalise } from './normalise'
 import { isTerminal, vcFailure } from './outcome'

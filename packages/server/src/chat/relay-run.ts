@@ -4,12 +4,11 @@
  * on. No fastify, no SQL: the HTTP layer gives an EventSink, the store, log and Coze client do the I/O.
  */
 import type { Logger } from 'pino'
-import type { ChatStream, CozeClient } from '../coze/client'
-import type { SessionUser } from '../identity/sessions'
-import type { Kv } from '../kv/types'
+import type { ChatStream, CozeClient } from '../core/coze/client'
+import type { Kv } from '../core/kv/types'
 import type { Store } from '../store/types'
 import type { LoggedEvent, StreamLog } from '../streams'
-import type { SendAttachment, StreamEvent } from '../wire'
+import type { SendAttachment, StreamEvent } from '../core/wire'
 import { createBounded } from './bounded'
 import { weightOf } from './event-id'
 import type { AnswerState } from './normalise'
@@ -18,6 +17,7 @@ import { needsOperator, type Failure } from './outcome'
 import type { OwnerCache } from './owners'
 import type { AbortReason, Running } from './running'
 import type { ToolRunner } from './tool-round'
+import type { SessionUser } from '../core/session-user'
 
 export interface EventSink {
   /** The HTTP layer may now commit to a 200 stream (`meta` follows at once). */

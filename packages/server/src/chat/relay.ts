@@ -6,10 +6,9 @@
  * stream) and relay-end.ts (outcome, unlock, terminal event, T3); how it ends is decided by outcome.ts.
  */
 import { randomUUID } from 'node:crypto'
-import { VcError } from '../errors'
-import type { SessionUser } from '../identity/sessions'
-import { keys } from '../kv/keys'
-import type { ReplyBody, SendInput } from '../wire'
+import { VcError } from '../core/errors'
+import { keys } from '../core/kv/keys'
+import type { ReplyBody, SendInput } from '../core/wire'
 import { attachToMessage } from './attach'
 import { failureOf, httpError } from './outcome'
 import { createOwnerCache, type OwnerCache } from './owners'
@@ -26,6 +25,7 @@ import {
   type Run,
   type SendContext,
 } from './relay-run'
+import type { SessionUser } from '../core/session-user'
 
 export type { Ask, EventSink, RelayDeps, SendContext } from './relay-run'
 

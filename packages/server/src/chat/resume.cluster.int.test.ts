@@ -4,10 +4,10 @@
  */
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { keys } from '../kv/keys'
+import { keys } from '../core/kv/keys'
 import { openMysqlStore } from '../store/mysql'
 import type { Store } from '../store/types'
-import { pseudonymOf } from '../identity/phone'
+import { pseudonymOf } from '../core/phone'
 import { randomPhone } from '../../test/harness'
 import { startCluster, type Instance } from '../../test/instances'
 import { answerOf, readStream, type ReceivedEvent } from '../../test/sse-client'

@@ -1,11 +1,11 @@
 /** Widget chat endpoints (SPEC §2.2, §2.4): parse, call the service, reply. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { requireUser, userOf } from '../http/auth'
-import type { Heartbeat } from '../http/heartbeat'
+import { requireUser, userOf } from '../core/http/auth'
+import type { Heartbeat } from '../core/http/heartbeat'
 import type { Sessions } from '../identity/sessions'
 import type { Store } from '../store/types'
-import { clearBody, conversationsQuery, feedbackBody, historyQuery, replyBody, sendBody } from '../wire'
-import type { Files } from '../files/service'
+import { clearBody, conversationsQuery, feedbackBody, historyQuery, replyBody, sendBody } from '../core/wire'
+import type { Files } from './files/service'
 import type { Feedback } from './feedback'
 import type { Relay } from './relay'
 import { sseSink } from './sse-sink'
@@ -22,7 +22,7 @@ export interface ChatRoutesOptions {
   topics: Topics
   /** `POST /feedback`: the user's rating of an answer. */
   feedback: Feedback
-  /** A send's `attachments`: the user's own uploads (`files/routes.ts`). */
+  /** A send's `attachments`: the user's own uploads (`chat/files/routes.ts`). */
   files: Pick<Files, 'resolve'>
   heartbeat: Heartbeat
   /**

@@ -6,7 +6,7 @@
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestRedisPrefix, testRedisUrl } from '../../../../test/services'
-import { keys } from '../kv/keys'
+import { keys } from '../core/kv/keys'
 import { openRedisKv, type RedisKv } from '../kv/redis'
 import { createRunning, type AbortReason } from './running'
 

@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
-import { keys } from '../kv/keys'
-import type { Kv } from '../kv/types'
+import { keys } from '../core/kv/keys'
+import type { Kv } from '../core/kv/types'
 
 /**
  * Why an answer must stop: the user cancelled; the instance shuts down with no peer (cut it); the

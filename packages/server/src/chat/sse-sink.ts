@@ -4,13 +4,13 @@
  * with an `error` `TOKEN_INVALID` event (issue 20 #7). The answer itself goes on and is archived.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { wireCode, codes } from '../errors'
-import type { Heartbeat } from '../http/heartbeat'
-import { openSse, type SseWriter } from '../http/sse'
-import { heldSessionOf } from '../identity/revocations'
+import { wireCode, codes } from '../core/errors'
+import type { Heartbeat } from '../core/http/heartbeat'
+import { openSse, type SseWriter } from '../core/http/sse'
 import type { Sessions } from '../identity/sessions'
-import type { StreamEvent } from '../wire'
+import type { StreamEvent } from '../core/wire'
 import type { EventSink } from './relay'
+import { heldSessionOf } from '../core/http/auth'
 
 export interface SseSink extends EventSink {
   /** Aborts when the client's connection closes. */

@@ -1,9 +1,9 @@
 /** Resume and cancel (SPEC §2.3, §2.4; issue 5): parse, call the service, reply. */
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify'
 import { z } from 'zod'
-import { VcError } from '../errors'
-import { requireUser, userOf } from '../http/auth'
-import type { Heartbeat } from '../http/heartbeat'
+import { VcError } from '../core/errors'
+import { requireUser, userOf } from '../core/http/auth'
+import type { Heartbeat } from '../core/http/heartbeat'
 import type { Sessions } from '../identity/sessions'
 import { attachToMessage, type AttachDeps } from './attach'
 import type { Canceller } from './cancel'

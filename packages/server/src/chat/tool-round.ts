@@ -2,9 +2,9 @@
  * One round of a bot's `function` calls (SPEC §2.8): each call goes to website A's tools at once, and
  * every call gets an output (a tool's failure is an output that says so), so Coze's chat never hangs.
  */
-import type { CozeToolCall } from '../coze/events'
-import type { SessionUser } from '../identity/sessions'
-import { TOOL_UNAVAILABLE_OUTPUT } from '../tools/caller'
+import type { CozeToolCall } from '../core/coze/events'
+import { TOOL_UNAVAILABLE_OUTPUT } from './tool-caller'
+import type { SessionUser } from '../core/session-user'
 
 /** Answers one `function` tool call; never throws (a failure is an output that says so). */
 export interface ToolRunner {

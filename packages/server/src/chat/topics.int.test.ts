@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BOT_ID, startStack, type Stack } from '../../test/harness'
 import { readStream, type ReceivedEvent } from '../../test/sse-client'
-import { keys } from '../kv/keys'
+import { keys } from '../core/kv/keys'
 
 const metaOf = (events: ReceivedEvent[]) => events[0]!.data as { messageId: string; conversationId: string }
 

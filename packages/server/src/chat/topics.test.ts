@@ -5,16 +5,16 @@
  */
 import pino from 'pino'
 import { afterEach, beforeEach, expect, it } from 'vitest'
-import { createMemoryBackend } from '../backends/memory'
-import type { Backend } from '../backends/types'
-import type { CozeClient } from '../coze/client'
-import type { SessionUser } from '../identity/sessions'
-import { keys } from '../kv/keys'
+import { createMemoryBackend } from '../app/backends/memory'
+import type { Backend } from '../app/backends/types'
+import type { CozeClient } from '../core/coze/client'
+import { keys } from '../core/kv/keys'
 import { openSqliteStore } from '../store/sqlite'
 import type { Store } from '../store/types'
 import { createRelay } from './relay'
 import { createRunning, type Running } from './running'
 import { createTopics } from './topics'
+import type { SessionUser } from '../core/session-user'
 
 const log = pino({ level: 'silent' })
 const CONV = 'conv-t'

@@ -6,13 +6,13 @@
  * clear under a running answer too (a new section mid-answer would cut its context).
  */
 import { randomUUID } from 'node:crypto'
-import type { CozeClient } from '../coze/client'
-import { VcError } from '../errors'
-import type { SessionUser } from '../identity/sessions'
+import type { CozeClient } from '../core/coze/client'
+import { VcError } from '../core/errors'
 import type { Store } from '../store/types'
 import { failureOf, httpError } from './outcome'
 import { busyError, createKeyLocks, topicHolder, type LockDeps } from './relay-lock'
 import type { Running } from './running'
+import type { SessionUser } from '../core/session-user'
 
 export interface TopicsDeps extends Omit<LockDeps, 'store' | 'running'> {
   store: LockDeps['store'] & Pick<Store, 'getConversation' | 'markNewTopic'>

@@ -1,6 +1,6 @@
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
-import type { CozeBotInfo } from '../coze/client'
+import type { CozeBotInfo } from '../core/coze/client'
 import { createMemoryKv } from '../kv/memory'
 import { createWelcome, welcomeOf } from './welcome'
 

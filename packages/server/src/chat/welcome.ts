@@ -5,9 +5,9 @@
  * with none the welcome is empty: the panel opens whatever Coze does.
  */
 import type { Logger } from 'pino'
-import type { CozeBotInfo, CozeClient } from '../coze/client'
-import { keys } from '../kv/keys'
-import type { Kv } from '../kv/types'
+import type { CozeBotInfo, CozeClient } from '../core/coze/client'
+import { keys } from '../core/kv/keys'
+import type { Kv } from '../core/kv/types'
 
 export interface Welcome {
   prologue: string

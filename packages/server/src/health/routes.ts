@@ -7,9 +7,9 @@
  */
 import { performance } from 'node:perf_hooks'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { CozeAuth } from '../coze/auth'
-import { VcError } from '../errors'
-import type { Kv } from '../kv/types'
+import type { CozeAuth } from '../core/coze/auth'
+import { VcError } from '../core/errors'
+import type { Kv } from '../core/kv/types'
 import type { Store } from '../store/types'
 
 export interface HealthRoutesOptions {

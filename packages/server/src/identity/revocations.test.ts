@@ -1,14 +1,15 @@
 /** Revocation reaches what is open (issue 20 #7), on the in-process kv: the memory backend's bus. */
 import pino from 'pino'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createMemoryBus } from '../backends/memory/bus'
-import { keys } from '../kv/keys'
+import { createMemoryBus } from '../app/backends/memory/bus'
+import { keys } from '../core/kv/keys'
 import { createMemoryKv } from '../kv/memory'
-import type { Kv } from '../kv/types'
+import type { Kv } from '../core/kv/types'
 import { openSqliteStore } from '../store/sqlite'
 import type { Store } from '../store/types'
 import { openRevocations, type Revocations } from './revocations'
-import { createSessions, hashToken } from './sessions'
+import { createSessions } from './sessions'
+import { hashToken } from '../core/token'
 
 const PHONE = '13800138000'
 const ctx = { keyId: 'site-a', clientIp: null }

@@ -12,14 +12,12 @@
  * A revoke is not a cancel: the answer goes on at Coze and is archived as usual; only the revoked
  * session's view of it ends (SSE `error` `TOKEN_INVALID`, a voice `error` frame and close).
  */
-import type { FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
-import { bearerToken } from '../http/auth'
 import type { Bus } from '../kv/bus'
-import { channels, keys } from '../kv/keys'
-import type { Kv } from '../kv/types'
+import { channels, keys } from '../core/kv/keys'
+import type { Kv } from '../core/kv/types'
 import type { Store } from '../store/types'
-import { hashToken } from './sessions'
+import type { HeldSession } from '../core/http/auth'
 
 /** What one revoke ended. */
 export interface Revocation {
@@ -32,12 +30,6 @@ export interface Revocation {
    * revoke stays open.
    */
   allSessions: boolean
-}
-
-/** The session something open belongs to. */
-export interface HeldSession {
-  tokenHash: string
-  userId: string
 }
 
 export interface Revocations {
@@ -60,11 +52,6 @@ export interface Revocations {
  * revoke and holds its stream just after it is closed at once instead of missed.
  */
 const REMEMBER_MS = 60_000
-
-/** The session behind a request that passed `requireUser`. */
-export function heldSessionOf(request: FastifyRequest): HeldSession {
-  return { tokenHash: hashToken(bearerToken(request) ?? ''), userId: request.user?.userId ?? '' }
-}
 
 /**
  * Listens on the backend's bus (on Redis the instance's one subscriber connection, shared with the

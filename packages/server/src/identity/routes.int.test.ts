@@ -3,8 +3,8 @@ import { Redis } from 'ioredis'
 import { signature } from '@volcano-chat/client'
 import { startStack, S2S_KEY, randomPhone, type Stack } from '../../test/harness'
 import { testRedisUrl } from '../../../../test/services'
-import { keys } from '../kv/keys'
-import { hashToken } from './sessions'
+import { keys } from '../core/kv/keys'
+import { hashToken } from '../core/token'
 
 let stack: Stack
 beforeAll(async () => {

@@ -1,16 +1,16 @@
 /**
  * Website A's server-to-server endpoints (SPEC §2.1): JSON only, then the v1 signature, then the nonce
  * and (session/create) the per-key rate limit, together. The address allowlist and the per-address limit
- * ran before, in onRequest (`http/guards.ts`), before the body was read. Every outcome is audited
+ * ran before, in onRequest (`app/http/guards.ts`), before the body was read. Every outcome is audited
  * (refusals by `audit/denials.ts`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Audit } from '../audit/audit'
-import { isVcError, VcError } from '../errors'
-import { installJsonBody } from '../http/body'
-import { checkSignature, spendNonce } from '../http/s2s-signature'
-import type { Kv } from '../kv/types'
-import { sessionCreateBody, sessionRevokeBody } from '../wire'
+import { isVcError, VcError } from '../core/errors'
+import { installJsonBody } from '../core/http/body'
+import { checkSignature, spendNonce } from '../core/http/s2s-signature'
+import type { Kv } from '../core/kv/types'
+import { sessionCreateBody, sessionRevokeBody } from '../core/wire'
 import type { Sessions } from './sessions'
 
 declare module 'fastify' {

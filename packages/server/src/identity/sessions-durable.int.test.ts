@@ -10,8 +10,9 @@ import { createConnection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomPhone, startStack, type Stack } from '../../test/harness'
 import { testRedisUrl } from '../../../../test/services'
-import { keys } from '../kv/keys'
-import { createSessions, hashToken } from './sessions'
+import { keys } from '../core/kv/keys'
+import { createSessions } from './sessions'
+import { hashToken } from '../core/token'
 
 let stack: Stack
 let phoneMode: Stack

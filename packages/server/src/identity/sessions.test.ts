@@ -1,13 +1,13 @@
 /** The per-user session index (issue 20 item 8) on the in-process kv: bounded, expiring with its sessions. */
 import pino from 'pino'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createMemoryBus } from '../backends/memory/bus'
+import { createMemoryBus } from '../app/backends/memory/bus'
 import { createMemoryKv } from '../kv/memory'
-import { keys } from '../kv/keys'
-import type { Kv } from '../kv/types'
+import { keys } from '../core/kv/keys'
+import type { Kv } from '../core/kv/types'
 import { openSqliteStore } from '../store/sqlite'
 import type { Store } from '../store/types'
-import { pseudonymOf } from './phone'
+import { pseudonymOf } from '../core/phone'
 import { openRevocations, type Revocations } from './revocations'
 import { createSessions } from './sessions'
 

@@ -7,27 +7,14 @@
  * `COZE_USER_ID_MODE=phone` Coze's `user_id` is the phone, so the row holds no `coze_user_id` and such a
  * session lives only in Redis (after an empty Redis those users sign in again).
  */
-import { createHash, randomUUID } from 'node:crypto'
-import { keys } from '../kv/keys'
-import type { Kv } from '../kv/types'
+import { randomUUID } from 'node:crypto'
+import { keys } from '../core/kv/keys'
+import type { Kv } from '../core/kv/types'
 import type { Store } from '../store/types'
-import { maskPhone, pseudonymOf } from './phone'
+import { maskPhone, pseudonymOf } from '../core/phone'
 import type { Revocations } from './revocations'
-import { newToken } from './token'
-
-/** What a valid token resolves to; `cozeUserId` is what Coze sees as `user_id`. */
-export interface SessionUser {
-  sessionId: string
-  userId: string
-  phoneMasked: string
-  cozeUserId: string
-  displayName: string | null
-  expiresAt: number
-  /** Website A's own id for the user, handed to its tools (SPEC §2.8); absent in older sessions. */
-  externalUserId?: string | null
-  /** Website A's `variables` (SPEC §2.1), Coze's `custom_variables` on every chat of the session. */
-  variables?: Record<string, string>
-}
+import { newToken, hashToken } from '../core/token'
+import type { SessionUser } from '../core/session-user'
 
 export interface SessionsDeps {
   kv: Kv
@@ -40,7 +27,6 @@ export interface SessionsDeps {
   now?: () => number
 }
 
-export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex')
 const sessionKey = keys.session
 /**
  * A user's live sessions (for revoke by phone): token hashes scored by expiry. Every write drops the
@@ -205,3 +191,6 @@ export type Sessions = ReturnType<typeof createSessions>
 /** `variables` as a session carries them: absent when website A sent none. */
 const variablesOf = (v: Record<string, string> | null | undefined) =>
   v && Object.keys(v).length ? { variables: v } : {}
+
+/** Moved to `core/token.ts`; re-exported for the importers this module had. */
+export { hashToken }

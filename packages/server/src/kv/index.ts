@@ -4,6 +4,6 @@
  */
 import { createMemoryKv } from './memory'
 
-export type * from './types'
-export type { RedisConnection } from './connection'
+export type * from '../core/kv/types'
+export type { RedisConnection } from '../core/kv/connection'
 export { createMemoryKv }

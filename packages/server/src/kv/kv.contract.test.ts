@@ -5,7 +5,7 @@
  * Expiry is checked by polling with a generous deadline, never by timing a single step.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import type { Kv } from './types'
+import type { Kv } from '../core/kv/types'
 
 const LONG = 60_000
 const SHORT = 50

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createKvLocks, type Locks } from './locks'
-import type { Kv } from './types'
+import type { Kv } from '../core/kv/types'
 
 const LONG = 60_000
 

@@ -6,10 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startRedisCluster, type RedisTopology } from '../../../../test/redis-cluster'
 import { createTestRedisPrefix } from '../../../../test/services'
-import { openRedisBus } from '../backends/redis/bus'
-import { openRedisStreamLog } from '../backends/redis/streams'
-import type { LoggedEvent } from '../streams/types'
-import { parseHostPorts, type RedisConnection } from './connection'
+import { openRedisBus } from '../app/backends/redis/bus'
+import { openRedisStreamLog } from '../app/backends/redis/streams'
+import type { LoggedEvent } from '../core/streams/types'
+import { parseHostPorts, type RedisConnection } from '../core/kv/connection'
 import { openRedisKv, type RedisKv } from './redis'
 
 let topology: RedisTopology

@@ -2,7 +2,7 @@
  * `RateLimit-Limit/Remaining/Reset` and `Retry-After` (SPEC §2.6, IETF draft-ietf-httpapi-ratelimit-headers
  * delta-seconds form). With several limits on one request the one closest to running out is shown.
  */
-import { VcError } from '../errors'
+import { VcError } from '../core/errors'
 import type { LimitResult } from './limiter'
 
 const seconds = (ms: number) => String(Math.max(0, Math.ceil(ms / 1000)))

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createTestRedisPrefix, testRedisUrl } from '../../../../test/services'
-import { createMemoryRateStore } from '../backends/memory/rate-store'
-import { createRedisRateStore } from '../backends/redis/rate-store'
+import { createMemoryRateStore } from '../app/backends/memory/rate-store'
+import { createRedisRateStore } from '../app/backends/redis/rate-store'
 import { openRedisKv, type RedisKv } from '../kv/redis'
 import { createLimiter, LimiterUnavailableError, type LimiterOptions } from './limiter'
 

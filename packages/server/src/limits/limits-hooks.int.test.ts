@@ -2,13 +2,13 @@
 import Fastify from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createTestRedisPrefix, testRedisUrl } from '../../../../test/services'
-import { installErrorHandler } from '../http/error-handler'
-import type { SessionUser } from '../identity/sessions'
-import { createMemoryBackend } from '../backends/memory'
-import { openRedisBackend } from '../backends/redis'
-import type { Backend } from '../backends/types'
+import { installErrorHandler } from '../core/http/error-handler'
+import { createMemoryBackend } from '../app/backends/memory'
+import { openRedisBackend } from '../app/backends/redis'
+import type { Backend } from '../app/backends/types'
 import type { RedisKv } from '../kv/redis'
 import { createLimits, type LimitsConfig } from './limits'
+import type { SessionUser } from '../core/session-user'
 
 const config: LimitsConfig = {
   ipRequestsPerMinute: 3,

@@ -4,11 +4,11 @@
  * minted without a shared count). Each limit set to 0 is off. README "Security" explains the choices.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { VcError } from '../errors'
-import { createHeartbeats, type Heartbeats } from '../http/heartbeat'
-import { routePath } from '../http/request-target'
+import { VcError } from '../core/errors'
+import { createHeartbeats, type Heartbeats } from '../core/http/heartbeat'
+import { routePath } from '../core/http/request-target'
 import { rateLimitedError, rateLimitHeaders, tightest } from './headers'
-import { ipKey } from './ip-key'
+import { ipKey } from '../core/http/ip-key'
 import {
   createLimiter,
   LimiterUnavailableError,

@@ -3,7 +3,7 @@
  * expiry; an open stream refreshes its slot, and a crashed instance's slots simply expire (`SLOT_TTL_MS`),
  * so a crash never locks a user out for longer than that. Redis is the shared truth; when it fails, an
  * in-process set takes over (fail open, per instance), like the chat message limits. The two stores are
- * in `backends/redis/slots.ts` and `backends/memory/slots.ts`; both pass `stream-slots.contract.test.ts`.
+ * in `app/backends/redis/slots.ts` and `app/backends/memory/slots.ts`; both pass `stream-slots.contract.test.ts`.
  */
 
 export const SLOT_TTL_MS = 60_000

@@ -1,7 +1,7 @@
 /** `GET /metrics` (SPEC §2.5) and the per-request counter; `METRICS_IP_ALLOWLIST` guards the scrape. */
 import type { FastifyInstance } from 'fastify'
-import { VcError } from '../errors'
-import type { CidrList } from '../http/cidr'
+import { VcError } from '../core/errors'
+import type { CidrList } from '../core/http/cidr'
 import type { Metrics } from './metrics'
 
 /**

@@ -8,7 +8,7 @@
  */
 import type { MysqlPool, MysqlPoolConnection } from 'kysely'
 import type { Pool, PoolConnection } from 'mysql2'
-import { isDependencyFault } from '../dependency-fault'
+import { isDependencyFault } from '../core/dependency-fault'
 
 /** The bounds, from `MYSQL_POOL_SIZE`, `MYSQL_QUEUE_LIMIT`, `MYSQL_ACQUIRE_TIMEOUT_MS`, `MYSQL_QUERY_TIMEOUT_MS`. */
 export interface PoolBounds {

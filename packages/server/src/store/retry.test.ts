@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { openSqliteStore } from './sqlite'
-import { retryOnFault, retryWrites, type RetriedWrite } from './retry'
+import { retryWrites, type RetriedWrite } from './retry'
+import { retryOnFault } from '../core/retry'
 
 const fault = () => Object.assign(new Error('connection lost'), { code: 'PROTOCOL_CONNECTION_LOST' })
 

@@ -3,34 +3,9 @@
  * of a few seconds is waited out instead of losing the write (issue 19: audit events and conversation
  * touches were lost in an 8 s MySQL cut). Any other error, or the last fault, is thrown.
  */
-import { isDependencyFault } from '../dependency-fault'
 import type { Store } from './types'
-
-export interface RetryOptions {
-  /** Tries after the first one; the waits double from `backoffMs`: 250, 500 … 8000 ms by default. */
-  retries?: number
-  backoffMs?: number
-  /** Before each wait, with the fault that caused it (metrics). */
-  onRetry?: (err: unknown) => void
-}
-
-/**
- * @example
- * await retryOnFault(() => store.touchConversation(userId, id, at), { onRetry: () => metrics.storeRetried('touch') })
- */
-export async function retryOnFault<T>(write: () => Promise<T>, o: RetryOptions = {}): Promise<T> {
-  const retries = o.retries ?? 6
-  const backoffMs = o.backoffMs ?? 250
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await write()
-    } catch (err) {
-      if (attempt >= retries || !isDependencyFault(err)) throw err
-      o.onRetry?.(err)
-      await new Promise((r) => setTimeout(r, backoffMs * 2 ** attempt))
-    }
-  }
-}
+import type { RetryOptions } from '../core/retry'
+import { retryOnFault } from '../core/retry'
 
 /** The writes `retryWrites` tries again, by their metric label. */
 export type RetriedWrite = 'touch' | 't3'

@@ -2,7 +2,7 @@
  * A push→pull bridge for `follow`: producers push events (possibly twice, from replay and live), the
  * consumer pulls them in seq order without duplicates and stops after a terminal event or an abort.
  */
-import { isTerminalEvent, type LoggedEvent } from './types'
+import { isTerminalEvent, type LoggedEvent } from '../core/streams/types'
 
 export function createEventQueue(afterSeq: number, signal: AbortSignal) {
   let lastSeq = afterSeq

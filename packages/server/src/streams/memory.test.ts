@@ -1,4 +1,4 @@
-import { createMemoryStreamLog } from '../backends/memory/streams'
+import { createMemoryStreamLog } from '../app/backends/memory/streams'
 import { runStreamLogContract } from './stream-log.contract.test'
 
 // The in-process log is one process: "another instance" is the same log, as it is in the embedded default.

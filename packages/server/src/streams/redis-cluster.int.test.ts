@@ -1,7 +1,7 @@
 /** The Redis stream log on a real 3-master Redis Cluster (SPEC §6): the same contract as on one server. */
 import { afterAll } from 'vitest'
-import { openRedisBus } from '../backends/redis/bus'
-import { openRedisStreamLog } from '../backends/redis/streams'
+import { openRedisBus } from '../app/backends/redis/bus'
+import { openRedisStreamLog } from '../app/backends/redis/streams'
 import type { Bus } from '../kv/bus'
 import { openRedisKv, type RedisKv } from '../kv/redis'
 import { createTestRedisPrefix, testRedisCluster } from '../../../../test/services'

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { openRedisBus } from '../backends/redis/bus'
-import { openRedisStreamLog } from '../backends/redis/streams'
+import { openRedisBus } from '../app/backends/redis/bus'
+import { openRedisStreamLog } from '../app/backends/redis/streams'
 import { openRedisKv, type RedisKv } from '../kv/redis'
 import type { Bus } from '../kv/bus'
 import { createTestRedisPrefix, testRedisUrl } from '../../../../test/services'

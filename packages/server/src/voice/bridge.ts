@@ -8,7 +8,7 @@
  * most 1024 bytes per synthesis request, the configured voice).
  */
 import type { RawData, WebSocket } from 'ws'
-import type { ErrorKey } from '../errors'
+import type { ErrorKey } from '../core/errors'
 import {
   base64Bytes,
   DEFAULT_PCM_BYTES_PER_SECOND,

@@ -8,14 +8,14 @@
  */
 import { Readable, Transform, pipeline } from 'node:stream'
 import type { Logger } from 'pino'
-import { VcError } from '../errors'
-import type { SessionUser } from '../identity/sessions'
+import { VcError } from '../core/errors'
 import { fileSeconds, speechSeconds } from './audio-meter'
 import type { VoiceLimits } from './limits'
 import type { combineVoiceObservers } from './observer'
 import type { CozeAudioRest } from './rest'
 import { isBlank, splitSpeechText } from './speech-split'
 import type { SpeechBody } from './wire'
+import type { SessionUser } from '../core/session-user'
 
 export interface VoiceFallbackDeps {
   rest: CozeAudioRest

@@ -4,7 +4,7 @@
  * service's own errors go to the browser as Coze-style `error` frames with a string `code`.
  */
 import { randomUUID } from 'node:crypto'
-import { codes, wireCode, type ErrorKey } from '../errors'
+import { codes, wireCode, type ErrorKey } from '../core/errors'
 import type { VoicePurpose } from './tickets'
 
 export const CLIENT_EVENTS: Record<VoicePurpose, ReadonlySet<string>> = {

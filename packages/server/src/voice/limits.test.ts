@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isVcError } from '../errors'
+import { isVcError } from '../core/errors'
 import { createMemoryKv } from '../kv/memory'
 import { createVoiceLimits } from './limits'
 

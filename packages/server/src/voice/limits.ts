@@ -4,9 +4,9 @@
  * `Retry-After`, the same envelope as the other rate limits (SPEC §2.6).
  */
 import { randomUUID } from 'node:crypto'
-import { VcError } from '../errors'
-import { keys } from '../kv/keys'
-import type { Kv } from '../kv/types'
+import { VcError } from '../core/errors'
+import { keys } from '../core/kv/keys'
+import type { Kv } from '../core/kv/types'
 
 export type VoiceLimitName = 'voice-connections' | 'voice-seconds'
 

@@ -1,7 +1,7 @@
 /**
  * What the voice feature tells the outside world: the audit trail (issue 7: ticket issued, connection
  * opened/closed with duration and bytes) registers here through `voice.addObserver()`
- * (`audit/voice-observer.ts`); `loggingObserver` writes the same facts as pino lines.
+ * (`app/audit-voice-observer.ts`); `loggingObserver` writes the same facts as pino lines.
  */
 import type { Logger } from 'pino'
 import type { BridgeResult } from './bridge'

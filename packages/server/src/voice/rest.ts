@@ -6,9 +6,9 @@
  */
 import type { Readable } from 'node:stream'
 import { Agent, FormData, request, type Dispatcher } from 'undici'
-import type { CozeApiName, CozeAuth, CozeCredential } from '../coze/auth'
-import { CozeApiError, upstreamFailure } from '../coze/client'
-import { VcError } from '../errors'
+import type { CozeApiName, CozeAuth, CozeCredential } from '../core/coze/auth'
+import { CozeApiError, upstreamFailure } from '../core/coze/client'
+import { VcError } from '../core/errors'
 
 export interface SpeechRequest {
   input: string

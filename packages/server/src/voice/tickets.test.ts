@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { isVcError } from '../errors'
-import { hashToken, type SessionUser } from '../identity/sessions'
-import { keys } from '../kv/keys'
+import { isVcError } from '../core/errors'
+import { keys } from '../core/kv/keys'
 import { createMemoryKv } from '../kv/memory'
 import { createVoiceTickets, TICKET_TTL_MS } from './tickets'
+import type { SessionUser } from '../core/session-user'
+import { hashToken } from '../core/token'
 
 const user = (userId = 'u1'): SessionUser => ({
   sessionId: `s-${userId}`,

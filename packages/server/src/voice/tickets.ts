@@ -3,11 +3,11 @@
  * must never sit in a URL, so the widget trades its token for a ticket valid 60 s, bound to the user, the
  * purpose and (by default) the client address. Redis keeps only SHA-256(ticket).
  */
-import { VcError } from '../errors'
-import { hashToken, type SessionUser } from '../identity/sessions'
-import { newToken } from '../identity/token'
-import { keys } from '../kv/keys'
-import type { Kv } from '../kv/types'
+import { VcError } from '../core/errors'
+import { newToken, hashToken } from '../core/token'
+import { keys } from '../core/kv/keys'
+import type { Kv } from '../core/kv/types'
+import type { SessionUser } from '../core/session-user'
 
 export type VoicePurpose = 'tts' | 'asr'
 

@@ -6,8 +6,8 @@
  * means the app lacks this API: UPSTREAM_FORBIDDEN, and the credential stays (SPEC §2.7).
  */
 import { WebSocket } from 'ws'
-import type { CozeApiName, CozeAuth } from '../coze/auth'
-import { VcError } from '../errors'
+import type { CozeApiName, CozeAuth } from '../core/coze/auth'
+import { VcError } from '../core/errors'
 import { AUTH_CODES, FORBIDDEN_CODE, peekServerFrame } from './frames'
 
 export interface UpstreamOptions {

@@ -69,7 +69,7 @@ export function runVoiceContract(backend: StackOptions['backend']) {
         expect((await refusal(connectAudio(voiceUrl(stack, 'tts', tts)))).status).toBe(401)
 
         const expiring = await ticketFor(stack, user.token, 'asr')
-        const key = (await import('../kv/keys')).keys.voiceTicket(
+        const key = (await import('../core/kv/keys')).keys.voiceTicket(
           (await import('../identity/sessions')).hashToken(expiring),
         )
         await stack.kv.set(key, (await stack.kv.get(key))!, { ttlMs: 1 })

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { installErrorHandler } from '../http/error-handler'
+import { installErrorHandler } from '../core/http/error-handler'
 import { widgetRoutes } from './routes'
 
 describe('widget files', () => {

@@ -15,7 +15,7 @@ import { extname, join, normalize, sep } from 'node:path'
 import { promisify } from 'node:util'
 import { brotliCompress, constants, gzip } from 'node:zlib'
 import type { FastifyInstance } from 'fastify'
-import { VcError } from '../errors'
+import { VcError } from '../core/errors'
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',

@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest'
-import { codes } from '../../../server/src/errors'
+import { codes } from '../../../server/src/core/errors'
 import { NETWORK_ERROR, VcApiError } from '../api/http'
 import { createTranslator } from '../i18n'
 import { answerErrorText, errorText, noticeFor, STREAM_DROPPED, toChatError } from './errors'
