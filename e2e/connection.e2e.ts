@@ -27,7 +27,7 @@ import {
   waitForAnswer,
   WAIT,
 } from './support/browser'
-import type { Demo } from './support/demo'
+import { rowsAsking, type Demo } from './support/demo'
 
 const OFFLINE = '网络已断开，恢复后可继续。'
 const WAITING = '等待发送…'
@@ -51,14 +51,9 @@ describe.skipIf(!hasChromium)(suiteTitle('connection state on demo website A'), 
 
   /** The user's rows with `question`, straight from MariaDB. */
   async function rowsFor(page: Page, question: string) {
-    const { store, services } = demo.stack
     const token = (await page.locator('volcano-chat').getAttribute('token')) ?? ''
-    const user = (await services.sessions.resolve(token))!
-    const conversations = await store.listConversations(user.userId, 100)
-    const rows = await Promise.all(
-      conversations.map((c) => store.listMessages(user.userId, c.id, { limit: 100 })),
-    )
-    return { user, rows: rows.flat().filter((r) => r.question === question) }
+    const user = (await demo.stack.services.sessions.resolve(token))!
+    return { user, rows: await rowsAsking(demo, user.userId, question) }
   }
 
   it('should keep a question asked offline waiting and send it once when the network is back', async () => {

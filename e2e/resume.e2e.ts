@@ -31,7 +31,7 @@ import {
   WAIT,
   useDemo,
 } from './support/browser'
-import type { Demo } from './support/demo'
+import { rowsAsking, type Demo } from './support/demo'
 
 // 15 deltas a second over 120 deltas: the answer takes seconds, far longer than a drop or a reload.
 const DROP_QUESTION = '断线以后回答还能接上吗？ [[sim:tps=15,tokens=120]]'
@@ -59,13 +59,7 @@ describe.skipIf(!hasChromium)(suiteTitle('resuming answers on demo website A'), 
 
   /** The user's only message with `question`, straight from MariaDB. */
   async function rowFor(userId: string, question: string) {
-    const { store } = demo.stack
-    const conversations = await store.listConversations(userId, 100)
-    const rows = (
-      await Promise.all(conversations.map((c) => store.listMessages(userId, c.id, { limit: 100 })))
-    )
-      .flat()
-      .filter((r) => r.question === question)
+    const rows = await rowsAsking(demo, userId, question)
     expect(rows).toHaveLength(1)
     return rows[0]!
   }

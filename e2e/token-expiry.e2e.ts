@@ -16,7 +16,7 @@ import {
   WAIT,
   useDemo,
 } from './support/browser'
-import type { Demo } from './support/demo'
+import { rowsAsking, type Demo } from './support/demo'
 
 const QUESTION = '令牌过期后这条消息还能发出去吗？'
 
@@ -59,12 +59,7 @@ describe.skipIf(!hasChromium)(suiteTitle('token expiry on demo website A'), () =
 
     // Coze was asked once, and the archive holds the question once, answered, under the same user.
     expect(stack.sim.stats.chatCalls - chatCallsBefore).toBe(1)
-    const conversations = await stack.store.listConversations(user.userId, 100)
-    const rows = (
-      await Promise.all(conversations.map((c) => stack.store.listMessages(user.userId, c.id, { limit: 100 })))
-    )
-      .flat()
-      .filter((r) => r.question === QUESTION)
+    const rows = await rowsAsking(demo, user.userId, QUESTION)
     expect(rows).toHaveLength(1)
     expect(rows[0]).toMatchObject({ id: message.messageId, status: 'completed' })
     // ...through a new session of the same user, not the revoked one.

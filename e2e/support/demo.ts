@@ -52,3 +52,11 @@ export async function startDemo({ widget, ...opts }: DemoOptions = {}): Promise<
     },
   }
 }
+
+/** Every archived row of `userId` that asked `question`, across their conversations, straight from MariaDB. */
+export async function rowsAsking(demo: Demo, userId: string, question: string) {
+  const { store } = demo.stack
+  const conversations = await store.listConversations(userId, 100)
+  const pages = await Promise.all(conversations.map((c) => store.listMessages(userId, c.id, { limit: 100 })))
+  return pages.flat().filter((r) => r.question === question)
+}
