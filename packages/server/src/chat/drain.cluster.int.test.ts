@@ -12,6 +12,7 @@ import { randomPhone } from '../../test/harness'
 import { startCluster, type Instance } from '../../test/instances'
 import { answerOf, readStream, type ReceivedEvent } from '../../test/sse-client'
 import { pseudonymOf } from '../core/phone'
+import { isTerminalEvent } from '../core/streams/types'
 import { openMysqlStore } from '../store/mysql'
 import type { Store } from '../store/types'
 
@@ -29,7 +30,6 @@ const resume = (on: Instance, token: string, messageId: string, lastEventId: str
     headers: { authorization: `Bearer ${token}`, 'last-event-id': lastEventId },
   })
 
-const isTerminal = (e: ReceivedEvent) => e.event === 'done' || e.event === 'error'
 const positions = (events: ReceivedEvent[]) => events.map((e) => Number(e.id.split(':').at(-1)))
 
 async function newUser(cluster: Cluster, on: Instance) {
@@ -47,7 +47,7 @@ async function followAnswer(pool: () => Instance[], token: string, message: stri
   const first = await readStream(await post(pool()[0]!, token, { message }), { onEvent: onFirst })
   const events = [...first.events]
   let resumes = 0
-  for (let attempt = 0; !events.some(isTerminal); attempt++) {
+  for (let attempt = 0; !events.some(isTerminalEvent); attempt++) {
     if (attempt > 200) throw new Error(`gave up after ${attempt} resumes: ${JSON.stringify(events.at(-1))}`)
     const last = events.at(-1)!
     const messageId = last.id.split(':')[0]!

@@ -104,10 +104,6 @@ export function terminalEvent(o: Outcome): StreamEvent {
 export const isAnswered = (o: Outcome | null): o is Extract<Outcome, { usage: Usage }> =>
   o?.status === 'completed' || o?.status === 'requires_action'
 
-/** Whether a relayed event ends the answer: the widget's stream closes after it. */
-export const isTerminal = (e: StreamEvent): e is Extract<StreamEvent, { event: 'done' | 'error' }> =>
-  e.event === 'done' || e.event === 'error'
-
 /** The archived status (SPEC §4). A bot that asked the user a question has answered: `completed`. */
 export function archivedStatus(o: Outcome | null): Exclude<MessageStatus, 'in_progress'> {
   if (!o) return 'failed'

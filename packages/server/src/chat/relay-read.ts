@@ -6,7 +6,8 @@ import type { ChatStream } from '../core/coze/client'
 import type { CozeEvent } from '../core/coze/events'
 import { eventsAfterBreak } from './after-break'
 import { deliveredText, normalise } from './normalise'
-import { isTerminal, vcFailure } from './outcome'
+import { isTerminalEvent } from '../core/streams/types'
+import { vcFailure } from './outcome'
 import { emit, type RelayEnv, type Run } from './relay-run'
 import { answerToolCalls } from './tool-round'
 
@@ -47,7 +48,7 @@ function onEvent(env: RelayEnv, run: Run, e: CozeEvent): boolean {
   if (e.kind === 'chat' && !state.chatId) run.chatIdSaved = saveChatId(env, run, e.chat.id)
   if (e.kind === 'message' && e.message.type === 'answer') run.cozeMessageId = e.message.id
   for (const out of normalise(state, e)) {
-    if (isTerminal(out)) continue
+    if (isTerminalEvent(out)) continue
     if (run.firstTokenAt === null && out.event === 'delta') {
       run.firstTokenAt = env.now()
       env.observe.firstToken(run.chat, run.firstTokenAt - run.askedAt)
