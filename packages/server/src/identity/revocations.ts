@@ -13,7 +13,7 @@
  * session's view of it ends (SSE `error` `TOKEN_INVALID`, a voice `error` frame and close).
  */
 import type { Logger } from 'pino'
-import type { Bus } from '../kv/bus'
+import type { Bus } from '../core/kv/bus'
 import { channels, keys } from '../core/kv/keys'
 import type { Kv } from '../core/kv/types'
 import type { Store } from '../store/types'

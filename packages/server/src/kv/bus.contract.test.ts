@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it, vi } from 'vitest'
-import type { Bus } from './bus'
+import type { Bus } from '../core/kv/bus'
 
 const TRICKY = '火山引擎 𠮷 👩🏽‍💻 "q",\n\u2028'
 

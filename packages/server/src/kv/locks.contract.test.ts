@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { createKvLocks, type Locks } from './locks'
+import { createKvLocks, type Locks } from '../core/kv/locks'
 import type { Kv } from '../core/kv/types'
 
 const LONG = 60_000

@@ -2,7 +2,7 @@
 import { afterAll } from 'vitest'
 import { openRedisBus } from '../app/backends/redis/bus'
 import { openRedisStreamLog } from '../app/backends/redis/streams'
-import type { Bus } from '../kv/bus'
+import type { Bus } from '../core/kv/bus'
 import { openRedisKv, type RedisKv } from '../kv/redis'
 import { createTestRedisPrefix, testRedisCluster } from '../../../../test/services'
 import { runStreamLogContract } from './stream-log.contract.test'

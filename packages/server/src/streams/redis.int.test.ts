@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { openRedisBus } from '../app/backends/redis/bus'
 import { openRedisStreamLog } from '../app/backends/redis/streams'
 import { openRedisKv, type RedisKv } from '../kv/redis'
-import type { Bus } from '../kv/bus'
+import type { Bus } from '../core/kv/bus'
 import { createTestRedisPrefix, testRedisUrl } from '../../../../test/services'
 import { runStreamLogContract } from './stream-log.contract.test'
 

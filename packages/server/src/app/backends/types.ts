@@ -3,8 +3,8 @@
  * instance: one server, Cluster or Sentinel) or in process (the embedded default, one instance). The
  * features see only these interfaces; the raw Redis client stays in `backends/redis` (and `kv/redis.ts`).
  */
-import type { Bus } from '../../kv/bus'
-import type { Locks } from '../../kv/locks'
+import type { Bus } from '../../core/kv/bus'
+import type { Locks } from '../../core/kv/locks'
 import type { Kv } from '../../core/kv/types'
 import type { RateStore } from '../../limits/rate-store'
 import type { StreamSlots } from '../../limits/stream-slots'

@@ -1,5 +1,5 @@
 /** The in-process backend (SPEC §4 zero-setup default): one instance, nothing shared, nothing to connect. */
-import { createKvLocks } from '../../../kv/locks'
+import { createKvLocks } from '../../../core/kv/locks'
 import { createMemoryKv } from '../../../kv/memory'
 import type { Backend, BackendOptions } from '../types'
 import { createMemoryBus } from './bus'

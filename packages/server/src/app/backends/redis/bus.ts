@@ -4,7 +4,7 @@
  * main connection; a plain PUBLISH reaches the subscribers on every cluster node (sharded SPUBLISH
  * would keep it on one shard, but needs a subscriber per shard: not worth it at two channels).
  */
-import type { Bus } from '../../../kv/bus'
+import type { Bus } from '../../../core/kv/bus'
 import type { RedisKv } from '../../../kv/redis'
 
 interface Channel {

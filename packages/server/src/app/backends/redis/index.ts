@@ -1,6 +1,6 @@
 /** The Redis backend: one `Kv` connection, one subscriber connection (the bus), everything else on them. */
 import type { RedisConnection } from '../../../core/kv/connection'
-import { createKvLocks } from '../../../kv/locks'
+import { createKvLocks } from '../../../core/kv/locks'
 import { openRedisKv } from '../../../kv/redis'
 import { withInProcessFallback } from '../../../limits/stream-slots'
 import { createMemoryStreamSlots } from '../memory/slots'

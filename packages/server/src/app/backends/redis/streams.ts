@@ -7,7 +7,7 @@
  * On a Redis Cluster a window's messages are grouped by slot (`stream:{m:<id>}`), one script call per
  * group; a plain PUBLISH reaches the subscribers on every node.
  */
-import type { Bus } from '../../../kv/bus'
+import type { Bus } from '../../../core/kv/bus'
 import { channels, keys } from '../../../core/kv/keys'
 import type { RedisKv } from '../../../kv/redis'
 import { createEventQueue } from '../../../streams/event-queue'

@@ -3,7 +3,7 @@
  * that crashed frees its lock when the TTL ends, and a lock released late never frees the next holder's.
  * `locks.contract.test.ts` holds them to that on every adapter.
  */
-import type { Kv } from '../core/kv/types'
+import type { Kv } from './types'
 
 export interface Locks {
   /** Takes `key` for `owner` for `ttlMs` unless someone holds it; true when taken. */
