@@ -3,7 +3,9 @@
  * widget. Offline → send → online: the question waits while offline and goes out by itself once the
  * network is back, sent once (one `POST /api/chat/send` reached the service, one chat reached Coze)
  * and answered. A stream cut mid-answer: "reconnecting…" is on screen while the widget resumes, then the
- * answer ends with its whole text, once.
+ * answer ends with its whole text, once. A stream cut while offline for longer than the widget's backoff:
+ * the answer says it could not be resumed, and once the network is back it is resumed once and ends
+ * with its whole text (the service finished it meanwhile), once.
  *
  * The cut is resume.e2e.ts's: `POST /api/chat/send` goes through a TCP hop of the test's own, reset
  * once part of the answer is on screen (`context.setOffline` only holds an open response back).
@@ -35,6 +37,9 @@ const RECONNECTING = '连接中断，正在重新连接…'
 const OFFLINE_QUESTION = '断网时问的问题'
 // 15 deltas a second over 120 deltas: the answer takes seconds, far longer than the cut and the resume.
 const CUT_QUESTION = '断线重连时提示吗？ [[sim:tps=15,tokens=120]]'
+const DROPPED = '连接中断，未能恢复。'
+// A few seconds of answer: done at the service long before the widget's backoff (15.5 s) runs out.
+const OFFLINE_CUT_QUESTION = '断网很久之后还能看到完整回答吗？ [[sim:tps=15,tokens=60]]'
 
 const lastProblem = (page: Page) => page.evaluate(inPage.lastProblem)
 const shadowText = (page: Page) => page.evaluate(inPage.shadowText)
@@ -133,6 +138,53 @@ describe.skipIf(!hasChromium)(suiteTitle('connection state on demo website A'), 
       expect(notices.at(-1)).toBe('')
       expect((await recorded(page)).errors).toEqual([])
       expect(await page.locator('volcano-chat .vc-problem').count()).toBe(0)
+      expect(pageErrors).toEqual([])
+    } finally {
+      await context.close()
+      await hop.close()
+    }
+  })
+
+  it('should resume an answer given up on while offline once the network is back, whole and once', async () => {
+    const { page, context, pageErrors } = await login(browser, demo)
+    const { stack } = demo
+    await openWidget(page)
+    const target = new URL(stack.url)
+    const hop = await startFaultProxy({ host: target.hostname, port: Number(target.port) })
+    const hopUrl = `http://${hop.address}`
+    await page.route('**/api/chat/send', (route) =>
+      route.continue({ url: route.request().url().replace(stack.url, hopUrl) }),
+    )
+    const resumed: number[] = []
+    page.on(
+      'response',
+      (r) => r.url().startsWith(`${stack.url}/api/chat/stream/`) && resumed.push(r.status()),
+    )
+
+    try {
+      await ask(page, OFFLINE_CUT_QUESTION)
+      await expect.poll(async () => squash(await answerText(page)).length, WAIT).toBeGreaterThan(0)
+      await context.setOffline(true)
+      hop.reset()
+      // Every reconnect fails offline; after the backoff the answer keeps its text and says so.
+      await expect.poll(() => lastProblem(page), WAIT).toBe(DROPPED)
+      expect(await noticeText(page)).toBe(OFFLINE)
+      expect(resumed).toEqual([])
+      // The service went on without the widget (SPEC §2.2) and finished the answer.
+      await expect
+        .poll(async () => (await rowsFor(page, OFFLINE_CUT_QUESTION)).rows.map((r) => r.status), WAIT)
+        .toEqual(['completed'])
+
+      await context.setOffline(false)
+      const message = await waitForAnswer(page, 1)
+      const expected = stack.sim.answerFor(OFFLINE_CUT_QUESTION)
+      expect(message).toMatchObject({ status: 'completed', answer: expected.text })
+      expect(squash(await answerText(page))).toBe(await renderedText(page, expected.text))
+      expect(await page.locator('volcano-chat .vc-answer').count()).toBe(1)
+      expect(resumed).toEqual([200]) // one resume, not a second question
+      expect((await rowsFor(page, OFFLINE_CUT_QUESTION)).rows).toHaveLength(1)
+      expect(await page.locator('volcano-chat .vc-problem').count()).toBe(0)
+      await expect.poll(() => noticeText(page), WAIT).toBe('')
       expect(pageErrors).toEqual([])
     } finally {
       await context.close()

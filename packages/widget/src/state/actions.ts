@@ -22,7 +22,7 @@ import {
 } from './chat'
 import { createAnswerActions, type AnswerActionDeps } from './answer-actions'
 import { toSummaries, type ConversationSummary } from './conversations'
-import { noticeFor, toChatError, type ChatError, type Notice } from './errors'
+import { answerCode, noticeFor, STREAM_DROPPED, toChatError, type ChatError, type Notice } from './errors'
 import { toWelcome, type Welcome } from './welcome'
 import type { Attachment } from '../attachments/attachment'
 
@@ -87,6 +87,12 @@ export function createChat(deps: ChatDeps) {
   const loadingConversations = shallowRef(false)
   let historyLoaded = false
   let current: AbortController | null = null
+  /** This tab's "new topic" is at the service (it holds the conversation): sends and retries wait. */
+  const clearing = shallowRef(false)
+  /** Positions (`lastEventId`) of dropped answers already resumed by themselves: once each. */
+  const resumedAt = new Set<string>()
+  /** The browser said it is offline (`setOnline(false)`) and not yet that it is back. */
+  let offline = false
 
   const dispatch = (ev: ChatEvent) => (state.value = applyEvent(state.value, ev))
   const find = (localId: string) => state.value.messages.find((m) => m.localId === localId)
@@ -148,8 +154,11 @@ export function createChat(deps: ChatDeps) {
       if (m) deps.onMessage?.({ ...pick(m), conversationId: state.value.conversationId })
     } catch (err) {
       if (ac.signal.aborted) return // replaced by a new conversation, or the element went away
+      // Given up: the answer says so; the notice says only what still stands in the way.
+      if (notice.value?.kind === 'reconnecting') show(offline ? { kind: 'offline' } : null)
       const e = report(err, true)
-      dispatch({ type: 'failed', localId, code: e.code, message: e.message, retryAfter: e.retryAfter })
+      const code = answerCode(err, e)
+      dispatch({ type: 'failed', localId, code, message: e.message, retryAfter: e.retryAfter })
     } finally {
       if (current === ac) current = null
       if (stopWhenNamed === localId) stopWhenNamed = null
@@ -254,10 +263,33 @@ export function createChat(deps: ChatDeps) {
    */
   function retry(localId: string): void {
     const m = find(localId)
-    if (!m || isBusy()) return
+    // During a named wait, or while our own clear holds the conversation, it would only be refused.
+    if (!m || isBusy() || clearing.value || waiting()) return
     const reuse = m.status === 'failed' && !m.error?.fromStream && m.clientMessageId
     dispatch({ type: 'resent', localId, clientMessageId: reuse ? m.clientMessageId! : uuid() })
     void post(localId)
+  }
+
+  /** The service asked to wait (429/503 with `Retry-After`) and the wait is not over. */
+  function waiting(): boolean {
+    return waitUntil.value > Date.now()
+  }
+
+  /**
+   * The newest answer was given up on (STREAM_DROPPED: the network was down longer than the backoff),
+   * yet the service may have gone on and finished it. One resume from its last event (SPEC §2.3) shows
+   * the rest; events it already has are dropped by `seq`, so nothing shows twice.
+   */
+  function resumeDropped(): void {
+    const m = state.value.messages.at(-1)
+    if (m?.status !== 'failed' || m.error?.code !== STREAM_DROPPED || isBusy() || clearing.value) return
+    const { localId, messageId, lastEventId } = m
+    if (!messageId || !lastEventId || resumedAt.has(lastEventId)) return
+    resumedAt.add(lastEventId)
+    dispatch({ type: 'resumed', localId })
+    void follow(localId, (token, signal) =>
+      request(endpoints.resume(deps.apiBase(), messageId, lastEventId), { fetch: deps.fetch, signal, token }),
+    )
   }
 
   /** A new message with a new `clientMessageId`, posted at once. */
@@ -300,7 +332,7 @@ export function createChat(deps: ChatDeps) {
       const question = text.trim()
       const replyTo = pendingReply(state.value)
       const files = replyTo ? [] : attachments
-      if ((!question && !files.length) || isBusy()) return false
+      if ((!question && !files.length) || isBusy() || clearing.value) return false
       return ask(question, replyTo, files)
     },
 
@@ -405,8 +437,9 @@ export function createChat(deps: ChatDeps) {
      */
     async newTopic(): Promise<boolean> {
       const { conversationId } = state.value
-      if (isBusy()) return false
+      if (isBusy() || clearing.value) return false
       if (!conversationId) return true
+      clearing.value = true
       try {
         await authed((token) =>
           request(endpoints.clear(deps.apiBase(), conversationId), { fetch: deps.fetch, token }),
@@ -418,19 +451,28 @@ export function createChat(deps: ChatDeps) {
         // A refusal with no notice of its own (409 busy, 404, 5xx) still needs words.
         if (!notice.value) show({ kind: 'error', code: e.code })
         return false
+      } finally {
+        clearing.value = false
       }
     },
 
+    /** True while this tab's new topic is at the service: Send and Retry wait for it. */
+    clearing,
+
     /** Back online, a question that never left (offline) goes out by itself, once. */
     setOnline(online: boolean): void {
+      offline = !online
       if (!online) return void (notice.value = { kind: 'offline' })
       if (notice.value?.kind === 'offline') notice.value = null
       const last = state.value.messages.at(-1)
       if (last?.status === 'failed' && last.error?.code === NETWORK_ERROR) retry(last.localId)
+      else resumeDropped()
     },
 
-    /** The service asked to wait (429/503 with `Retry-After`) and the wait is not over. */
-    waiting: () => waitUntil.value > Date.now(),
+    /** Back online or shown again: a dropped answer the service may have finished is asked for once. */
+    resumeDropped,
+
+    waiting,
 
     dispose(): void {
       current?.abort()

@@ -146,6 +146,8 @@ export type ChatEvent =
     }
   | { type: 'resent'; localId: string; clientMessageId: string }
   | { type: 'attached'; localId: string }
+  /** A dropped answer followed again from its last event: what it has stays, the rest is appended. */
+  | { type: 'resumed'; localId: string }
   | { type: 'stream'; localId: string; id: string; wire: WireEvent }
   | { type: 'failed'; localId: string; code: string; message: string; retryAfter?: number }
   | {
@@ -364,6 +366,15 @@ export function applyEvent(state: ChatState, ev: ChatEvent): ChatState {
           action: null,
           status: 'pending',
           lastSeq: -1,
+        })),
+        ev.localId,
+      )
+    case 'resumed':
+      return follows(
+        update(state, ev.localId, (m) => ({
+          ...m,
+          status: m.parts.length ? 'streaming' : 'pending',
+          error: null,
         })),
         ev.localId,
       )

@@ -10,6 +10,12 @@ import type { MessageKey, Translate } from '../i18n'
 import { TokenRefreshError } from './token'
 
 export const STREAM_DROPPED = 'STREAM_DROPPED'
+/**
+ * Widget-only, on the answer: a `409 CONVERSATION_BUSY` that names no running answer. The service
+ * names one whenever an answer holds the conversation (relay-lock.ts), so this is a new topic being
+ * started (another tab's clear); the host still hears `CONVERSATION_BUSY`.
+ */
+export const CONVERSATION_UPDATING = 'CONVERSATION_UPDATING'
 
 export interface ChatError {
   code: string
@@ -42,6 +48,12 @@ export function toChatError(err: unknown): ChatError {
   if (err instanceof TokenRefreshError) return { code: 'TOKEN_INVALID', message: err.message, status: 401 }
   if (err instanceof StreamDroppedError) return { code: STREAM_DROPPED, message: err.message }
   return { code: 'UNKNOWN', message: String((err as Error)?.message ?? err) }
+}
+
+/** The code a failed answer keeps: `e.code`, except a 409 with nothing to re-attach to. */
+export function answerCode(err: unknown, e: ChatError): string {
+  const unnamed = err instanceof VcApiError && err.status === 409 && err.messageId === undefined
+  return unnamed && e.code === 'CONVERSATION_BUSY' ? CONVERSATION_UPDATING : e.code
 }
 
 /**
@@ -95,6 +107,7 @@ const CODE_TEXT: Record<string, MessageKey | [withWait: MessageKey, withoutWait:
   INTERRUPTED: 'interrupted',
   CANCELLED: 'cancelled',
   CONVERSATION_BUSY: 'conversationBusy',
+  [CONVERSATION_UPDATING]: 'conversationUpdating',
   // A send naming an upload the service no longer has: asking again cannot help, adding it again can.
   FILE_NOT_FOUND: 'attachGone',
   HTTP_502: ['busyWait', 'busy'],
