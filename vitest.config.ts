@@ -13,11 +13,18 @@ const nodeTests = [
 ]
 // Contract suites run only through the adapters' test files that import them.
 const notRunAlone = ['**/node_modules/**', '**/*.contract.test.ts']
+// Workspace packages from their sources (`@volcano-chat/source`, as tsc resolves them): an edit in
+// packages/client/src is seen without a rebuild of its dist/. Then vitest's defaults for node
+// (Vite's defaultServerConditions minus `module`), which setting the list would otherwise drop. Vite
+// 6+ reads `ssr.resolve` for node-side tests (and vitest passes it to its workers as --conditions).
+// The widget-int/e2e projects keep the built packages, as an installer gets them.
+const sourceFirst = { resolve: { conditions: ['@volcano-chat/source', 'node', 'development|production'] } }
 
 export default defineConfig({
   test: {
     projects: [
       {
+        ssr: sourceFirst,
         test: {
           name: 'unit',
           include: nodeTests,
@@ -31,6 +38,7 @@ export default defineConfig({
         },
       },
       {
+        ssr: sourceFirst,
         test: {
           name: 'int',
           include: nodeTests.map((glob) => glob.replace(/\.test\.ts$/, '.int.test.ts')),

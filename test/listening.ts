@@ -3,6 +3,7 @@
  * channel it is given (main.ts), so nothing picks a "free" port first and races another process for it.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
+import { childMessage } from './child-message'
 
 export interface ListeningChild {
   proc: ChildProcess
@@ -13,7 +14,7 @@ export interface ListeningChild {
 
 /**
  * Spawns `node <script>` with an IPC channel and resolves once it reports the URL it listens on;
- * rejects with its output when it exits first or stays silent for `timeoutMs`.
+ * rejects (and kills it) when it exits first or stays silent for `timeoutMs`.
  */
 export function spawnListening(
   script: string,
@@ -28,23 +29,19 @@ export function spawnListening(
   const output: string[] = []
   proc.stdout!.on('data', (b: Buffer) => output.push(b.toString()))
   proc.stderr!.on('data', (b: Buffer) => output.push(b.toString()))
-  return new Promise((resolve, reject) => {
-    const fail = (why: string) => {
-      clearTimeout(timer)
-      proc.kill('SIGKILL')
-      reject(new Error(`${script} ${why}: ${output.join('')}`))
-    }
-    const timer = setTimeout(() => fail(`did not report listening within ${timeoutMs} ms`), timeoutMs)
-    proc.once('error', (err) => fail(`failed to start (${err.message})`))
-    proc.once('exit', (code, signal) => fail(`exited (${signal ?? code}) before listening`))
-    proc.on('message', (message: { listening?: unknown }) => {
-      if (typeof message?.listening !== 'string') return
-      clearTimeout(timer)
-      proc.removeAllListeners('exit')
-      proc.removeAllListeners('error')
+  return childMessage<{ listening?: unknown }>(proc, (m) => typeof m.listening === 'string', {
+    what: script,
+    timeoutMs,
+    output: () => output.join(''),
+  }).then(
+    (m) => {
       // The channel has done its job: without it the child's event loop may end like production's.
       proc.disconnect()
-      resolve({ proc, url: message.listening, output })
-    })
-  })
+      return { proc, url: m.listening as string, output }
+    },
+    (err: Error) => {
+      proc.kill('SIGKILL')
+      throw err
+    },
+  )
 }

@@ -77,7 +77,7 @@ export async function startStack(o: StackOptions): Promise<Ctx & { serviceLogFil
   const stderr: string[] = []
   proc.stderr!.on('data', (b: Buffer) => stderr.length < 200 && stderr.push(b.toString()))
   cleanups.push('service', () => stopProcess(proc, 'SIGTERM', 30_000))
-  const serviceUrl = await listeningOverIpc(proc, stderr)
+  const serviceUrl = await listeningOverIpc(proc)
   await waitReady(serviceUrl, proc, stderr)
 
   const loadgen = startLoadgen(plan.nofile)

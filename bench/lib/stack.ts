@@ -6,6 +6,7 @@ import { sleep } from './log'
 import type { Proxy } from './nginx'
 import { launch } from './procs'
 import type { FromLoadgen, Task, TaskResult } from './protocol'
+import { childMessage } from '../../test/child-message'
 import { root } from './files'
 
 /** Limits far above the load, so the checks run (and cost what they cost) but never refuse. */
@@ -50,33 +51,18 @@ export function launchTsx(script: string, args: string[], cpu: number, nofile: n
   })
 }
 
-/** Waits for the child's `{ kind: 'ready' }` message (30 s at most). */
-export function readyOverIpc(proc: ChildProcess, what: string): Promise<{ url?: string }> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not start within 30 s`)), 30_000)
-    proc.once('exit', (code) => reject(new Error(`${what} exited (${code})`)))
-    proc.on('message', (m: { kind: string; url?: string }) => {
-      if (m.kind !== 'ready') return
-      clearTimeout(timer)
-      resolve(m)
-    })
-  })
+/** The child's `{ kind: 'ready' }` message (30 s at most). */
+export function readyOverIpc(proc: ChildProcess, what: string) {
+  return childMessage<{ kind?: string; url?: string }>(proc, (m) => m.kind === 'ready', { what })
 }
 
 /** The service's `{ listening: url }` (main.ts, sent when it has an IPC channel), within 60 s. */
-export function listeningOverIpc(proc: ChildProcess, stderr: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`the service did not listen within 60 s: ${stderr.join('')}`)),
-      60_000,
-    )
-    proc.once('exit', (code) => reject(new Error(`the service exited (${code}): ${stderr.join('')}`)))
-    proc.on('message', (m: { listening?: unknown }) => {
-      if (typeof m.listening !== 'string') return
-      clearTimeout(timer)
-      resolve(m.listening)
-    })
+export async function listeningOverIpc(proc: ChildProcess) {
+  const m = await childMessage<{ listening?: unknown }>(proc, (m) => typeof m.listening === 'string', {
+    what: 'the service',
+    timeoutMs: 60_000,
   })
+  return m.listening as string
 }
 
 export async function waitReady(url: string, proc: ChildProcess, stderr: string[]) {
@@ -104,14 +90,12 @@ export function startLoadgen(nofile: number) {
   })
   let nextId = 1
   const pending = new Map<number, { resolve: (r: TaskResult) => void; reject: (e: Error) => void }>()
-  let markReady: () => void = () => undefined
-  // Exiting before its `ready` message fails the run at once rather than waiting for the timeout.
-  const ready = new Promise<void>((resolve, reject) => {
-    markReady = resolve
-    proc.once('exit', (code) => reject(new Error(`the load generator exited (${code}) before it was ready`)))
-  })
+  // Exiting before its `ready` message fails the run at once, not at the timeout.
+  const ready = childMessage<FromLoadgen>(proc, (m) => 'ready' in m, { what: 'the load generator' }).then(
+    () => undefined,
+  )
   proc.on('message', (m: FromLoadgen) => {
-    if ('ready' in m) return markReady()
+    if ('ready' in m) return
     const p = pending.get(m.id)
     pending.delete(m.id)
     if (m.ok) p?.resolve(m.result)

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { pseudonymOf } from '../../packages/server/src/core/phone'
+import { isTerminalEvent } from '../../packages/server/src/core/streams/types'
 import { randomPhone } from '../../packages/server/test/harness'
 import type { Instance, startCluster } from '../../packages/server/test/instances'
 import { readStream, visibleAnswerOf, type ReceivedEvent } from '../../packages/server/test/sse-client'
@@ -58,7 +59,7 @@ export interface Segment {
   body?: unknown
 }
 
-export const isTerminal = (e: ReceivedEvent | undefined) => e?.event === 'done' || e?.event === 'error'
+const isTerminal = (e: ReceivedEvent | undefined) => e !== undefined && isTerminalEvent(e)
 export const seqOf = (e: ReceivedEvent) => Number(e.id.split(':')[1])
 export const errorCodeOf = (body: unknown) =>
   (body as { error?: { code?: string } } | undefined)?.error?.code ??

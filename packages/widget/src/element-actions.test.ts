@@ -2,60 +2,31 @@
 // refusal shown and sent as vc-error), regenerate on the newest answer only, 👍 → vc-feedback.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { nextTick } from 'vue'
-import { register } from './element'
+import { $, mountElement, sse, unmountAll } from './element.fixtures'
 
-let n = 0
-const $ = (el: Element, sel: string) => el.shadowRoot!.querySelector(sel) as HTMLElement | null
 const $$ = (el: Element, sel: string) => [...el.shadowRoot!.querySelectorAll(sel)] as HTMLElement[]
-const sse = (id: string, text: string) =>
-  new Response(
-    [
-      ['meta', { messageId: id, conversationId: 'c1' }],
-      ['delta', { text }],
-      ['done', { status: 'completed' }],
-    ]
-      .map(([event, data], seq) => `id: ${id}:${seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
-      .join(''),
-    { headers: { 'Content-Type': 'text/event-stream' } },
-  )
+const answer = (id: string, text: string) =>
+  sse(id, [
+    ['meta', { messageId: id, conversationId: 'c1' }],
+    ['delta', { text }],
+    ['done', { status: 'completed' }],
+  ])
 
 async function mount() {
   let answers = 0
-  const fetch = vi.fn(async (url: string, _init?: RequestInit) =>
-    url.endsWith('/conversations')
-      ? Response.json({ items: [] })
-      : url.endsWith('/welcome')
-        ? Response.json({ prologue: '', questions: [] })
-        : url.endsWith('/feedback')
-          ? Response.json({ forwarded: true })
-          : sse(`m${++answers}`, `**答案** ${answers}`),
+  const { el, fetch, errors, ask } = await mountElement((url) =>
+    url.endsWith('/feedback')
+      ? Response.json({ forwarded: true })
+      : answer(`m${++answers}`, `**答案** ${answers}`),
   )
-  vi.stubGlobal('fetch', fetch)
-  const tag = `vc-actions-${++n}`
-  register(tag)
-  const el = document.createElement(tag)
-  for (const [k, v] of Object.entries({ open: '', token: 't', 'api-base': 'https://chat.example' }))
-    el.setAttribute(k, v)
-  const errors: { code: string }[] = []
   const feedback: unknown[] = []
-  el.addEventListener('vc-error', (e) => errors.push((e as CustomEvent).detail[0]))
   el.addEventListener('vc-feedback', (e) => feedback.push((e as CustomEvent).detail[0]))
-  document.body.append(el)
-  await nextTick()
-  await vi.waitFor(() => expect($(el, '.vc-empty')).not.toBeNull())
-  const input = $(el, 'textarea') as HTMLTextAreaElement
-  input.value = '问题'
-  input.dispatchEvent(new Event('input'))
-  input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter' }))
+  ask('问题')
   await vi.waitFor(() => expect($(el, '.vc-actions')).not.toBeNull())
-  return { el, fetch, errors, feedback }
+  return { el, fetch, errors: errors as { code: string }[], feedback }
 }
 
-afterEach(() => {
-  document.body.innerHTML = ''
-  vi.unstubAllGlobals()
-  vi.useRealTimers()
-})
+afterEach(unmountAll)
 
 describe('action bar', () => {
   it('should copy the Markdown source and say so for about 2 s', async () => {

@@ -1,59 +1,14 @@
 // Issue 18 in the DOM (jsdom): a card among text answers, the bot's question and the reply, and the
 // error texts: what the person sees, never the service's own message.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { nextTick } from 'vue'
-import { register } from './element'
+import { $, mountElement, type Route, sse, unmountAll } from './element.fixtures'
 
-let n = 0
-const $ = (el: Element, sel: string) => el.shadowRoot!.querySelector(sel) as HTMLElement | null
-const sse = (id: string, events: [string, object][]) =>
-  new Response(
-    events
-      .map(([event, data], seq) => `id: ${id}:${seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
-      .join(''),
-    { headers: { 'Content-Type': 'text/event-stream' } },
-  )
 const meta = (id: string): [string, object] => ['meta', { messageId: id, conversationId: 'c1' }]
 
-type Route = (url: string, init?: RequestInit) => Response
-async function mount(route: Route, locale = 'zh-CN', attrs: Record<string, string> = {}) {
-  const fetch = vi.fn(async (url: string, init?: RequestInit) =>
-    url.endsWith('/conversations')
-      ? Response.json({ items: [] })
-      : url.endsWith('/welcome')
-        ? Response.json({ prologue: '', questions: [] })
-        : route(url, init),
-  )
-  vi.stubGlobal('fetch', fetch)
-  const tag = `vc-answer-${++n}`
-  register(tag)
-  const el = document.createElement(tag)
-  for (const [k, v] of Object.entries({
-    open: '',
-    token: 't',
-    locale,
-    'api-base': 'https://chat.example',
-    ...attrs,
-  }))
-    el.setAttribute(k, v)
-  const errors: unknown[] = []
-  el.addEventListener('vc-error', (e) => errors.push((e as CustomEvent).detail[0]))
-  document.body.append(el)
-  await nextTick()
-  await vi.waitFor(() => expect($(el, '.vc-empty')).not.toBeNull())
-  const ask = (text: string) => {
-    const input = $(el, 'textarea') as HTMLTextAreaElement
-    input.value = text
-    input.dispatchEvent(new Event('input'))
-    input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter' }))
-  }
-  return { el, fetch, errors, ask }
-}
+const mount = (route: Route, locale = 'zh-CN', attrs: Record<string, string> = {}) =>
+  mountElement(route, { locale, ...attrs })
 
-afterEach(() => {
-  document.body.innerHTML = ''
-  vi.unstubAllGlobals()
-})
+afterEach(unmountAll)
 
 describe('answer parts', () => {
   it('should render a card, then two text answers as separate blocks, without JSON', async () => {

@@ -2,23 +2,16 @@
 // that sends, the conversation list, a confirmation before a new conversation, "new topic".
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { nextTick } from 'vue'
-import { register } from './element'
+import { $, createElement, sse, unmountAll } from './element.fixtures'
 
-let n = 0
-const $ = (el: Element, sel: string) => el.shadowRoot!.querySelector(sel) as HTMLElement | null
 const $$ = (el: Element, sel: string) => [...el.shadowRoot!.querySelectorAll<HTMLElement>(sel)]
 const text = (el: Element, sel: string) => $$(el, sel).map((e) => e.textContent!.trim())
 const answer = (id: string, conversationId: string) =>
-  new Response(
-    [
-      ['meta', { messageId: id, conversationId }],
-      ['delta', { text: `答案 ${id}` }],
-      ['done', { status: 'completed' }],
-    ]
-      .map(([event, data], seq) => `id: ${id}:${seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
-      .join(''),
-    { headers: { 'Content-Type': 'text/event-stream' } },
-  )
+  sse(id, [
+    ['meta', { messageId: id, conversationId }],
+    ['delta', { text: `答案 ${id}` }],
+    ['done', { status: 'completed' }],
+  ])
 const WELCOME = { prologue: '你好，**欢迎**！', questions: ['你能做什么？', '怎么退货？'] }
 const LIST = {
   items: [
@@ -51,20 +44,13 @@ async function mount(attrs: Record<string, string> = {}, list = { items: [] as u
     return answer(`m${sends.length}`, 'c9')
   })
   vi.stubGlobal('fetch', fetch)
-  const tag = `vc-conv-${++n}`
-  register(tag)
-  const el = document.createElement(tag)
-  for (const [k, v] of Object.entries({ open: '', token: 't', 'api-base': 'https://chat.example', ...attrs }))
-    el.setAttribute(k, v)
+  const el = createElement(attrs)
   document.body.append(el)
   await nextTick()
   return { el, fetch, sends }
 }
 
-afterEach(() => {
-  document.body.replaceChildren()
-  vi.unstubAllGlobals()
-})
+afterEach(unmountAll)
 
 describe('welcome', () => {
   it("should show the bot's prologue as Markdown and send a preset question on click", async () => {

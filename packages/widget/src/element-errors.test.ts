@@ -2,18 +2,9 @@
 // notice speaks only for what holds the next question back (offline, a wait it counts down).
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { nextTick } from 'vue'
-import { register } from './element'
+import { $, mountElement, type Route, sse, unmountAll } from './element.fixtures'
 
-let n = 0
 const COZE = 'Coze code 4011: The balance is insufficient. logid: 20261206153012ABCDEF'
-const $ = (el: Element, sel: string) => el.shadowRoot!.querySelector(sel) as HTMLElement | null
-const sse = (id: string, events: [string, object][]) =>
-  new Response(
-    events
-      .map(([event, data], seq) => `id: ${id}:${seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
-      .join(''),
-    { headers: { 'Content-Type': 'text/event-stream' } },
-  )
 const refusal = (status: number, code: string, headers: Record<string, string> = {}) =>
   Response.json({ error: { code, message: COZE, requestId: 'r' } }, { status, headers })
 
@@ -27,43 +18,9 @@ function shadowText(el: Element): string {
 }
 const occurrences = (el: Element, text: string) => shadowText(el).split(text).length - 1
 
-async function mount(route: () => Response | Promise<Response>, locale = 'zh-CN') {
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (url: string) =>
-      url.endsWith('/conversations')
-        ? Response.json({ items: [] })
-        : url.endsWith('/welcome')
-          ? Response.json({ prologue: '', questions: [] })
-          : route(),
-    ),
-  )
-  const tag = `vc-errors-${++n}`
-  register(tag)
-  const el = document.createElement(tag)
-  for (const [k, v] of Object.entries({ open: '', token: 't', locale, 'api-base': 'https://chat.example' }))
-    el.setAttribute(k, v)
-  const errors: unknown[] = []
-  el.addEventListener('vc-error', (e) => errors.push((e as CustomEvent).detail[0]))
-  document.body.append(el)
-  await nextTick()
-  await vi.waitFor(() => expect($(el, '.vc-empty')).not.toBeNull())
-  const type = (text: string) => {
-    const input = $(el, 'textarea') as HTMLTextAreaElement
-    input.value = text
-    input.dispatchEvent(new Event('input'))
-  }
-  const ask = (text: string) => {
-    type(text)
-    $(el, 'textarea')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter' }))
-  }
-  return { el, errors, ask, type }
-}
+const mount = (route: Route, locale = 'zh-CN') => mountElement(route, { locale })
 
-afterEach(() => {
-  document.body.innerHTML = ''
-  vi.unstubAllGlobals()
-})
+afterEach(unmountAll)
 
 describe('one message per error', () => {
   it.each([

@@ -2,10 +2,7 @@
 // placeholder does not mention keys.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { nextTick } from 'vue'
-import { register } from './element'
-
-let n = 0
-const $ = (el: Element, sel: string) => el.shadowRoot!.querySelector(sel) as HTMLElement | null
+import { mountElement, unmountAll } from './element.fixtures'
 
 async function mount(pointer: 'coarse' | 'fine') {
   vi.stubGlobal('matchMedia', (q: string) => ({
@@ -15,33 +12,15 @@ async function mount(pointer: 'coarse' | 'fine') {
     removeEventListener: () => undefined,
   }))
   const sends: unknown[] = []
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (url: string, init?: RequestInit) => {
-      if (url.endsWith('/conversations')) return Response.json({ items: [] })
-      if (url.endsWith('/welcome')) return Response.json({ prologue: '', questions: [] })
-      sends.push(init?.body)
-      return Response.json({ error: { code: 'UPSTREAM_ERROR', message: 'x' } }, { status: 502 })
-    }),
-  )
-  const tag = `vc-touch-${++n}`
-  register(tag)
-  const el = document.createElement(tag)
-  for (const [k, v] of Object.entries({ open: '', token: 't', 'api-base': 'https://chat.example' }))
-    el.setAttribute(k, v)
-  document.body.append(el)
-  await nextTick()
-  await vi.waitFor(() => expect($(el, '.vc-empty')).not.toBeNull())
-  const input = $(el, 'textarea') as HTMLTextAreaElement
-  input.value = '你好'
-  input.dispatchEvent(new Event('input'))
-  return { el, input, sends }
+  const { el, input, type } = await mountElement((_url, init) => {
+    sends.push(init?.body)
+    return Response.json({ error: { code: 'UPSTREAM_ERROR', message: 'x' } }, { status: 502 })
+  })
+  type('你好')
+  return { el, input: input(), sends }
 }
 
-afterEach(() => {
-  vi.unstubAllGlobals()
-  document.body.replaceChildren()
-})
+afterEach(unmountAll)
 
 describe('composer on a touch screen', () => {
   it('should keep Enter for a newline and name no keys in the placeholder', async () => {

@@ -5,8 +5,7 @@
  * wait on the proxy's state (paused or not), never on time.
  */
 import { createHash } from 'node:crypto'
-import { setTimeout as sleep } from 'node:timers/promises'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { audioOf, longWav, sampleSpeechWav } from '@volcano-chat/coze-sim'
 import { startStack, type Stack } from '../../test/harness'
 import { openVoice, waitFor } from '../../test/voice'
@@ -33,6 +32,9 @@ describe('voice backpressure', () => {
     stack.services.voice.addObserver({ connectionClosed: (s) => void closed.push(s) })
   })
   afterAll(() => stack?.close())
+  let stopClock: () => Promise<void>
+  beforeEach(() => void (stopClock = fakeClock()))
+  afterEach(() => stopClock())
 
   const pausedNow = () => stack.services.voice.liveBridges().some((b) => b.paused)
 
@@ -85,7 +87,7 @@ describe('voice backpressure', () => {
       while (sent < wav.length && (pushedBack.at === undefined || sent < pushedBack.at + MB)) {
         c.send('input_audio_buffer.append', { delta: wav.subarray(sent, sent + chunk).toString('base64') })
         sent = Math.min(wav.length, sent + chunk)
-        await sleep(32)
+        await new Promise((r) => setTimeout(r, 32)) // the fake one (node:timers/promises is not faked)
       }
     })()
     await waitFor(pausedNow, Boolean, 30_000) // the proxy stopped reading from the browser
@@ -111,3 +113,26 @@ describe('voice backpressure', () => {
     console.info(`ASR: ${sent} B through, peak queued to Coze ${summary!.peakBufferedToCoze} B`)
   })
 })
+
+/**
+ * Fake time that moves on `stepMs` per turn of the event loop while the bytes go through real sockets:
+ * the producers keep their 1 MB/s of fake time (the sim paces against the faked performance.now), which
+ * costs turns of the loop, not seconds (14 s → 2). Timeouts, pings and idle checks see the same time.
+ */
+function fakeClock(stepMs = 1) {
+  vi.useFakeTimers({
+    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'],
+  })
+  let running = true
+  const turning = (async () => {
+    while (running) {
+      vi.advanceTimersByTime(stepMs)
+      await new Promise((r) => setImmediate(r))
+    }
+  })()
+  return async () => {
+    running = false
+    await turning
+    vi.useRealTimers()
+  }
+}
