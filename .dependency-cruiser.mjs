@@ -2,11 +2,14 @@
  * The server's three tiers (issue 22): core/ <- features <- app/, one way.
  *
  *   core/      errors, wire, config, logger, http helpers (sse, cidr, body, client-ip, auth …),
- *              the kv and stream-log ports, key names, the Coze client. Imports nothing outside core/.
- *   features   every other folder (identity, chat, voice, audit, limits, metrics, streams, store, kv,
- *              health, widget, files …). Imports core/ at run time; another feature only with
- *              `import type` (its declared interface, erased from the build); never app/.
- *   app/       app.ts, services.ts, main.ts, guards, cli, openapi, backends: the assembly. Imports anything.
+ *              the kv, bus, locks and stream-log ports, key names, the Coze client. Imports nothing
+ *              outside core/.
+ *   features   every other folder (identity, chat, voice, audit, limits, metrics, store, backends,
+ *              health, widget …). Imports core/ at run time; another feature only from its `types.ts`
+ *              (its declared interface) and only with `import type` (erased from the build); never app/.
+ *              backends/ holds every state adapter (redis/, memory/) behind the ports in core/ and
+ *              limits/types.ts.
+ *   app/       app.ts, services.ts, main.ts, guards, cli, openapi: the assembly. Imports anything.
  *
  * Run: `depcruise packages/server/src --config .dependency-cruiser.mjs` (part of `npm run lint`).
  * Zero exceptions: no rule has a pathNot for a particular file.
@@ -60,6 +63,14 @@ export default {
         pathNot: [`${SRC}$1/`],
         dependencyTypesNot: ['type-only', 'type-import'],
       },
+    },
+    {
+      name: 'features-share-only-types-files',
+      severity: 'error',
+      comment:
+        "A feature imports another feature only from that feature's `types.ts`: the one file that declares what it offers.",
+      from: { path: `${SRC}(?!core/|app/)([^/]+)/`, pathNot: TEST },
+      to: { path: FEATURE, pathNot: [`${SRC}$1/`, `${SRC}[^/]+/types[.]ts$`] },
     },
     {
       name: 'no-src-to-test',

@@ -43,6 +43,26 @@ export default tseslint.config(
     },
   },
   {
+    // The whole archive (`Store`) is the assembly's; a feature names the repositories it uses (issue 22).
+    files: ['packages/server/src/**/*.ts'],
+    ignores: ['packages/server/src/{store,app}/**', '**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)store(/types|/index)?$',
+              importNames: ['Store'],
+              message:
+                'Only app/ holds the whole Store: take the repositories you use from store/types (SessionRepository, MessageRepository, …).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Type-aware: a promise nobody awaits or handles (its rejection would be unhandled and kill the
     // process), or one handed where a callback's result is ignored. A deliberate fire-and-forget is
     // written `void p` with its rejection handled inside. Types from the one program of tsconfig.json

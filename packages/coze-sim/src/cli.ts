@@ -16,7 +16,13 @@ async function main(): Promise<void> {
   const sim = await startCozeSim(command.options)
   console.log(`coze-sim listening on ${sim.url}`)
   const stop = () => {
-    void sim.close().then(() => process.exit(0))
+    void sim.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(`coze-sim: close failed: ${err instanceof Error ? err.message : String(err)}`)
+        process.exit(1)
+      },
+    )
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)

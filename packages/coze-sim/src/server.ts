@@ -150,7 +150,7 @@ export async function startCozeSim(options: CozeSimOptions = {}): Promise<CozeSi
     }
   }
 
-  const server = createServer((req, res) => void dispatch(req, res))
+  const server = createServer((req, res) => void dispatch(req, res)) // cannot reject: it answers every error
   server.on('upgrade', (req, socket, head) => router.upgrade(req, socket, head, newLogId()))
   const sockets = new Set<Socket>()
   server.on('connection', (socket) => {

@@ -47,7 +47,7 @@ export function createSseWriter(res: ServerResponse, faults: StreamFaults): RunO
   function push(action: Action): void {
     if (!faults.split) return perform(action)
     queue.push(action)
-    if (!pumping) void pump()
+    if (!pumping) void pump() // cannot reject: its writes only resolve (on their callback)
   }
 
   /** Resolves when the last write reached the kernel: destroying earlier would discard corked bytes. */
@@ -57,7 +57,7 @@ export function createSseWriter(res: ServerResponse, faults: StreamFaults): RunO
     if (res.destroyed) return
     if (action.kind === 'write') flushed = new Promise((resolve) => res.write(action.text, () => resolve()))
     else if (action.kind === 'end') res.end()
-    else void flushed.then(() => res.destroy())
+    else void flushed.then(() => res.destroy()) // cannot reject: `flushed` only resolves
   }
 
   /** `split`: 1–3 bytes per write, each handed to the kernel before the next, so UTF-8 and lines are cut. */

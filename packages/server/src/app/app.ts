@@ -2,13 +2,7 @@
  * Builds the HTTP app from ready services; only `main.ts` listens. Tests build the same app.
  */
 import { randomUUID } from 'node:crypto'
-import Fastify, {
-  LogController,
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-} from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Audit } from '../audit/audit'
 import type { Canceller } from '../chat/cancel'
@@ -41,7 +35,7 @@ import type { Metrics } from '../metrics/metrics'
 import { metricsRoutes } from '../metrics/routes'
 import { installOpenApi } from './openapi/plugin'
 import type { Store } from '../store/types'
-import type { StreamLog } from '../streams'
+import type { StreamLog } from '../core/streams/types'
 import type { Voice } from '../voice/service'
 import { voiceRoutes } from '../voice/routes'
 import { widgetRoutes } from '../widget/routes'
@@ -65,9 +59,8 @@ export interface AppDeps {
   welcome: WelcomeService
   topics: Topics
   feedback: Feedback
-  /** Attachments (`POST /api/chat/files`) and the per-user upload limit. */
+  /** Attachments (`POST /api/chat/files`). */
   files: Files
-  filesLimit: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
   /** The service's shared timers: SSE pings beat on them. */
   heartbeats: Heartbeats
   /** Starts background work (`onReady`) and stops every part of the service (`onClose`): `lifecycle.ts`. */
@@ -175,7 +168,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     prefix: '/api/chat',
     files: d.files,
     maxBytes: config.files.maxBytes,
-    limit: d.filesLimit,
+    limit: d.limits.consumeUpload,
   })
   await app.register(streamRoutes, {
     prefix: '/api/chat',

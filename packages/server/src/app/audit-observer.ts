@@ -9,6 +9,7 @@ const from = (c: Omit<ChatContext, 'conversationId'>) => ({
   requestId: c.requestId ?? null,
 })
 
+/** Each `void audit.record(…)` cannot reject: `record` never throws, and the audit's stop flushes it. */
 export function auditObserver(audit: Audit): ChatObserver {
   return {
     chatStarted(c) {
@@ -26,6 +27,16 @@ export function auditObserver(audit: Audit): ChatObserver {
         reason: outcome.status,
         ...from(c),
         detail: { messageId: c.messageId, errorCode: outcome.errorCode, durationMs: outcome.durationMs },
+      })
+    },
+    // Its answer ends on a peer (recovery), which archives it: here the chat ends by being handed over.
+    chatHandedOver(c) {
+      void audit.record({
+        action: 'chat.end',
+        outcome: 'allowed',
+        reason: 'handed_over',
+        ...from(c),
+        detail: { messageId: c.messageId },
       })
     },
     chatCancelled(c) {

@@ -2,6 +2,7 @@
 import type { VoiceObserver } from '../voice/observer'
 import type { Audit } from '../audit/audit'
 
+/** Each `void audit.record(…)` cannot reject: `record` never throws, and the audit's stop flushes it. */
 export function auditVoiceObserver(audit: Audit): VoiceObserver {
   return {
     ticketIssued(e) {

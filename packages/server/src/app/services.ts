@@ -4,7 +4,7 @@
  */
 import pino, { type Logger } from 'pino'
 import { createAudit } from '../audit/audit'
-import { openBackend } from './backends'
+import { openBackend } from '../backends'
 import { chainKeyFrom } from '../audit/chain'
 import { createHeadExport } from '../audit/head-export'
 import { auditObserver } from './audit-observer'
@@ -17,7 +17,6 @@ import { createToolCaller } from '../chat/tool-caller'
 import { createRunning } from '../chat/running'
 import { createSweeper } from '../chat/sweeper'
 import { createFeedback } from '../chat/feedback'
-import { createFilesLimit } from '../limits/files-limit'
 import { createFiles } from '../chat/files/service'
 import { createTopics } from '../chat/topics'
 import { createWelcome } from '../chat/welcome'
@@ -98,7 +97,7 @@ async function assemble(config: Config, o: ServiceOverrides & { log: Logger }, p
     onSlotsFallback: onLimitStoreError,
   })
   parts.add({ name: 'backend', stop: () => backend.close() }) // the stream log, the bus, then the kv
-  const { kv, streams } = backend
+  const { kv, streams, locks } = backend
   // Issue 20 #5: the chain's head leaves the database now and then, so a truncation or rebuild shows.
   // Added before the audit: its last export, at stop, comes after the audit's last flush.
   const auditHead = parts.add(
@@ -121,7 +120,7 @@ async function assemble(config: Config, o: ServiceOverrides & { log: Logger }, p
     onStoreError: onLimitStoreError,
     heartbeats,
   })
-  parts.add(createRetentionJob({ store, audit, kv, log, days: config.retentionDays }))
+  parts.add(createRetentionJob({ store, audit, locks, log, days: config.retentionDays }))
   const cozeAuth = createCozeAuth({
     apiBase: config.coze.apiBase,
     oauth: config.coze.oauth,
@@ -129,6 +128,7 @@ async function assemble(config: Config, o: ServiceOverrides & { log: Logger }, p
     botId: config.coze.botId,
     pat: config.coze.pat,
     kv,
+    locks,
     log,
     onExchange: metrics.tokenExchange,
     onPatFallback: metrics.patFallback,
@@ -152,6 +152,7 @@ async function assemble(config: Config, o: ServiceOverrides & { log: Logger }, p
     cozeUserIdMode: config.coze.userIdMode,
     defaultTtlSeconds: config.sessionTtlSeconds,
     revocations,
+    log,
   })
   const voice = createVoice({
     config: config.voice,
@@ -168,6 +169,7 @@ async function assemble(config: Config, o: ServiceOverrides & { log: Logger }, p
   )
   const running = createRunning({
     kv,
+    locks,
     log,
     heartbeatMs: config.streams.heartbeatMs,
     maxAnswerMs: config.streams.maxAnswerMs,
@@ -181,7 +183,7 @@ async function assemble(config: Config, o: ServiceOverrides & { log: Logger }, p
   })
   const recovery = createRecovery({
     store,
-    kv,
+    locks,
     coze,
     streams,
     log,
@@ -223,6 +225,7 @@ async function assemble(config: Config, o: ServiceOverrides & { log: Logger }, p
     ...config.tools,
     log,
     onCall: (r) =>
+      // cannot reject: `record` never throws (audit.ts); the audit's stop flushes it
       void audit.record({
         action: 'tool.call',
         outcome: r.ok ? 'allowed' : 'denied',
@@ -234,6 +237,7 @@ async function assemble(config: Config, o: ServiceOverrides & { log: Logger }, p
   const relay = createRelay({
     store,
     kv,
+    locks,
     coze,
     streams,
     running,
@@ -246,16 +250,10 @@ async function assemble(config: Config, o: ServiceOverrides & { log: Logger }, p
   })
   const canceller = createCanceller({ store, running, recovery, coze, log, observer })
   const welcome = createWelcome({ coze, kv, botId: config.coze.botId, log })
-  const topics = createTopics({ store, kv, coze, running, log })
+  const topics = createTopics({ store, locks, coze, running, log })
   const feedback = createFeedback({ store, coze, log, onForwardFailed: metrics.feedbackForwardFailed })
   // Attachments (SPEC §2.4): uploads to Coze's file API, recorded with their owner; images kept for history.
   const files = createFiles({ store, coze })
-  const filesLimit = createFilesLimit({
-    perMinute: config.files.userPerMinute,
-    store: backend.rateStore,
-    onReject: metrics.rateLimited,
-    onStoreError: onLimitStoreError,
-  })
   if (!config.redis) log.info('REDIS_URL not set: in-process store (single instance only)')
   return {
     config,
@@ -284,7 +282,6 @@ async function assemble(config: Config, o: ServiceOverrides & { log: Logger }, p
     topics,
     feedback,
     files,
-    filesLimit,
     isDraining: () => draining,
     /** Aborts when the drain starts: resumes are refused here and attached followers let go. */
     draining: drainStarted.signal,

@@ -5,11 +5,11 @@
  */
 import { maskPhone, normalisePhone, pseudonymOf } from '../core/phone'
 import type { Sessions } from '../identity/sessions'
-import type { DeletedCounts, Store, UserData } from '../store/types'
+import type { DeletedCounts, UserData, UserDataRepository } from '../store/types'
 import type { Audit } from '../audit/audit'
 
 export interface UserDataDeps {
-  store: Store
+  store: Pick<UserDataRepository, 'exportUserData' | 'eraseUserData'>
   audit: Audit
   userIdSecret: string
   /** Live sessions are revoked on erasure (Redis); optional for offline use. */

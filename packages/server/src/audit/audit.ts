@@ -6,43 +6,15 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
-import type { AuditRow, Store } from '../store/types'
+import type { AuditRepository, AuditRow } from '../store/types'
 import { GENESIS, hashOf } from './chain'
 import { retryOnFault } from '../core/retry'
+import type { Audit, AuditEvent } from './types'
 
-export type AuditAction =
-  | 'session.create'
-  | 'session.revoke'
-  | 's2s.denied'
-  | 'token.rejected'
-  | 'rate.limited'
-  | 'chat.start'
-  | 'chat.end'
-  | 'chat.cancel'
-  | 'tool.call'
-  | 'voice.ticket'
-  | 'voice.open'
-  | 'voice.close'
-  | 'data.export'
-  | 'data.erase'
-  | 'data.retention'
-
-export interface AuditEvent {
-  action: AuditAction
-  outcome: 'allowed' | 'denied'
-  /** Why it was denied (a wire error code) or a short qualifier. */
-  reason?: string | null
-  /** Never a raw phone: the pseudonymous userId and the masked phone. */
-  user?: { userId: string; phoneMasked?: string | null } | null
-  clientIp?: string | null
-  userAgent?: string | null
-  keyId?: string | null
-  requestId?: string | null
-  detail?: Record<string, string | number | boolean | null>
-}
+export type { Audit, AuditAction, AuditEvent } from './types'
 
 export interface AuditDeps {
-  store: Store
+  store: AuditRepository
   chainKey: Buffer
   log: Logger
   now?: () => number
@@ -74,7 +46,7 @@ interface Pending {
  * const audit = createAudit({ store, chainKey: chainKeyFrom(config.audit.key), log })
  * await audit.record({ action: 'voice.ticket', outcome: 'allowed', user, clientIp: request.ip })
  */
-export function createAudit(d: AuditDeps) {
+export function createAudit(d: AuditDeps): Audit {
   const now = d.now ?? Date.now
   const queue: Pending[] = []
   let writing: Promise<void> | undefined
@@ -164,5 +136,3 @@ export function createAudit(d: AuditDeps) {
     },
   }
 }
-
-export type Audit = ReturnType<typeof createAudit>

@@ -7,10 +7,10 @@
  */
 import { appendFile } from 'node:fs/promises'
 import type { Logger } from 'pino'
-import type { Store } from '../store/types'
+import type { AuditRepository } from '../store/types'
 
 export interface HeadExportDeps {
-  store: Pick<Store, 'lastAudit'>
+  store: Pick<AuditRepository, 'lastAudit'>
   log: Logger
   intervalMs: number
   file?: string
@@ -53,7 +53,7 @@ export function createHeadExport(d: HeadExportDeps) {
     exportNow: tick,
     start() {
       clearInterval(timer)
-      timer = setInterval(() => void tick(), d.intervalMs)
+      timer = setInterval(() => void tick(), d.intervalMs) // cannot reject: `tick` logs its failure
       timer.unref()
     },
     async stop() {

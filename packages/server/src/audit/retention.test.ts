@@ -1,6 +1,7 @@
 import pino from 'pino'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createMemoryKv } from '../kv'
+import { createKvLocks } from '../core/kv/locks'
+import { createMemoryKv } from '../backends/memory/kv'
 import { conversation, question, session } from '../store/rows.factory'
 import { openSqliteStore } from '../store/sqlite'
 import type { Store } from '../store/types'
@@ -42,7 +43,7 @@ describe('createRetentionJob', () => {
       store,
       audit,
       days: 0,
-      kv: createMemoryKv(),
+      locks: createKvLocks(createMemoryKv()),
       log: pino({ level: 'silent' }),
     })
     job.start()

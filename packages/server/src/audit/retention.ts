@@ -1,18 +1,18 @@
 /**
  * The retention job (issue 6): chat rows older than `RETENTION_DAYS` are deleted, once an hour, by one
- * instance at a time (a Kv lock). Audit rows are never deleted: the job audits its own run instead.
+ * instance at a time (a lock). Audit rows are never deleted: the job audits its own run instead.
  */
 import type { Logger } from 'pino'
 import { keys } from '../core/kv/keys'
-import type { Kv } from '../core/kv/types'
-import type { DeletedCounts, Store } from '../store/types'
+import type { Locks } from '../core/kv/locks'
+import type { DeletedCounts, UserDataRepository } from '../store/types'
 import type { Audit } from './audit'
 
 const DAY_MS = 86_400_000
 const LOCK = keys.retentionLock()
 
 export interface RetentionDeps {
-  store: Store
+  store: Pick<UserDataRepository, 'deleteChatDataBefore'>
   audit: Audit
   days: number
   now?: () => number
@@ -35,15 +35,15 @@ export async function runRetention(d: RetentionDeps, operator = 'service'): Prom
  * Runs `runRetention` every `everyMs`, from `start()`, on whichever instance gets the lock; a lifecycle
  * part (`lifecycle.ts`). With `days` ≤ 0, `start()` schedules nothing.
  *
- * @example const job = createRetentionJob({ store, audit, kv, log, days: 180 }); job.start(); … job.stop()
+ * @example const job = createRetentionJob({ store, audit, locks, log, days: 180 }); job.start(); … job.stop()
  */
-export function createRetentionJob(d: RetentionDeps & { kv: Kv; log: Logger; everyMs?: number }) {
+export function createRetentionJob(d: RetentionDeps & { locks: Locks; log: Logger; everyMs?: number }) {
   const everyMs = d.everyMs ?? 3_600_000
   const owner = `${process.pid}-${Math.random().toString(36).slice(2)}`
   let timer: NodeJS.Timeout | undefined
   const pass = async () => {
     try {
-      if (!(await d.kv.set(LOCK, owner, { nx: true, ttlMs: everyMs }))) return
+      if (!(await d.locks.acquire(LOCK, owner, everyMs))) return
       const deleted = await runRetention(d)
       d.log.info({ deleted, days: d.days }, 'retention pass done')
     } catch (err) {
@@ -54,7 +54,7 @@ export function createRetentionJob(d: RetentionDeps & { kv: Kv; log: Logger; eve
     name: 'retention',
     start() {
       if (d.days <= 0 || timer) return
-      timer = setInterval(() => void pass(), everyMs)
+      timer = setInterval(() => void pass(), everyMs) // cannot reject: `pass` logs its failure
       timer.unref()
     },
     stop: () => clearInterval(timer),

@@ -4,7 +4,7 @@
  * (head-export.ts), each of them still in the chain: a rewrite changes every later hash, a truncation
  * leaves an exported seq with no row. The first broken row is reported.
  */
-import type { Store } from '../store/types'
+import type { AuditRepository } from '../store/types'
 import { GENESIS, hashOf } from './chain'
 
 export type ChainReport =
@@ -23,7 +23,7 @@ const HASH = /^[0-9a-f]{64}$/
  * if (!report.ok) console.error(`audit chain broken at seq ${report.seq}: ${report.problem}`)
  */
 export async function verifyAuditChain(
-  store: Pick<Store, 'listAudit'>,
+  store: Pick<AuditRepository, 'listAudit'>,
   key: Buffer,
   heads: Heads = new Map(),
 ): Promise<ChainReport> {

@@ -4,9 +4,9 @@
  */
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startStack, type Stack } from '../../../test/harness'
-import { createTestRedisPrefix, testRedisCluster, testRedisUrl } from '../../../../../test/services'
-import type { RedisKv } from '../../kv/redis'
+import { startStack, type Stack } from '../../test/harness'
+import { createTestRedisPrefix, testRedisCluster, testRedisUrl } from '../../../../test/services'
+import type { RedisKv } from './redis/kv'
 import { openBackend } from '.'
 
 const streams = { retentionMs: 60_000, maxAnswerMs: 60_000 }

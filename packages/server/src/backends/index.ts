@@ -2,7 +2,7 @@
  * The one place the service chooses Redis or in process (SPEC §4, §6): `openBackend` gives the kv, the
  * stream log, the stream slots, the rate-limit store, the locks and the bus, all from one backend.
  */
-import type { RedisConnection } from '../../core/kv/connection'
+import type { RedisConnection } from '../core/kv/connection'
 import { createMemoryBackend } from './memory'
 import { openRedisBackend } from './redis'
 import type { Backend, BackendOptions } from './types'

@@ -1,32 +1,8 @@
 /**
- * Concurrent open streams per user (issue 6). A slot is a member of a per-user sorted set scored by its
- * expiry; an open stream refreshes its slot, and a crashed instance's slots simply expire (`SLOT_TTL_MS`),
- * so a crash never locks a user out for longer than that. Redis is the shared truth; when it fails, an
- * in-process set takes over (fail open, per instance), like the chat message limits. The two stores are
- * in `app/backends/redis/slots.ts` and `app/backends/memory/slots.ts`; both pass `stream-slots.contract.test.ts`.
+ * Stream slots with an in-process fallback: Redis is the shared truth; when it fails, an in-process
+ * set takes over (fail open, per instance), like the chat message limits.
  */
-
-export const SLOT_TTL_MS = 60_000
-
-/** A slot an open stream holds. */
-export interface HeldSlot {
-  readonly userId: string
-  readonly slot: string
-}
-
-export interface StreamSlots {
-  /** Takes a slot for `userId` unless `cap` are open; returns its id, or undefined when at the cap. */
-  acquire(userId: string, cap: number): Promise<string | undefined>
-  /**
-   * Keeps slots alive while their streams are open; released ones stay released. All of an instance's
-   * slots at once: at 10,000 held streams that is 20 script calls per tick, not 10,000 (issue 8). On a
-   * Redis Cluster a script touches one slot, so it is one call per slot in use, auto-pipelined per node.
-   */
-  refresh(held: Iterable<HeldSlot>): Promise<void>
-  release(userId: string, slot: string): Promise<void>
-  /** Open slots of a user (tests, metrics). */
-  count(userId: string): Promise<number>
-}
+import type { HeldSlot, StreamSlots } from '../limits/types'
 
 /**
  * The shared slots, with the in-process ones taking over while the shared store fails. A slot stays

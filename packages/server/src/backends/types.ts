@@ -1,14 +1,14 @@
 /**
  * Everything the service keeps outside its database, from one backend: Redis (shared by every
  * instance: one server, Cluster or Sentinel) or in process (the embedded default, one instance). The
- * features see only these interfaces; the raw Redis client stays in `backends/redis` (and `kv/redis.ts`).
+ * features see only these interfaces; the raw Redis client stays in `backends/redis/`.
  */
-import type { Bus } from '../../core/kv/bus'
-import type { Locks } from '../../core/kv/locks'
-import type { Kv } from '../../core/kv/types'
-import type { RateStore } from '../../limits/rate-store'
-import type { StreamSlots } from '../../limits/stream-slots'
-import type { StreamLog, StreamLogOptions } from '../../core/streams/types'
+import type { Bus } from '../core/kv/bus'
+import type { Locks } from '../core/kv/locks'
+import type { Kv } from '../core/kv/types'
+import type { RateStore } from '../limits/types'
+import type { StreamSlots } from '../limits/types'
+import type { StreamLog, StreamLogOptions } from '../core/streams/types'
 
 export interface Backend {
   readonly kind: 'redis' | 'memory'

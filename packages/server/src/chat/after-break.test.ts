@@ -1,7 +1,7 @@
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startCozeSim } from '@volcano-chat/coze-sim'
-import { createMemoryKv } from '../kv/memory'
+import { createMemoryKv } from '../backends/memory/kv'
 import { createCozeAuth } from '../core/coze/auth'
 import { createCozeClient, CozeApiError } from '../core/coze/client'
 import type { CozeEvent } from '../core/coze/events'

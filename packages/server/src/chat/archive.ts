@@ -1,7 +1,7 @@
 /** T3: an answer's outcome and parts as its archived row (SPEC §1 phase 3, §2.7). */
 import type { Logger } from 'pino'
-import { codes, type ErrorKey } from '../core/errors'
-import type { MessageFinish, MessageRow, Store } from '../store/types'
+import { codes, type ErrorKey, type WireCode } from '../core/errors'
+import type { MessageFinish, MessageRepository, MessageRow } from '../store/types'
 import type { StreamEvent } from '../core/wire'
 import type { AnswerState } from './normalise'
 import { archivedStatus, terminalEvent, type Outcome } from './outcome'
@@ -40,7 +40,7 @@ export function finishOf(
 
 /** T3: only after T1 succeeded (SPEC §1); a failure here is logged, the answer was already relayed. */
 export async function archiveAnswer(
-  d: { store: Store; log: Logger; now?: () => number; onFailure?: () => void },
+  d: { store: MessageRepository; log: Logger; now?: () => number; onFailure?: () => void },
   t1: Promise<boolean>,
   messageId: string,
   s: AnswerState,
@@ -83,7 +83,9 @@ export function archivedEvents(row: MessageRow): StreamEvent[] {
   const usage = { inputTokens: row.inputTokens ?? 0, outputTokens: row.outputTokens ?? 0 }
   if (row.status === 'completed') events.push(terminalEvent({ status: 'completed', usage }))
   else {
-    const code = row.errorCode ?? (row.status === 'cancelled' ? 'CANCELLED' : 'INTERRUPTED')
+    // A stored column: written from a WireCode (`finishOf`), replayed as stored.
+    const code =
+      (row.errorCode as WireCode | null) ?? (row.status === 'cancelled' ? 'CANCELLED' : 'INTERRUPTED')
     // The row's error_message may be Coze's own text: the widget gets the catalogue's.
     const message = codes[`VC_ERR_${code}` as ErrorKey]?.message ?? row.status
     events.push({ event: 'error', data: { code, message } })

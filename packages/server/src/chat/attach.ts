@@ -5,15 +5,15 @@
  * positions, event-id.ts).
  */
 import { VcError } from '../core/errors'
-import type { MessageRow, Store } from '../store/types'
-import type { StreamLog } from '../streams'
+import type { MessageRepository, MessageRow } from '../store/types'
+import type { StreamLog } from '../core/streams/types'
 import { archivedEvents } from './archive'
 import { eventsAfter, positioned, sliceAfter } from './event-id'
 import type { EventSink } from './relay-run'
 import type { SessionUser } from '../core/session-user'
 
 export interface AttachDeps {
-  store: Store
+  store: MessageRepository
   streams: StreamLog
   /** Starts recovery of an orphaned answer (its instance died); no-op when it is alive. */
   recoverIfOrphaned?: (row: MessageRow) => void
@@ -62,7 +62,7 @@ export async function attachToMessage(
 const notReady = () => new VcError('VC_ERR_NOT_READY', 'This instance is shutting down; try again')
 
 /** A duplicate send may arrive before the first one's T1 insert landed: give it a moment. */
-async function waitForRow(store: Store, userId: string, messageId: string, waitMs: number) {
+async function waitForRow(store: MessageRepository, userId: string, messageId: string, waitMs: number) {
   const deadline = Date.now() + waitMs
   for (;;) {
     const row = messageId ? await store.getMessage(userId, messageId) : undefined

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino'
 import { CozeApiError, type CozeClient } from '../core/coze/client'
 import { VcError } from '../core/errors'
-import type { Store } from '../store/types'
+import type { MessageRepository } from '../store/types'
 import type { ChatObserver } from './observer'
 import { failureOf, httpError } from './outcome'
 import type { Recovery } from './recovery'
@@ -14,7 +14,7 @@ import type { Running } from './running'
 import type { SessionUser } from '../core/session-user'
 
 export interface CancellerDeps {
-  store: Store
+  store: MessageRepository
   running: Running
   recovery: Recovery
   coze: CozeClient
@@ -52,7 +52,7 @@ export function createCanceller(d: CancellerDeps) {
         ...from,
       })
       if (await d.running.requestCancel(messageId)) return { messageId, status: 'cancelling' }
-      void d.recovery.recover(row)
+      void d.recovery.recover(row) // cannot reject: `recover` logs its failures; its stop awaits it
       return { messageId, status: 'cancelling' }
     },
   }

@@ -8,13 +8,13 @@
 import type { Logger } from 'pino'
 import type { CozeClient } from '../core/coze/client'
 import { VcError } from '../core/errors'
-import type { MessageRow, Rating, Store } from '../store/types'
+import type { MessageRepository, MessageRow, Rating } from '../store/types'
 import type { FeedbackBody } from '../core/wire'
 import { failureOf } from './outcome'
 import type { SessionUser } from '../core/session-user'
 
 export interface FeedbackDeps {
-  store: Pick<Store, 'getMessage' | 'setFeedback'>
+  store: Pick<MessageRepository, 'getMessage' | 'setFeedback'>
   coze: Pick<CozeClient, 'listChatMessages' | 'messageFeedback'>
   log: Pick<Logger, 'warn'>
   /** A rating Coze did not take, by wire code (`vc_feedback_forward_failures_total`). */

@@ -127,7 +127,7 @@ export function httpError(f: Failure): VcError {
 export function outcomeOfEvent(e: StreamEvent): Outcome | null {
   if (e.event === 'done') return { status: e.data.status, usage: e.data.usage }
   if (e.event !== 'error') return null
-  const code = e.data.code as WireCode
+  const code = e.data.code
   const status = code === 'CANCELLED' ? 'cancelled' : code === 'INTERRUPTED' ? 'interrupted' : 'failed'
   return { status, code, message: e.data.message }
 }

@@ -9,11 +9,12 @@ import { startCozeSim } from '@volcano-chat/coze-sim'
 import { createCozeAuth } from '../core/coze/auth'
 import { createCozeClient } from '../core/coze/client'
 import { keys } from '../core/kv/keys'
-import { createMemoryKv } from '../kv/memory'
+import { createKvLocks } from '../core/kv/locks'
+import { createMemoryKv } from '../backends/memory/kv'
 import { openSqliteStore } from '../store/sqlite'
 import type { Store } from '../store/types'
-import { createMemoryStreamLog } from '../app/backends/memory/streams'
-import type { LoggedEvent } from '../streams'
+import { createMemoryStreamLog } from '../backends/memory/streams'
+import type { LoggedEvent } from '../core/streams/types'
 import type { StreamEvent } from '../core/wire'
 import { attachToMessage } from './attach'
 import { positioned, type Positioned } from './event-id'
@@ -56,7 +57,11 @@ async function answeredLive(question: string) {
   const state = newAnswerState()
   const messageId = `m-${Math.random().toString(36).slice(2)}`
   const events: StreamEvent[] = [{ event: 'meta', data: { messageId, conversationId } }]
-  await stream.read((e) => void events.push(...normalise(state, e)))
+  let cozeMessageId: string | undefined // the last answer message's, as the relay keeps it
+  await stream.read((e) => {
+    if (e.kind === 'message' && e.message.type === 'answer') cozeMessageId = e.message.id
+    events.push(...normalise(state, e))
+  })
   stream.abort()
   const at = Date.now()
   await store.insertConversation({
@@ -78,7 +83,7 @@ async function answeredLive(question: string) {
     askedAt: at,
   })
   await store.setCozeChatId(messageId, state.chatId!)
-  return { messageId, live: positioned(events) }
+  return { messageId, live: positioned(events), cozeMessageId }
 }
 
 /** What a resuming client gets after `position`, through the resume path. */
@@ -106,7 +111,7 @@ describe('recovery from Coze at the client’s position', () => {
     ['the client saw nothing but meta', 10, -9],
   ])('should give exactly the rest when %s', async (_case, loggedEvents, clientAhead) => {
     const question = `恢复位置 ${loggedEvents} ${clientAhead} [[sim:reasoning,tokens=40]]`
-    const { messageId, live } = await answeredLive(question)
+    const { messageId, live, cozeMessageId } = await answeredLive(question)
     const streams = createMemoryStreamLog({})
     // The dead instance logged its first events; the client got up to a position of its own.
     for (const e of live.slice(0, loggedEvents)) streams.append(messageId, e as LoggedEvent)
@@ -116,7 +121,7 @@ describe('recovery from Coze at the client’s position', () => {
     const observer = combineObservers([], () => undefined)
     const recovery = createRecovery({
       store,
-      kv: createMemoryKv(),
+      locks: createKvLocks(createMemoryKv()),
       coze,
       streams,
       log,
@@ -138,6 +143,7 @@ describe('recovery from Coze at the client’s position', () => {
     expect(await store.getMessage('u-recovery', messageId)).toMatchObject({
       status: 'completed',
       answer: expected.text,
+      cozeMessageId, // feedback rates Coze's answer message
     })
 
     // Once the log has expired the archive continues at the same position.
@@ -156,7 +162,7 @@ describe('the recovery lock', () => {
     await kv.set(keys.recover(messageId), 'ghost', { ttlMs: 60_000 }) // a recovery whose instance died
     const deps = {
       store,
-      kv,
+      locks: createKvLocks(kv),
       coze,
       streams,
       log: pino({ level: 'silent' }),

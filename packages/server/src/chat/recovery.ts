@@ -4,15 +4,16 @@
  * after the log's last position plus the terminal event, and archive the row as Coze ended it
  * (`completed`, `failed` with Coze's code, `cancelled`), or `interrupted` when Coze did not end it
  * within the answer's time limit.
- * One instance at a time per message (a kv lock naming the instance, taken over once that instance is
+ * One instance at a time per message (a lock naming the instance, taken over once that instance is
  * gone); a resuming widget simply keeps following the log.
  */
 import type { Logger } from 'pino'
 import type { CozeClient } from '../core/coze/client'
+import type { CozeEvent } from '../core/coze/events'
 import { keys } from '../core/kv/keys'
-import type { Kv } from '../core/kv/types'
-import type { MessageFinish, MessageRow, Store } from '../store/types'
-import { type LoggedEvent, type StreamLog } from '../streams'
+import type { Locks } from '../core/kv/locks'
+import type { MessageFinish, MessageRepository, MessageRow } from '../store/types'
+import { type LoggedEvent, type StreamLog } from '../core/streams/types'
 import type { StreamEvent } from '../core/wire'
 import { eventsAfterBreak } from './after-break'
 import { finishOf } from './archive'
@@ -24,8 +25,8 @@ import type { Running } from './running'
 import { isTerminalEvent } from '../core/streams/types'
 
 export interface RecoveryDeps {
-  store: Store
-  kv: Kv
+  store: MessageRepository
+  locks: Locks
   coze: CozeClient
   streams: StreamLog
   log: Logger
@@ -51,10 +52,10 @@ export function createRecovery(d: RecoveryDeps) {
 
   /** Takes the message's lock, or a lock whose instance is gone (killed or drained mid-recovery). */
   async function lock(key: string, ttlMs: number): Promise<boolean> {
-    if (await d.kv.set(key, me, { nx: true, ttlMs })) return true
-    const holder = await d.kv.get(key)
+    if (await d.locks.acquire(key, me, ttlMs)) return true
+    const holder = await d.locks.holder(key)
     if (!holder || holder === me || !d.running || (await d.running.isAlive(holder))) return false
-    return (await d.kv.delIfEquals(key, holder)) && d.kv.set(key, me, { nx: true, ttlMs })
+    return (await d.locks.release(key, holder)) && d.locks.acquire(key, me, ttlMs)
   }
 
   /** Reconciles one orphaned row; resolves false when another instance is already on it. */
@@ -63,7 +64,7 @@ export function createRecovery(d: RecoveryDeps) {
     const stop = new AbortController()
     const done = run(row, stop.signal)
       .catch((err: unknown) => {
-        d.log.warn({ err, messageId: row.id }, 'could not take the recovery lock')
+        d.log.warn({ err, messageId: row.id }, 'recovery could not take or free its lock')
         return false
       })
       .finally(() => inFlight.delete(row.id))
@@ -86,7 +87,7 @@ export function createRecovery(d: RecoveryDeps) {
         ? await eventsAfterBreak(d.coze, ids, () => 0, { deadline, pollMs: d.pollMs, now, signal })
         : []
       if (signal.aborted) {
-        await d.kv.delIfEquals(key, me) // this instance is draining: a peer takes it from here
+        await d.locks.release(key, me) // this instance is draining: a peer takes it from here
         return false
       }
       const meta: StreamEvent = {
@@ -101,16 +102,11 @@ export function createRecovery(d: RecoveryDeps) {
         // answer (Coze calls tools before it answers).
         const answer = [meta, ...toolActionsOf(logged), ...out]
         eventsAfter(positioned(answer), last).forEach((e) => append(row.id, e))
-        finish = finishOf(
-          state.outcome,
-          {
-            text: state.answer,
-            reasoning: state.reasoning,
-            parts: state.parts,
-            suggestions: state.suggestions,
-          },
-          at(),
-        )
+        const { answer: text, reasoning, parts, suggestions } = state
+        finish = {
+          ...finishOf(state.outcome, { text, reasoning, parts, suggestions }, at()),
+          cozeMessageId: lastAnswerIdOf(events), // for feedback, as the relay archives it
+        }
       } else {
         // Coze did not end it in time (or never started it): what the log holds is all there is.
         const interrupted = stopped.shutdown()
@@ -123,7 +119,7 @@ export function createRecovery(d: RecoveryDeps) {
       return true
     } catch (err) {
       d.log.error({ err, messageId: row.id }, 'recovery failed')
-      await d.kv.del(key) // let the next sweep try again
+      await d.locks.release(key, me) // let the next sweep try again
       return false
     }
   }
@@ -141,7 +137,7 @@ export function createRecovery(d: RecoveryDeps) {
 
   async function closeRow(row: MessageRow, finish: MessageFinish) {
     await d.store.finishMessage(row.id, finish)
-    await d.kv.delIfEquals(keys.conversationBusy(row.conversationId), row.id)
+    await d.locks.release(keys.conversationBusy(row.conversationId), row.id)
     d.observer.sweeperRepaired({ messageId: row.id, status: finish.status })
     d.log.info({ messageId: row.id, status: finish.status }, 'orphaned answer recovered')
   }
@@ -162,6 +158,13 @@ export function createRecovery(d: RecoveryDeps) {
 }
 
 export type Recovery = ReturnType<typeof createRecovery>
+
+/** Coze's id of the last answer message, as the relay keeps it (relay-read.ts): what feedback rates. */
+function lastAnswerIdOf(events: CozeEvent[]): string | null {
+  let id: string | null = null
+  for (const e of events) if (e.kind === 'message' && e.message.type === 'answer') id = e.message.id
+  return id
+}
 
 const toolActionsOf = (logged: LoggedEvent[]): StreamEvent[] =>
   logged

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { testRedisCluster, testRedisClusterNodes } from '../../../../test/services'
-import { openRedisKv } from '../kv/redis'
+import { openRedisKv } from '../backends/redis/kv'
 import { keys } from '../core/kv/keys'
 import { pseudonymOf } from '../core/phone'
 import { randomPhone } from '../../test/harness'

@@ -104,6 +104,7 @@ export async function handedOver(env: RelayEnv, run: Run): Promise<boolean> {
   await bounded(d.streams.flush(), 'stream log flush')
   await bounded(d.running.letGo(run.ids.messageId), 'lease release')
   run.sink.close() // before the release: a drain ends only once every widget stream has ended
+  env.observe.chatHandedOver(run.chat) // its one end on this instance: `finish` never runs for it
   d.log.info({ messageId: run.ids.messageId }, 'answer handed over to a peer')
   return true
 }

@@ -6,15 +6,15 @@
  */
 import { VcError } from '../core/errors'
 import { keys } from '../core/kv/keys'
-import type { Kv } from '../core/kv/types'
+import type { Locks } from '../core/kv/locks'
 import type { Logger } from 'pino'
-import type { Store } from '../store/types'
+import type { MessageRepository } from '../store/types'
 import type { Running } from './running'
 import type { SessionUser } from '../core/session-user'
 
 export interface LockDeps {
-  kv: Pick<Kv, 'get' | 'set' | 'delIfEquals'>
-  store: Pick<Store, 'getMessage'>
+  locks: Locks
+  store: Pick<MessageRepository, 'getMessage'>
   running: Pick<Running, 'ownerOf'>
   log: Pick<Logger, 'warn'>
 }
@@ -38,14 +38,14 @@ export function createKeyLocks(d: LockDeps) {
    * fault, and the conversation is free.
    */
   async function acquire(user: SessionUser, key: string, holder: string, ttlMs: number, lock = false) {
-    if (await d.kv.set(key, holder, { nx: true, ttlMs })) return true
-    const current = await d.kv.get(key)
+    if (await d.locks.acquire(key, holder, ttlMs)) return true
+    const current = await d.locks.holder(key)
     if (!current) return false
     const row = current.startsWith(TOPIC) ? undefined : await d.store.getMessage(user.userId, current)
     const stale = row ? lock && row.status !== 'in_progress' : (await d.running.ownerOf(current)) === 'orphan'
     if (!stale) return false
     d.log.warn({ key: key.split(':')[0], holder: current }, 'taking over a key its holder no longer needs')
-    return (await d.kv.delIfEquals(key, current)) && d.kv.set(key, holder, { nx: true, ttlMs })
+    return (await d.locks.release(key, current)) && d.locks.acquire(key, holder, ttlMs)
   }
 
   return {
@@ -54,10 +54,10 @@ export function createKeyLocks(d: LockDeps) {
     async lockConversation(user: SessionUser, conversationId: string, holder: string, ttlMs: number) {
       const key = keys.conversationBusy(conversationId)
       if (!(await acquire(user, key, holder, ttlMs, true))) return undefined
-      return once(() => d.kv.delIfEquals(key, holder))
+      return once(() => d.locks.release(key, holder))
     },
     /** Who holds the conversation now (for the 409). */
-    holderOf: (conversationId: string) => d.kv.get(keys.conversationBusy(conversationId)),
+    holderOf: (conversationId: string) => d.locks.holder(keys.conversationBusy(conversationId)),
   }
 }
 

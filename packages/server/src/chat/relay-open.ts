@@ -145,7 +145,7 @@ export async function opened(env: RelayEnv, run: Run): Promise<ChatStream | unde
 function started(env: RelayEnv, run: Run, stream: ChatStream): ChatStream {
   run.stream = stream
   if (run.aborted) stream.abort()
-  void run.t1.then((ok) => ok || run.stream?.abort())
+  void run.t1.then((ok) => ok || run.stream?.abort()) // cannot reject: T1 failing is `false`
   openSink(env, run)
   return stream
 }

@@ -5,9 +5,10 @@
  */
 import type { Logger } from 'pino'
 import type { ChatStream, CozeClient } from '../core/coze/client'
+import type { Locks } from '../core/kv/locks'
 import type { Kv } from '../core/kv/types'
-import type { Store } from '../store/types'
-import type { LoggedEvent, StreamLog } from '../streams'
+import type { ConversationRepository, MessageRepository } from '../store/types'
+import type { LoggedEvent, StreamLog } from '../core/streams/types'
 import type { SendAttachment, StreamEvent } from '../core/wire'
 import { createBounded } from './bounded'
 import { weightOf } from './event-id'
@@ -30,8 +31,10 @@ export interface EventSink {
 }
 
 export interface RelayDeps {
-  store: Store
+  store: ConversationRepository & MessageRepository
   kv: Kv
+  /** The conversation's lock and the `clientMessageId` reservation (relay-lock.ts). */
+  locks: Locks
   coze: CozeClient
   streams: StreamLog
   running: Running

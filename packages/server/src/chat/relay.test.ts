@@ -5,15 +5,18 @@
  */
 import pino from 'pino'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createMemoryBackend } from '../app/backends/memory'
+import { createMemoryBackend } from '../backends/memory'
 import { CozeApiError, type ChatStream, type CozeClient } from '../core/coze/client'
 import type { CozeChat, CozeEvent } from '../core/coze/events'
 import { VcError } from '../core/errors'
 import { keys } from '../core/kv/keys'
-import type { Backend } from '../app/backends/types'
+import type { Backend } from '../backends/types'
 import { openSqliteStore } from '../store/sqlite'
 import type { Store } from '../store/types'
 import type { StreamEvent } from '../core/wire'
+import { createMetrics, type Metrics } from '../metrics/metrics'
+import { combineObservers } from './observer'
+import { createRecovery } from './recovery'
 import { createRelay, type EventSink, type RelayDeps } from './relay'
 import { createRunning, type Running } from './running'
 import type { SessionUser } from '../core/session-user'
@@ -138,7 +141,13 @@ beforeEach(async () => {
   backend = createMemoryBackend({ prefix: 'relay-test' })
   store = await openSqliteStore(':memory:')
   await store.migrate()
-  running = createRunning({ kv: backend.kv, log, heartbeatMs: 60_000, maxAnswerMs: 60_000 })
+  running = createRunning({
+    kv: backend.kv,
+    locks: backend.locks,
+    log,
+    heartbeatMs: 60_000,
+    maxAnswerMs: 60_000,
+  })
   await running.start()
   scripted = scriptedCoze()
   await store.insertConversation({ id: CONV, userId: user.userId, title: 't', createdAt: 1, updatedAt: 1 })
@@ -153,6 +162,7 @@ const relayWith = (over: Partial<RelayDeps> = {}) =>
   createRelay({
     store,
     kv: backend.kv,
+    locks: backend.locks,
     streams: backend.streams,
     coze: scripted.coze,
     running,
@@ -317,5 +327,78 @@ describe('relay', () => {
     await relay.send(user, { message: 'q2', conversationId: CONV }, ctx, second.sink)
     expect(second.names()).toEqual(['meta', 'delta', 'done'])
     expect(scripted.calls.chats).toBe(4) // the drop's chat, two 4016s, the answer
+  })
+
+  it('should count an answer handed over on a drain out of the active-streams gauge, and the peer finishes it', async () => {
+    const activeStreams = async (m: Metrics) =>
+      (await m.registry.getSingleMetric('vc_chat_active_streams')!.get()).values[0]?.value
+    // A live peer: the drain hands the answer over instead of cutting it.
+    const peer = createRunning({
+      kv: backend.kv,
+      locks: backend.locks,
+      log,
+      heartbeatMs: 60_000,
+      maxAnswerMs: 60_000,
+    })
+    await peer.start()
+    const here = createMetrics()
+    scripted.opens.push(
+      async () => new ScriptedStream([chat('chat-1', 'created'), delta('chat-1', '半')], 'hold'),
+    )
+    const w = recordingSink()
+    const sent = relayWith({ observer: here.observer }).send(
+      user,
+      { message: 'q', conversationId: CONV },
+      ctx,
+      w.sink,
+    )
+    await expect.poll(() => w.names()).toEqual(['meta', 'delta'])
+    await expect.poll(() => activeStreams(here)).toBe(1)
+    await running.drain({ graceMs: 0, handoverMs: 0 })
+    await sent
+    expect(w.names()).toEqual(['meta', 'delta']) // no end: the widget resumes on the peer
+    expect(w.sink.closed).toBe(true)
+    expect(await activeStreams(here)).toBe(0)
+
+    // The peer finishes it from Coze: the last answer message's id is archived for feedback.
+    const message = (id: string, type: string, content: string) => ({
+      id,
+      type,
+      content,
+      role: 'assistant',
+      content_type: 'text',
+      conversation_id: CONV,
+      chat_id: 'chat-1',
+    })
+    Object.assign(scripted.coze, {
+      listChatMessages: async () => [
+        message('coze-msg-1', 'answer', '半个答案'),
+        message('coze-msg-2', 'answer', '另一段'),
+        message('coze-follow-1', 'follow_up', '还有吗？'),
+      ],
+    })
+    scripted.chats.set('chat-1', { id: 'chat-1', conversation_id: CONV, status: 'completed' } as CozeChat)
+    const there = createMetrics()
+    const recovery = createRecovery({
+      store,
+      locks: backend.locks,
+      coze: scripted.coze,
+      streams: backend.streams,
+      log,
+      observer: combineObservers([there.observer], () => undefined),
+      maxAnswerMs: 60_000,
+      pollMs: 1,
+      running: peer,
+    })
+    const messageId = messageIdOf(w.events)
+    expect(await recovery.recover((await store.getMessage(user.userId, messageId))!)).toBe(true)
+    expect(await store.getMessage(user.userId, messageId)).toMatchObject({
+      status: 'completed',
+      answer: '半个答案\n\n另一段',
+      cozeMessageId: 'coze-msg-2',
+    })
+    expect(await busyHolder()).toBeNull()
+    expect(await activeStreams(there)).toBe(0)
+    await peer.stop()
   })
 })

@@ -84,7 +84,7 @@ async function reply(
   const key = keys.awaitingReply(parent.id)
   // A retried reply (its clientMessageId already taken) attaches to the first one in `ask`.
   const retry =
-    !!body.clientMessageId && !!(await d.kv.get(keys.clientMessage(user.userId, body.clientMessageId)))
+    !!body.clientMessageId && !!(await d.locks.holder(keys.clientMessage(user.userId, body.clientMessageId)))
   // Only a question the bot asked, answered once: taken here in one step (two replies at once, or a
   // reply right after the first one's stream ended, find it gone), not by a round trip to Coze.
   if (!parent.cozeChatId || (!retry && !(await d.kv.delIfEquals(key, body.toolCallId)))) {
@@ -117,7 +117,7 @@ async function ask(r: Relayer, s: Sending): Promise<void> {
   await checkOwner(r, user, body.conversationId, admission)
   const messageId = randomUUID()
   const held: Held = { messageId, lease: d.running.hold(messageId) }
-  held.lease.catch(() => undefined)
+  held.lease.catch(() => undefined) // awaited (and its failure logged) by `lockConversation` and `release`
   try {
     const first = await reserve(r, s, held, admission)
     if (first !== undefined) {
@@ -161,7 +161,7 @@ async function reserve({ d, locks }: Relayer, { user, body }: Sending, held: Hel
   if (taken.status === 'fulfilled' && taken.value) held.reservation = key
   if (admitted.status === 'rejected') throw admitted.reason
   if (taken.status === 'rejected') throw taken.reason
-  return held.reservation ? undefined : ((await d.kv.get(key)) ?? '')
+  return held.reservation ? undefined : ((await d.locks.holder(key)) ?? '')
 }
 
 /** The conversation's lock, taken beside the lease write and the rate limits; 409 when it is held. */
@@ -190,7 +190,7 @@ async function refusedBeforeStream(d: RelayDeps, held: Held) {
   if (!held.reservation) return
   // Only an answer that was started can have a row (T1) holding the id; the row keeps its status.
   if (held.answering) await d.store.releaseClientMessageId(held.messageId)
-  await d.kv.delIfEquals(held.reservation, held.messageId)
+  await d.locks.release(held.reservation, held.messageId)
 }
 
 /**

@@ -31,7 +31,7 @@ afterAll(async () => {
   await cluster?.close()
 })
 
-/** The instances' Redis as their Kv names it (`<prefix>:<key>`, kv/redis.ts). */
+/** The instances' Redis as their Kv names it (`<prefix>:<key>`, backends/redis/kv.ts). */
 const kvGet = (key: string) => redis.get(`${cluster.env.REDIS_PREFIX}:${key}`)
 /** Whether the holder of a reserved clientMessageId counts as dead, as running.ts `ownerOf` tells it. */
 async function holderGone(userId: string, clientMessageId: string) {
@@ -176,6 +176,7 @@ describe('streams that survive (two instances)', () => {
       expect(await store.getMessage(user.userId, messageId)).toMatchObject({
         status: 'completed',
         answer: expected,
+        cozeMessageId: expect.any(String), // B's recovery archives it, for feedback
       })
     }
   })

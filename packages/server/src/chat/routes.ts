@@ -2,8 +2,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { requireUser, userOf } from '../core/http/auth'
 import type { Heartbeat } from '../core/http/heartbeat'
-import type { Sessions } from '../identity/sessions'
-import type { Store } from '../store/types'
+import type { Sessions } from '../identity/types'
+import type { ConversationRepository, MessageRepository } from '../store/types'
 import { clearBody, conversationsQuery, feedbackBody, historyQuery, replyBody, sendBody } from '../core/wire'
 import type { Files } from './files/service'
 import type { Feedback } from './feedback'
@@ -15,7 +15,7 @@ import type { WelcomeService } from './welcome'
 export interface ChatRoutesOptions {
   relay: Relay
   sessions: Sessions
-  store: Store
+  store: ConversationRepository & MessageRepository
   /** `GET /welcome`: the bot's prologue and suggested questions. */
   welcome: WelcomeService
   /** `POST /clear`: a new topic. */

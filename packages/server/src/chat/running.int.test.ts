@@ -7,7 +7,8 @@ import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestRedisPrefix, testRedisUrl } from '../../../../test/services'
 import { keys } from '../core/kv/keys'
-import { openRedisKv, type RedisKv } from '../kv/redis'
+import { createKvLocks } from '../core/kv/locks'
+import { openRedisKv, type RedisKv } from '../backends/redis/kv'
 import { createRunning, type AbortReason } from './running'
 
 describe('running leases (redis)', () => {
@@ -19,8 +20,8 @@ describe('running leases (redis)', () => {
 
   it('should write its leases again when Redis lost them, so a peer still sees the answer as remote', async () => {
     const log = pino({ level: 'silent' })
-    const owner = createRunning({ kv, log, heartbeatMs: 100, maxAnswerMs: 60_000 })
-    const peer = createRunning({ kv, log, heartbeatMs: 100, maxAnswerMs: 60_000 })
+    const owner = createRunning({ kv, locks: createKvLocks(kv), log, heartbeatMs: 100, maxAnswerMs: 60_000 })
+    const peer = createRunning({ kv, locks: createKvLocks(kv), log, heartbeatMs: 100, maxAnswerMs: 60_000 })
     await owner.start()
     try {
       await owner.hold('m1')
@@ -37,7 +38,7 @@ describe('running leases (redis)', () => {
   it('should renew a lease before it expires while its answer still runs', async () => {
     const log = pino({ level: 'silent' })
     // An answer may outlast MAX_ANSWER_MS (a slow stream): its lease must not lapse under it.
-    const owner = createRunning({ kv, log, heartbeatMs: 50, maxAnswerMs: 1_000 })
+    const owner = createRunning({ kv, locks: createKvLocks(kv), log, heartbeatMs: 50, maxAnswerMs: 1_000 })
     await owner.start()
     try {
       await owner.hold('m-long')
@@ -61,10 +62,22 @@ describe('running leases (redis)', () => {
   it('should hand answers over when a peer lives and cut them when none does', async () => {
     const log = pino({ level: 'silent' })
     const scoped = await openRedisKv({ url: testRedisUrl(), prefix: createTestRedisPrefix() })
-    const peer = createRunning({ kv: scoped, log, heartbeatMs: 100, maxAnswerMs: 60_000 })
+    const peer = createRunning({
+      kv: scoped,
+      locks: createKvLocks(scoped),
+      log,
+      heartbeatMs: 100,
+      maxAnswerMs: 60_000,
+    })
     /** A fresh instance with one open answer, drained: how was the answer told to stop? */
     const drainOne = async () => {
-      const owner = createRunning({ kv: scoped, log, heartbeatMs: 100, maxAnswerMs: 60_000 })
+      const owner = createRunning({
+        kv: scoped,
+        locks: createKvLocks(scoped),
+        log,
+        heartbeatMs: 100,
+        maxAnswerMs: 60_000,
+      })
       await owner.start()
       const reasons: AbortReason[] = []
       await owner.claim('m-drain', (reason) => {

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import { keys } from '../core/kv/keys'
+import type { Locks } from '../core/kv/locks'
 import type { Kv } from '../core/kv/types'
 
 /**
@@ -17,6 +18,8 @@ export type AbortReason = 'cancel' | 'shutdown' | 'handover'
 
 export interface RunningOptions {
   kv: Kv
+  /** The answers' leases: a lock per message naming this instance. */
+  locks: Locks
   log: Logger
   heartbeatMs: number
   /** Longest an answer may run: the lease outlives it so an orphan is told by the heartbeat alone. */
@@ -48,7 +51,7 @@ export function createRunning(o: RunningOptions) {
 
   const writeLease = (messageId: string) => {
     leases.set(messageId, Date.now())
-    return o.kv.set(leaseKey(messageId), instanceId, { ttlMs: o.maxAnswerMs })
+    return o.locks.renew(leaseKey(messageId), instanceId, o.maxAnswerMs)
   }
 
   async function tick() {
@@ -133,20 +136,20 @@ export function createRunning(o: RunningOptions) {
      * recover it from now on. The answer still counts as running here until `release`.
      */
     async letGo(messageId: string) {
-      await o.kv.delIfEquals(leaseKey(messageId), instanceId)
+      await o.locks.release(leaseKey(messageId), instanceId)
     },
 
     async release(messageId: string) {
       const had = leases.delete(messageId)
       local.delete(messageId)
       settle()
-      if (had) await o.kv.delIfEquals(leaseKey(messageId), instanceId)
+      if (had) await o.locks.release(leaseKey(messageId), instanceId)
     },
 
     /** Whose answer is it: this instance's, a live peer's, or nobody's (its owner died). */
     async ownerOf(messageId: string): Promise<'local' | 'remote' | 'orphan'> {
       if (local.has(messageId) || leases.has(messageId)) return 'local'
-      const owner = await o.kv.get(leaseKey(messageId))
+      const owner = await o.locks.holder(leaseKey(messageId))
       if (owner && owner !== instanceId && (await isAlive(owner))) return 'remote'
       return 'orphan'
     },
@@ -158,7 +161,7 @@ export function createRunning(o: RunningOptions) {
         abort('cancel')
         return true
       }
-      const owner = await o.kv.get(leaseKey(messageId))
+      const owner = await o.locks.holder(leaseKey(messageId))
       if (!owner || !(await isAlive(owner))) return false
       await o.kv.sadd(inboxKey(owner), messageId, o.maxAnswerMs)
       return true

@@ -7,7 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { wireCode, codes } from '../core/errors'
 import type { Heartbeat } from '../core/http/heartbeat'
 import { openSse, type SseWriter } from '../core/http/sse'
-import type { Sessions } from '../identity/sessions'
+import type { Sessions } from '../identity/types'
 import type { StreamEvent } from '../core/wire'
 import type { EventSink } from './relay'
 import { heldSessionOf } from '../core/http/auth'
@@ -30,7 +30,10 @@ export function sseSink(
   return sink
 }
 
-const REVOKED = { code: wireCode('VC_ERR_TOKEN_INVALID'), message: codes.VC_ERR_TOKEN_INVALID.message }
+const REVOKED = {
+  event: 'error',
+  data: { code: wireCode('VC_ERR_TOKEN_INVALID'), message: codes.VC_ERR_TOKEN_INVALID.message },
+} as const satisfies StreamEvent
 
 /** A class, not closures: one object per held stream (issue 8). */
 class ResponseSink implements SseSink {
@@ -76,7 +79,7 @@ class ResponseSink implements SseSink {
   revoke() {
     this.revoked = true
     if (!this.sse || this.sse.closed) return
-    this.sse.send(undefined, 'error', REVOKED)
+    this.sse.send(undefined, REVOKED.event, REVOKED.data)
     this.sse.end()
   }
 

@@ -42,7 +42,8 @@ describe('sweeper', () => {
       conversationId: string
       messageId: string
     }
-    const chatId = (await stack.store.getMessage(user.userId, messageId))!.cozeChatId!
+    const live = (await stack.store.getMessage(user.userId, messageId))!
+    const chatId = live.cozeChatId!
     const row = orphan(user.userId, conversationId, Date.now() - 3600_000)
     await stack.store.insertQuestion(row)
     await stack.store.setCozeChatId(row.id, chatId)
@@ -50,9 +51,11 @@ describe('sweeper', () => {
     await expect
       .poll(async () => (await stack.store.getMessage(user.userId, row.id))?.status, { timeout: 10_000 })
       .toBe('completed')
-    expect((await stack.store.getMessage(user.userId, row.id))?.answer).toBe(
-      stack.sim.answerFor(question).text,
-    )
+    expect(await stack.store.getMessage(user.userId, row.id)).toMatchObject({
+      answer: stack.sim.answerFor(question).text,
+      cozeMessageId: live.cozeMessageId, // Coze's answer message, for feedback
+    })
+    expect(live.cozeMessageId).toBeTruthy()
   })
 
   it('should leave alone an answer whose instance is alive', async () => {

@@ -4,12 +4,12 @@
  * sure only one instance works on a given answer.
  */
 import type { Logger } from 'pino'
-import type { MessageRow, Store } from '../store/types'
+import type { MessageRepository, MessageRow } from '../store/types'
 import type { Recovery } from './recovery'
 import type { Running } from './running'
 
 export interface SweeperOptions {
-  store: Store
+  store: MessageRepository
   running: Running
   recovery: Recovery
   log: Logger
@@ -26,7 +26,7 @@ export function createSweeper(o: SweeperOptions) {
   /** Recovery of an orphan starts in the background: Coze may still be generating it. */
   async function recoverIfOrphaned(row: MessageRow) {
     if ((await o.running.ownerOf(row.id)) !== 'orphan') return
-    void o.recovery.recover(row)
+    void o.recovery.recover(row) // cannot reject: `recover` logs its failures; its stop awaits it
   }
 
   async function sweepOnce() {

@@ -151,7 +151,7 @@ export function createToolCaller(o: ToolCallerOptions): ToolCaller {
         body,
       })
       if (res.statusCode < 200 || res.statusCode > 299) {
-        await res.body.dump().catch(() => undefined)
+        await res.body.dump().catch(() => undefined) // the status is the failure reported
         return failed(`http_${res.statusCode}`)
       }
       const chunks: Buffer[] = []

@@ -5,8 +5,8 @@
  */
 import pino from 'pino'
 import { afterEach, beforeEach, expect, it } from 'vitest'
-import { createMemoryBackend } from '../app/backends/memory'
-import type { Backend } from '../app/backends/types'
+import { createMemoryBackend } from '../backends/memory'
+import type { Backend } from '../backends/types'
 import type { CozeClient } from '../core/coze/client'
 import { keys } from '../core/kv/keys'
 import { openSqliteStore } from '../store/sqlite'
@@ -34,7 +34,13 @@ beforeEach(async () => {
   backend = createMemoryBackend({ prefix: 'topics-test' })
   store = await openSqliteStore(':memory:')
   await store.migrate()
-  running = createRunning({ kv: backend.kv, log, heartbeatMs: 60_000, maxAnswerMs: 60_000 })
+  running = createRunning({
+    kv: backend.kv,
+    locks: backend.locks,
+    log,
+    heartbeatMs: 60_000,
+    maxAnswerMs: 60_000,
+  })
   await running.start()
   await store.insertConversation({ id: CONV, userId: user.userId, title: 't', createdAt: 1, updatedAt: 1 })
 })
@@ -55,7 +61,7 @@ it('should hold the conversation while Coze clears, then mark the newest message
     streamChat: () =>
       Promise.reject(new Error('Coze must not be asked while the clear holds the conversation')),
   } as unknown as CozeClient
-  const deps = { store, kv: backend.kv, coze, running, log }
+  const deps = { store, kv: backend.kv, locks: backend.locks, coze, running, log }
   const topics = createTopics(deps)
   const relay = createRelay({ ...deps, streams: backend.streams })
   const at = Date.now()
@@ -81,7 +87,7 @@ it('should take over a clear whose instance died, and free the lock when Coze re
   const coze = {
     clearConversation: () => Promise.reject(new Error('Coze is down')),
   } as unknown as CozeClient
-  const topics = createTopics({ store, kv: backend.kv, coze, running, log })
+  const topics = createTopics({ store, locks: backend.locks, coze, running, log })
   await expect(topics.clear(user, CONV)).rejects.toMatchObject({ code: 'UPSTREAM_INTERRUPTED' })
   expect(await backend.kv.get(keys.conversationBusy(CONV))).toBeNull()
 })

@@ -8,14 +8,14 @@
 import { randomUUID } from 'node:crypto'
 import type { CozeClient } from '../core/coze/client'
 import { VcError } from '../core/errors'
-import type { Store } from '../store/types'
+import type { ConversationRepository } from '../store/types'
 import { failureOf, httpError } from './outcome'
 import { busyError, createKeyLocks, topicHolder, type LockDeps } from './relay-lock'
 import type { Running } from './running'
 import type { SessionUser } from '../core/session-user'
 
 export interface TopicsDeps extends Omit<LockDeps, 'store' | 'running'> {
-  store: LockDeps['store'] & Pick<Store, 'getConversation' | 'markNewTopic'>
+  store: LockDeps['store'] & Pick<ConversationRepository, 'getConversation' | 'markNewTopic'>
   running: Pick<Running, 'hold' | 'release' | 'ownerOf'>
   coze: Pick<CozeClient, 'clearConversation'>
   /** The lock's TTL: longer than Coze's clear can take (the client's idle timeout), freed at once after. */

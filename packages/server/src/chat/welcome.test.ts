@@ -1,7 +1,7 @@
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import type { CozeBotInfo } from '../core/coze/client'
-import { createMemoryKv } from '../kv/memory'
+import { createMemoryKv } from '../backends/memory/kv'
 import { createWelcome, welcomeOf } from './welcome'
 
 const log = pino({ level: 'silent' })

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { codes, wireCode, type ErrorKey } from './errors'
+import type { StreamEvent } from './wire'
 
 const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8')
 const spec = (() => {
@@ -31,5 +32,12 @@ describe('error catalogue', () => {
       expect(codes[key], m[2]).toBeDefined()
       expect(codes[key].status, m[2]).toBe(Number(m[1]))
     }
+  })
+
+  it('should let an SSE error event carry only a code of the catalogue (checked by tsc)', () => {
+    const known: StreamEvent = { event: 'error', data: { code: 'CANCELLED', message: 'm' } }
+    // @ts-expect-error not a code of the catalogue
+    const unknown: StreamEvent = { event: 'error', data: { code: 'NOT_A_CODE', message: 'm' } }
+    expect([known.event, unknown.event]).toEqual(['error', 'error'])
   })
 })

@@ -3,6 +3,7 @@
  * (later) OpenAPI come from one place; events are a union so a new one breaks every unhandled switch.
  */
 import { z } from 'zod'
+import type { WireCode } from './errors'
 import { normalisePhone } from './phone'
 
 const phone = z
@@ -131,7 +132,7 @@ export type StreamEvent =
   | { event: 'part'; data: { index: number; kind: PartKind; data?: unknown } }
   | { event: 'action'; data: ActionData }
   | { event: 'done'; data: { status: 'completed' | 'requires_action'; usage: Usage } }
-  | { event: 'error'; data: { code: string; message: string; retryAfter?: number } }
+  | { event: 'error'; data: { code: WireCode; message: string; retryAfter?: number } }
 
 /** One answer message of Coze's (SPEC §2.2 `part`): text gets `delta`s, other kinds carry `data`. */
 export type PartKind = 'text' | 'card' | 'image' | 'file'

@@ -3,7 +3,7 @@ import pino from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createCozeAuth } from '../core/coze/auth'
 import { installErrorHandler } from '../core/http/error-handler'
-import { createMemoryKv } from '../kv/memory'
+import { createMemoryKv } from '../backends/memory/kv'
 import { openSqliteStore } from '../store/sqlite'
 import { healthRoutes, type HealthRoutesOptions } from './routes'
 

@@ -10,10 +10,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { CozeAuth } from '../core/coze/auth'
 import { VcError } from '../core/errors'
 import type { Kv } from '../core/kv/types'
-import type { Store } from '../store/types'
+import type { ArchiveLifecycle } from '../store/types'
 
 export interface HealthRoutesOptions {
-  store: Store
+  store: Pick<ArchiveLifecycle, 'dialect' | 'ping'>
   kv: Kv
   cozeAuth: CozeAuth
   isDraining?: () => boolean

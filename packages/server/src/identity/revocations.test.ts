@@ -1,9 +1,9 @@
 /** Revocation reaches what is open (issue 20 #7), on the in-process kv: the memory backend's bus. */
 import pino from 'pino'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createMemoryBus } from '../app/backends/memory/bus'
+import { createMemoryBus } from '../backends/memory/bus'
 import { keys } from '../core/kv/keys'
-import { createMemoryKv } from '../kv/memory'
+import { createMemoryKv } from '../backends/memory/kv'
 import type { Kv } from '../core/kv/types'
 import { openSqliteStore } from '../store/sqlite'
 import type { Store } from '../store/types'

@@ -16,7 +16,7 @@ import type { Logger } from 'pino'
 import type { Bus } from '../core/kv/bus'
 import { channels, keys } from '../core/kv/keys'
 import type { Kv } from '../core/kv/types'
-import type { Store } from '../store/types'
+import type { SessionRepository } from '../store/types'
 import type { HeldSession } from '../core/http/auth'
 
 /** What one revoke ended. */
@@ -64,7 +64,7 @@ const REMEMBER_MS = 60_000
 export async function openRevocations(d: {
   kv: Kv
   bus: Bus
-  store: Store
+  store: Pick<SessionRepository, 'getSessionByTokenHash'>
   log: Logger
 }): Promise<Revocations> {
   const held = new Map<string, Map<string, Set<() => void>>>() // userId → token hash → closers
@@ -85,6 +85,9 @@ export async function openRevocations(d: {
     return closers.size
   }
 
+  // `check` fails closed on a lookup; what is left is a closer that threw.
+  const recheckFailed = (err: unknown) => d.log.warn({ err }, 'closing revoked sessions failed')
+
   /** Closes what these sessions of the user hold, for each that the record says was revoked. */
   async function check(userId: string, tokenHashes: Iterable<string>) {
     for (const tokenHash of [...tokenHashes]) {
@@ -104,7 +107,7 @@ export async function openRevocations(d: {
     const closed = r.tokenHashes.reduce((n, hash) => n + closeHeld(r.userId, hash), 0)
     if (closed) d.log.info({ closed }, 'revoked sessions: open streams and sockets closed')
     const rest = held.get(r.userId)
-    if (r.allSessions && rest) void check(r.userId, rest.keys())
+    if (r.allSessions && rest) void check(r.userId, rest.keys()).catch(recheckFailed)
   }
 
   function hold(s: HeldSession, close: () => void) {
@@ -136,7 +139,7 @@ export async function openRevocations(d: {
       // Back after a reconnect: what was revoked while the subscriber was away is in the record.
       onResubscribed: () =>
         void Promise.all([...held].map(([userId, sessions]) => check(userId, sessions.keys()))).catch(
-          () => undefined,
+          recheckFailed,
         ),
     },
   )

@@ -5,7 +5,7 @@
  * (refusals by `audit/denials.ts`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { Audit } from '../audit/audit'
+import type { Audit } from '../audit/types'
 import { isVcError, VcError } from '../core/errors'
 import { installJsonBody } from '../core/http/body'
 import { checkSignature, spendNonce } from '../core/http/s2s-signature'

@@ -1,8 +1,8 @@
 /** The per-user session index (issue 20 item 8) on the in-process kv: bounded, expiring with its sessions. */
 import pino from 'pino'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createMemoryBus } from '../app/backends/memory/bus'
-import { createMemoryKv } from '../kv/memory'
+import { createMemoryBus } from '../backends/memory/bus'
+import { createMemoryKv } from '../backends/memory/kv'
 import { keys } from '../core/kv/keys'
 import type { Kv } from '../core/kv/types'
 import { openSqliteStore } from '../store/sqlite'

@@ -8,22 +8,27 @@
  * session lives only in Redis (after an empty Redis those users sign in again).
  */
 import { randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
 import { keys } from '../core/kv/keys'
 import type { Kv } from '../core/kv/types'
-import type { Store } from '../store/types'
+import type { SessionRepository } from '../store/types'
 import { maskPhone, pseudonymOf } from '../core/phone'
 import type { Revocations } from './revocations'
 import { newToken, hashToken } from '../core/token'
 import type { SessionUser } from '../core/session-user'
+import type { NewSession, Sessions } from './types'
+
+export type { Sessions } from './types'
 
 export interface SessionsDeps {
   kv: Kv
-  store: Store
+  store: SessionRepository
   userIdSecret: string
   cozeUserIdMode: 'pseudonym' | 'phone'
   defaultTtlSeconds: number
   /** Tells every instance what a revoke ended, so open streams and voice sockets close (issue 20 #7). */
   revocations: Revocations
+  log?: Pick<Logger, 'warn'>
   now?: () => number
 }
 
@@ -35,19 +40,10 @@ const sessionKey = keys.session
  */
 const userSessionsKey = keys.userSessions
 
-export function createSessions(d: SessionsDeps) {
+export function createSessions(d: SessionsDeps): Sessions {
   const now = d.now ?? Date.now
 
-  async function create(
-    input: {
-      phone: string
-      externalUserId?: string
-      displayName?: string
-      ttlSeconds?: number
-      variables?: Record<string, string>
-    },
-    ctx: { keyId: string; clientIp: string | null },
-  ) {
+  async function create(input: NewSession, ctx: { keyId: string; clientIp: string | null }) {
     const token = newToken()
     const tokenHash = hashToken(token)
     const createdAt = now()
@@ -131,7 +127,9 @@ export function createSessions(d: SessionsDeps) {
     // A revoke marks the row, then deletes the cache: one that ran between our read and our refill
     // is seen here, and the refill is undone (else the session would live on until its Redis expiry).
     if ((await d.store.getSessionByTokenHash(tokenHash))?.revokedAt !== null) {
-      await d.kv.del(sessionKey(tokenHash)).catch(() => undefined)
+      await d.kv.del(sessionKey(tokenHash)).catch((err: unknown) => {
+        d.log?.warn({ err }, 'a revoked session stays in the cache until it expires')
+      })
       return undefined
     }
     return user
@@ -185,8 +183,6 @@ export function createSessions(d: SessionsDeps) {
 
   return { create, resolve, revoke, identify, isLive, hold: d.revocations.hold }
 }
-
-export type Sessions = ReturnType<typeof createSessions>
 
 /** `variables` as a session carries them: absent when website A sent none. */
 const variablesOf = (v: Record<string, string> | null | undefined) =>

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createTestRedisPrefix, testRedisUrl } from '../../../../test/services'
-import { createMemoryRateStore } from '../app/backends/memory/rate-store'
-import { createRedisRateStore } from '../app/backends/redis/rate-store'
-import { openRedisKv, type RedisKv } from '../kv/redis'
+import { createMemoryRateStore } from '../backends/memory/rate-store'
+import { createRedisRateStore } from '../backends/redis/rate-store'
+import { openRedisKv, type RedisKv } from '../backends/redis/kv'
 import { createLimiter, LimiterUnavailableError, type LimiterOptions } from './limiter'
 
 const opened: RedisKv[] = []

@@ -5,7 +5,7 @@
  * `LimiterUnavailableError` (fail closed). See README "Security".
  */
 import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
-import type { RateStore } from './rate-store'
+import type { RateStore } from './types'
 
 /** Low-cardinality names: they are metric labels and appear in the 429 envelope. */
 export type LimitName =
@@ -93,7 +93,11 @@ export function createLimiter(o: LimiterOptions): Limiter {
       }
     },
     async refund(key) {
-      await store.reward(key, 1).catch(() => memory.reward(key, 1).catch(() => undefined))
+      // The point may have been taken in process while the store failed; that store failure is told.
+      await store.reward(key, 1).catch(async (err: unknown) => {
+        o.onStoreError?.(err)
+        await memory.reward(key, 1) // in process: never rejects
+      })
     },
   }
 }

@@ -3,10 +3,10 @@ import Fastify from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createTestRedisPrefix, testRedisUrl } from '../../../../test/services'
 import { installErrorHandler } from '../core/http/error-handler'
-import { createMemoryBackend } from '../app/backends/memory'
-import { openRedisBackend } from '../app/backends/redis'
-import type { Backend } from '../app/backends/types'
-import type { RedisKv } from '../kv/redis'
+import { createMemoryBackend } from '../backends/memory'
+import { openRedisBackend } from '../backends/redis'
+import type { Backend } from '../backends/types'
+import type { RedisKv } from '../backends/redis/kv'
 import { createLimits, type LimitsConfig } from './limits'
 import type { SessionUser } from '../core/session-user'
 
@@ -19,6 +19,7 @@ const config: LimitsConfig = {
   s2sKeyPerMinute: 5,
   s2sIpPerMinute: 4,
   userStreams: 0,
+  userFilesPerMinute: 2,
 }
 const user = { userId: 'u1', phoneMasked: '138****8000' } as SessionUser
 
@@ -47,6 +48,7 @@ async function appOn(backend: Backend) {
   })
   app.post('/api/chat/send', { preHandler: limits.chatGuard }, async () => ({ ok: true }))
   app.get('/api/chat/history', async () => ({ ok: true }))
+  app.post('/api/chat/files', { preHandler: limits.consumeUpload }, async () => ({ ok: true }))
   app.post('/api/internal/session/create', { preHandler: limits.s2sGuard.take }, async () => ({ ok: true }))
   apps.push(app, backend)
   return { app, limits, rejected }
@@ -61,6 +63,23 @@ describe('createLimits', () => {
     const ok = await app.inject({ url: '/api/internal/session/create', method: 'POST' })
     expect(ok.statusCode).toBe(200) // internal endpoints are not widget endpoints
     expect(rejected).toEqual(['ip-requests'])
+  })
+
+  it('should limit uploads per user, with headers, and refuse past the limit as user-files', async () => {
+    const { app, rejected } = await appOn(memory())
+    const upload = () => app.inject({ url: '/api/chat/files', method: 'POST' })
+    const first = await upload()
+    expect([
+      first.statusCode,
+      first.headers['ratelimit-limit'],
+      first.headers['ratelimit-remaining'],
+    ]).toEqual([200, '2', '1'])
+    expect((await upload()).statusCode).toBe(200)
+    const refused = await upload()
+    expect(refused.statusCode).toBe(429)
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0)
+    expect(refused.json()).toMatchObject({ error: { code: 'RATE_LIMITED', limit: 'user-files' } })
+    expect(rejected).toEqual(['user-files'])
   })
 
   it('should count encoded paths of a route as that route (issue 20, finding 2)', async () => {

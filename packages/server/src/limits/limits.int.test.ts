@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signature } from '@volcano-chat/client'
 import { randomPhone, S2S_KEY, startStack, type Stack } from '../../test/harness'
 import { readStream } from '../../test/sse-client'
-import type { RedisKv } from '../kv/redis'
+import type { RedisKv } from '../backends/redis/kv'
 
 const LIMITS = {
   RATE_LIMIT_USER_MESSAGES_PER_MINUTE: '2',

@@ -16,8 +16,8 @@ import {
   type LimitName,
   type LimitResult,
 } from './limiter'
-import type { RateStore } from './rate-store'
-import { SLOT_TTL_MS, type HeldSlot, type StreamSlots } from './stream-slots'
+import { SLOT_TTL_MS } from '../core/kv/slots'
+import type { HeldSlot, RateStore, StreamSlots } from './types'
 
 export interface LimitsConfig {
   ipRequestsPerMinute: number
@@ -29,6 +29,8 @@ export interface LimitsConfig {
   /** Requests to `/api/internal/*` per client address and minute, whatever their outcome. */
   s2sIpPerMinute: number
   userStreams: number
+  /** Uploads (`POST /api/chat/files`) per user and minute. */
+  userFilesPerMinute: number
 }
 
 export interface LimitsDeps {
@@ -65,9 +67,12 @@ export function createLimits(d: LimitsDeps) {
   const s2sKey = make('s2s-key', c.s2sKeyPerMinute, MINUTE, 'refuse')
   // Fails open: it only bounds what one address can make us parse and audit (issue 20, finding 6).
   const s2sIp = make('s2s-ip', c.s2sIpPerMinute, MINUTE, 'memory')
+  const uploads = make('user-files', c.userFilesPerMinute, MINUTE, 'memory')
   // Every slot this instance holds, refreshed together on one shared ticker (issue 8, held streams).
   const held = new Set<HeldSlot>()
-  const refresher = { beat: () => void slots.refresh(held) }
+  // A slot store that fails is reported like a limit's (the backend's fallback already catches Redis).
+  const storeFailed = (err: unknown) => d.onStoreError?.(err)
+  const refresher = { beat: () => void slots.refresh(held).catch(storeFailed) }
   const refreshBeat = (d.heartbeats ?? createHeartbeats()).every(SLOT_TTL_MS / 3)
 
   /** Consumes one point of each limiter; headers for the tightest; 429 when any refused. */
@@ -116,13 +121,17 @@ export function createLimits(d: LimitsDeps) {
     reply.raw.once('close', () => {
       held.delete(mine)
       if (!held.size) refreshBeat.leave(refresher)
-      void slots.release(user.userId, slot)
+      void slots.release(user.userId, slot).catch(storeFailed) // unreleased, it expires (SLOT_TTL_MS)
     })
   }
 
   return {
     consumeMessage,
     acquireStream,
+    /** onRequest of the uploads (after the token check): counted before the body is read. */
+    async consumeUpload(request: FastifyRequest, reply: FastifyReply) {
+      if (uploads && request.user) await enforce(reply, [[uploads, request.user.userId]])
+    },
     /** Open streams of a user right now. */
     openStreams: (userId: string) => slots.count(userId),
 

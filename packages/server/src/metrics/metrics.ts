@@ -3,8 +3,8 @@
  * (route patterns, status codes, event names, wire codes, limit names): never ids, users or addresses.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import type { ChatObserver } from '../chat/observer'
-import type { MysqlFaultKind, PoolState } from '../store/mysql-pool'
+import type { ChatObserver } from '../chat/types'
+import type { MysqlFaultKind, PoolState } from '../store/types'
 
 export function createMetrics() {
   const registry = new Registry()
@@ -171,6 +171,8 @@ export function createMetrics() {
       activeStreams.dec()
       streamDuration.observe({ status: o.status }, o.durationMs / 1000)
     },
+    // Finished by a peer's recovery, which counts it as a repair, not as a stream of its own.
+    chatHandedOver: () => activeStreams.dec(),
     chatCancelled: () => cancels.inc(),
     upstreamError: (code) => upstreamErrors.inc({ code }),
     cozeError: (code) => cozeErrors.inc({ code: String(code) }),

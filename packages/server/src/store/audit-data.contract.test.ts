@@ -36,7 +36,7 @@ export function runAuditDataContract(name: string, open: OpenTestStore): void {
     })
     afterAll(() => cleanup())
 
-    describe('appendAudit', () => {
+    describe('AuditRepository', () => {
       it('should round-trip every field and report the head', async () => {
         expect(await sut.lastAudit()).toBeUndefined()
         const rows = [
@@ -66,7 +66,7 @@ export function runAuditDataContract(name: string, open: OpenTestStore): void {
       })
     })
 
-    describe('deleteChatDataBefore', () => {
+    describe('UserDataRepository.deleteChatDataBefore', () => {
       it('should delete only rows older than the cut-off, across users', async () => {
         const cutoff = 9_000_000_000_000
         const oldQ = question({ askedAt: cutoff - 1 })
@@ -101,7 +101,7 @@ export function runAuditDataContract(name: string, open: OpenTestStore): void {
       })
     })
 
-    describe('exportUserData / eraseUserData', () => {
+    describe('UserDataRepository: exportUserData / eraseUserData', () => {
       it("should export and erase one user's rows and leave others untouched", async () => {
         const [me, other] = [uid('usr'), uid('usr')]
         const seed = async (userId: string) => {

@@ -1,15 +1,13 @@
 /**
- * The `audit_event` queries behind `Store` (append-only: inserts and reads, nothing else). A taken `seq`
+ * `AuditRepository` on Kysely: `audit_event` (append-only: inserts and reads, nothing else). A taken `seq`
  * surfaces as `false`, not as an error, because it is the normal outcome of two instances racing.
  */
 import type { Insertable, Kysely, Selectable } from 'kysely'
 import type { AuditEventTable, Database } from './db'
 import { prepared } from './prepared'
-import type { AuditRow, Store } from './types'
+import type { AuditRepository, AuditRow } from './types'
 
-export function createAuditQueries(
-  db: Kysely<Database>,
-): Pick<Store, 'appendAudit' | 'lastAudit' | 'listAudit'> {
+export function auditRepository(db: Kysely<Database>): AuditRepository {
   // Every send and session create appends: compiled once per batch size (`prepared.ts`).
   const insertRows = prepared(db, (rows: Insertable<AuditEventTable>[]) =>
     db.insertInto('audit_event').values(rows),

@@ -9,6 +9,9 @@
 import type { MysqlPool, MysqlPoolConnection } from 'kysely'
 import type { Pool, PoolConnection } from 'mysql2'
 import { isDependencyFault } from '../core/dependency-fault'
+import type { MysqlFaultKind, PoolState } from './types'
+
+export type { MysqlFaultKind, PoolState }
 
 /** The bounds, from `MYSQL_POOL_SIZE`, `MYSQL_QUEUE_LIMIT`, `MYSQL_ACQUIRE_TIMEOUT_MS`, `MYSQL_QUERY_TIMEOUT_MS`. */
 export interface PoolBounds {
@@ -16,17 +19,6 @@ export interface PoolBounds {
   queueLimit: number
   acquireTimeoutMs: number
   queryTimeoutMs: number
-}
-
-/** What `vc_mysql_errors_total{kind}` counts: the bounds tripping, or the driver losing MySQL. */
-export type MysqlFaultKind = 'acquire_timeout' | 'queue_full' | 'query_timeout' | 'connection'
-
-export interface PoolState {
-  /** Connections lent to queries right now (at most `size`). */
-  inUse: number
-  /** Requests waiting for a connection (at most `queueLimit`). */
-  queued: number
-  size: number
 }
 
 const CODES = {

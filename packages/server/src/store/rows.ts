@@ -1,6 +1,7 @@
 /**
- * Row ↔ table mapping for `kysely-store.ts`. No number conversion here: both drivers are configured to
- * return BIGINT as JS numbers (see `mysql.ts`), and the contract suite checks that they do.
+ * Row ↔ table mapping for the repositories (`sessions.ts`, `messages.ts`, …). No number conversion
+ * here: both drivers are configured to return BIGINT as JS numbers (see `mysql.ts`), and the contract
+ * suite checks that they do.
  */
 import type { Insertable, Selectable, Updateable } from 'kysely'
 import type { ChatConversationTable, ChatFileTable, ChatMessageTable, ChatSessionTable } from './db'

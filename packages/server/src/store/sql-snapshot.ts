@@ -70,6 +70,7 @@ const storeCalls: [string, (s: Store) => Promise<unknown>][] = [
   ['getConversation', (s) => s.getConversation('usr', 'cnv')],
   ['listConversations', (s) => s.listConversations('usr', 20)],
   ['touchConversation', (s) => s.touchConversation('usr', 'cnv', T)],
+  ['markNewTopic', (s) => s.markNewTopic('usr', 'cnv', T)],
   ['insertQuestion', (s) => s.insertQuestion(sample.question)],
   ['setCozeChatId', (s) => s.setCozeChatId('msg', 'chat')],
   ['finishMessage', (s) => s.finishMessage('msg', sample.finish)],

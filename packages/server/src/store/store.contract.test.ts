@@ -10,7 +10,7 @@ export type OpenTestStore = () => Promise<{ store: Store; cleanup: () => Promise
 
 const utf8 = (s: string | null | undefined) => Buffer.from(s ?? '', 'utf8').toString('hex')
 
-/** Runs the whole contract against one adapter. */
+/** Runs the whole contract against one adapter, per repository (`types.ts`). */
 export function runStoreContract(name: string, open: OpenTestStore): void {
   describe(`Store contract (${name})`, () => {
     let sut: Store
@@ -22,7 +22,7 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
     })
     afterAll(() => cleanup())
 
-    describe('migrate', () => {
+    describe('ArchiveLifecycle.migrate', () => {
       it('should be a no-op when run again, keeping the data', async () => {
         const row = conversation()
         await sut.insertConversation(row)
@@ -43,7 +43,7 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
       })
     })
 
-    describe('revokeSessions', () => {
+    describe('SessionRepository.revokeSessions', () => {
       it('should revoke one active session by id, once', async () => {
         const row = session()
         await sut.insertSession(row)
@@ -75,7 +75,7 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
       })
     })
 
-    describe('getSessionByTokenHash', () => {
+    describe('SessionRepository.getSessionByTokenHash', () => {
       it('should round-trip a session row and find it by its token hash', async () => {
         const row = session({ variables: { company: TRICKY, plan: 'pro' }, displayName: TRICKY })
         await sut.insertSession(row)
@@ -105,7 +105,7 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
       })
     })
 
-    describe('conversations', () => {
+    describe('ConversationRepository', () => {
       it('should round-trip a conversation to its owner only', async () => {
         const row = conversation({ title: TRICKY })
         await sut.insertConversation(row)
@@ -134,9 +134,20 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
         await sut.touchConversation(uid('usr'), b!.id, T0 + 20)
         expect(await sut.listConversations(userId, 10)).toEqual([{ ...a!, updatedAt: T0 + 10 }, b])
       })
+
+      it("should mark a new topic after the conversation's newest message, its owner's only", async () => {
+        const { userId, conversationId } = question()
+        expect(await sut.markNewTopic(userId, conversationId, T0 + 50)).toBe(false)
+        const [older, newest] = [1, 2].map((n) => question({ userId, conversationId, askedAt: T0 + n }))
+        for (const row of [older!, newest!]) await sut.insertQuestion(row)
+        expect(await sut.markNewTopic(uid('usr'), conversationId, T0 + 50)).toBe(false)
+        expect(await sut.markNewTopic(userId, conversationId, T0 + 50)).toBe(true)
+        expect((await sut.getMessage(userId, newest!.id))?.newTopicAt).toBe(T0 + 50)
+        expect(await sut.getMessage(userId, older!.id)).not.toHaveProperty('newTopicAt')
+      })
     })
 
-    describe('messages', () => {
+    describe('MessageRepository', () => {
       it('should store a question as in_progress with an empty answer', async () => {
         const q = question({ clientMessageId: uid('cm') })
         await sut.insertQuestion(q)
@@ -312,7 +323,7 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
       })
     })
 
-    describe('files', () => {
+    describe('FileRepository', () => {
       it("should keep an image's bytes exactly and give them to its owner only", async () => {
         const image = fileRow({ content: Buffer.concat([fileRow().content!, Buffer.alloc(200_000, 0xff)]) })
         await sut.insertFile({ ...image, bytes: image.content!.length })
@@ -346,7 +357,7 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
       })
     })
 
-    describe('setFeedback', () => {
+    describe('MessageRepository.setFeedback', () => {
       it("should keep the rating, its comment and Coze's message id, and clear them again", async () => {
         const q = question()
         await sut.insertQuestion(q)
@@ -369,7 +380,7 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
       })
     })
 
-    describe('releaseClientMessageId', () => {
+    describe('MessageRepository.releaseClientMessageId', () => {
       it('should free the clientMessageId for a new message of the same user', async () => {
         const first = question({ clientMessageId: 'retry-me' })
         await sut.insertQuestion(first)
@@ -381,7 +392,7 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
       })
     })
 
-    describe('listInProgress', () => {
+    describe('MessageRepository.listInProgress', () => {
       it('should list only unfinished answers asked before the cut-off, oldest first, across users', async () => {
         const base = 5_000_000_000_000 + Math.floor(Math.random() * 1e6) * 1000
         const old1 = question({ askedAt: base + 1 })
@@ -396,7 +407,7 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
       })
     })
 
-    describe('listMessages', () => {
+    describe('MessageRepository.listMessages', () => {
       const userId = uid('usr')
       const conversationId = uid('cnv')
       // Two share asked_at so the id tie-break is exercised; ids sort in insertion order.
@@ -441,7 +452,7 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
       })
     })
 
-    describe('ping and close', () => {
+    describe('ArchiveLifecycle: ping and close', () => {
       it('should answer ping while open and fail after close', async () => {
         const fresh = await open()
         await fresh.store.ping()

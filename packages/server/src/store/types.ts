@@ -2,7 +2,9 @@
  * The archive (SPEC §4). Two adapters from one Kysely codebase: MySQL/MariaDB/TiDB (mysql2) and SQLite
  * (better-sqlite3, the embedded default). Both must pass `store.contract.test.ts`. Every read that returns
  * user data takes the owner's `userId`, so "someone else's row" cannot leak through a forgotten check.
- * Times are epoch milliseconds (portable across dialects, ms precision everywhere).
+ * Times are epoch milliseconds (portable across dialects, ms precision everywhere). One repository per
+ * area (sessions, conversations, messages, files, audit, user data) plus the archive's lifecycle; `Store`
+ * composes them for the assembly, and each feature names only the repositories it uses.
  */
 export type MessageStatus = 'in_progress' | 'completed' | 'failed' | 'cancelled' | 'interrupted'
 
@@ -122,7 +124,7 @@ export interface MessageRow
 /** An answer's rating (SPEC §2.4), Coze's `feedback_type` values. */
 export type Rating = 'like' | 'unlike'
 
-/** `Store.setFeedback`: the user's rating, null to remove it; `cozeMessageId` once it is known. */
+/** `MessageRepository.setFeedback`: the user's rating, null to remove it; `cozeMessageId` once it is known. */
 export interface FeedbackUpdate {
   feedback: Rating | null
   comment: string | null
@@ -177,7 +179,26 @@ export interface SchemaState {
   newer: string[]
 }
 
-export interface Store {
+/**
+ * What `vc_mysql_errors_total{kind}` counts: the bounds tripping, or the driver losing MySQL
+ * (`mysql-pool.ts`, reported through `MysqlOptions.watch`).
+ */
+export type MysqlFaultKind = 'acquire_timeout' | 'queue_full' | 'query_timeout' | 'connection'
+
+/** MySQL's pool as the metrics read it at each scrape. */
+export interface PoolState {
+  /** Connections lent to queries right now (at most `size`). */
+  inUse: number
+  /** Requests waiting for a connection (at most `queueLimit`). */
+  queued: number
+  size: number
+}
+
+/**
+ * The archive's own life: schema and connection. Only the assembly (`app/`) migrates or closes it;
+ * health checks read `dialect` and `ping`.
+ */
+export interface ArchiveLifecycle {
   readonly dialect: 'mysql' | 'sqlite'
   /**
    * Runs this release's pending migrations (idempotent; safe when several instances start at once, or
@@ -186,19 +207,35 @@ export interface Store {
   migrate(): Promise<SchemaState & { ran: string[] }>
   /** Reads the schema's state without changing anything (`MIGRATE_ON_START=false`). */
   schemaState(): Promise<SchemaState>
+  ping(): Promise<void>
+  close(): Promise<void>
+}
 
+/** `chat_session`: the record behind each token (Redis is its cache). */
+export interface SessionRepository {
   insertSession(row: SessionRow): Promise<void>
   /** Marks sessions revoked by id or by owner; returns how many were still active. */
   revokeSessions(filter: { id: string } | { userId: string }, at: number): Promise<number>
   /** The session whose token hashes to `tokenHash` (revoked and expired ones too), or undefined. */
   getSessionByTokenHash(tokenHash: string): Promise<SessionRow | undefined>
+}
 
+/** `chat_conversation`, and where a conversation's topics begin. */
+export interface ConversationRepository {
   insertConversation(row: ConversationRow): Promise<void>
   getConversation(userId: string, id: string): Promise<ConversationRow | undefined>
   /** Most recently active first. */
   listConversations(userId: string, limit: number): Promise<ConversationRow[]>
   touchConversation(userId: string, id: string, at: number): Promise<void>
+  /**
+   * A new topic begins after the conversation's newest message (`newTopicAt`); false when it has none.
+   * The caller holds the conversation's lock: no answer is being added meanwhile.
+   */
+  markNewTopic(userId: string, conversationId: string, at: number): Promise<boolean>
+}
 
+/** `chat_message`: a question at T1, its answer at T3, its rating. */
+export interface MessageRepository {
   insertQuestion(row: QuestionInsert): Promise<void>
   setCozeChatId(id: string, cozeChatId: string): Promise<void>
   /**
@@ -211,18 +248,21 @@ export interface Store {
   getMessage(userId: string, id: string): Promise<MessageRow | undefined>
   /** The user's rating of their own answer (the caller checked it exists: MySQL counts changed rows only). */
   setFeedback(userId: string, id: string, update: FeedbackUpdate): Promise<void>
-  /**
-   * A new topic begins after the conversation's newest message (`newTopicAt`); false when it has none.
-   * The caller holds the conversation's lock: no answer is being added meanwhile.
-   */
-  markNewTopic(userId: string, conversationId: string, at: number): Promise<boolean>
   /** Newest first; `beforeId` pages back from (and excluding) that message. */
   listMessages(
     userId: string,
     conversationId: string,
     page: { beforeId?: string; limit: number },
   ): Promise<MessageRow[]>
+  /**
+   * Every user's answers still `in_progress` that were asked before `askedBefore`, oldest first: the
+   * sweeper's work list (issue 5). Not a user-facing read, hence no userId.
+   */
+  listInProgress(askedBefore: number, limit: number): Promise<MessageRow[]>
+}
 
+/** `chat_file`: the users' uploads. */
+export interface FileRepository {
   /** An upload (`POST /api/chat/files`). */
   insertFile(row: FileRow): Promise<void>
   /**
@@ -232,7 +272,10 @@ export interface Store {
   getFiles(userId: string, ids: string[]): Promise<FileRow[]>
   /** One of the user's uploads with its content (an image's bytes), or undefined. */
   getFileContent(userId: string, id: string): Promise<FileRow | undefined>
+}
 
+/** `audit_event`: the append-only chain. */
+export interface AuditRepository {
   /**
    * Appends rows to the audit chain in one statement. Returns false, writing nothing, when one of their
    * `seq` was already taken (another instance appended first): re-read the head and retry.
@@ -243,20 +286,28 @@ export interface Store {
   lastAudit(): Promise<Pick<AuditRow, 'seq' | 'hash'> | undefined>
   /** Rows with `seq` > `afterSeq`, ascending. */
   listAudit(afterSeq: number, limit: number): Promise<AuditRow[]>
+}
 
+/** Retention and the user's rights (issue 6): across every chat table at once. */
+export interface UserDataRepository {
   /** Retention: chat rows older than `cutoff` (asked/updated/expired/uploaded before it), in small batches. */
   deleteChatDataBefore(cutoff: number): Promise<DeletedCounts>
   /** Export by phone: every row about `userId`, audit events included. */
   exportUserData(userId: string): Promise<UserData>
   /** Erasure by phone: the user's sessions, conversations, messages and files (audit rows stay: append-only). */
   eraseUserData(userId: string): Promise<DeletedCounts>
-
-  /**
-   * Every user's answers still `in_progress` that were asked before `askedBefore`, oldest first: the
-   * sweeper's work list (issue 5). Not a user-facing read, hence no userId.
-   */
-  listInProgress(askedBefore: number, limit: number): Promise<MessageRow[]>
-
-  ping(): Promise<void>
-  close(): Promise<void>
 }
+
+/**
+ * The whole adapter, every repository on one object: what `openStore` returns and only the assembly
+ * (`app/`) holds. A feature takes the repositories it uses (lint: `no-restricted-imports`).
+ */
+export interface Store
+  extends
+    ArchiveLifecycle,
+    SessionRepository,
+    ConversationRepository,
+    MessageRepository,
+    FileRepository,
+    AuditRepository,
+    UserDataRepository {}

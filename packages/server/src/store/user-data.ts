@@ -1,13 +1,13 @@
 /**
- * Retention and per-user export/erasure (issue 6) behind `Store`. Deletes go in id batches (select ids,
- * then delete by id): portable (MySQL rejects LIMIT in an IN subquery, SQLite lacks DELETE … LIMIT) and
- * short row locks on a busy archive.
+ * `UserDataRepository` on Kysely: retention and per-user export/erasure (issue 6). Deletes go in id
+ * batches (select ids, then delete by id): portable (MySQL rejects LIMIT in an IN subquery, SQLite lacks
+ * DELETE … LIMIT) and short row locks on a busy archive.
  */
 import type { Kysely } from 'kysely'
 import type { Database } from './db'
-import { listAuditOfUser } from './audit-queries'
+import { listAuditOfUser } from './audit'
 import { toConversationRow, toFileRow, toMessageRow, toSessionRow } from './rows'
-import type { Store } from './types'
+import type { UserDataRepository } from './types'
 
 const BATCH = 500
 
@@ -19,9 +19,7 @@ const AGE_COLUMN = {
   chat_file: 'created_at',
 } as const
 
-export function createDataQueries(
-  db: Kysely<Database>,
-): Pick<Store, 'deleteChatDataBefore' | 'exportUserData' | 'eraseUserData'> {
+export function userDataRepository(db: Kysely<Database>): UserDataRepository {
   /** Deletes every row of `table` matched by `filter`, BATCH ids at a time; returns how many. */
   async function deleteInBatches(
     table: ChatTable,

@@ -32,6 +32,7 @@ export function createWriteBatch<T>(write: WriteRows<T>, maxRows = MAX_ROWS): (r
   function flush() {
     const waiting = queue
     queue = []
+    // cannot reject: `send` hands each failure to its row's caller
     for (let i = 0; i < waiting.length; i += maxRows) void send(waiting.slice(i, i + maxRows))
   }
 

@@ -39,7 +39,7 @@ export interface BridgeOptions {
   pingIntervalMs: number
   highWaterMark?: number
   lowWaterMark?: number
-  /** Counts audio seconds; resolves false when the day's budget is used up. */
+  /** Counts audio seconds; resolves false when the day's budget is used up. Never rejects (fails open). */
   meter(seconds: number): Promise<boolean>
   onEnd(result: BridgeResult): void
 }
@@ -132,6 +132,7 @@ export function startBridge(o: BridgeOptions) {
 
   function charge(seconds: number) {
     audioSeconds += seconds
+    // cannot reject: see `meter`
     void o.meter(seconds).then((ok) => {
       if (!ok) fail('VC_ERR_RATE_LIMITED', "Today's voice audio allowance is used up", 1008)
     })

@@ -65,7 +65,7 @@ export function createVoiceFallback(d: VoiceFallbackDeps) {
       type: res.type,
       body: pipeline(res.body, counter, () => {
         const seconds = speechSeconds(body.format, body.sampleRate, bytes)
-        void charge(user.userId, seconds)
+        void charge(user.userId, seconds) // cannot reject: `charge` fails open, logged
         d.observers.call('restCall', { userId: user.userId, call: 'speech', bytes, audioSeconds: seconds })
       }),
     }

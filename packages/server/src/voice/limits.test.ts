@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { isVcError } from '../core/errors'
-import { createMemoryKv } from '../kv/memory'
+import { createMemoryKv } from '../backends/memory/kv'
 import { createVoiceLimits } from './limits'
 
 function setup(o: { maxConnections?: number; secondsPerDay?: number } = {}) {

@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from
 import type { Config } from '../core/config'
 import { VcError } from '../core/errors'
 import { bearerToken, requireUser, userOf, heldSessionOf } from '../core/http/auth'
-import type { Sessions } from '../identity/sessions'
+import type { Sessions } from '../identity/types'
 import type { Admission, Voice } from './service'
 import type { VoicePurpose } from './tickets'
 import { MAX_UPLOAD_BYTES, speechBody, ticketBody, upgradeQuery, UPLOAD_TYPES } from './wire'
@@ -75,7 +75,13 @@ export async function voiceRoutes(app: FastifyInstance, o: VoiceRoutesOptions) {
 
   for (const purpose of ['tts', 'asr'] as const) {
     app.get(`/${purpose}`, { websocket: true, preValidation: admit(purpose) }, (socket, request) => {
-      void o.voice.connect(socket, admissions.get(request)!, { requestId: request.id, clientIp: request.ip })
+      // `connect` ends the socket itself on Coze's failures; anything else is a bug: logged, socket closed.
+      void o.voice
+        .connect(socket, admissions.get(request)!, { requestId: request.id, clientIp: request.ip })
+        .catch((err: unknown) => {
+          request.log.error({ err }, 'voice connection failed')
+          socket.close(1011)
+        })
     })
   }
 
@@ -110,7 +116,7 @@ async function uploadedFile(request: FastifyRequest) {
   }
   const form = await new Response(request.body, { headers: { 'content-type': type } })
     .formData()
-    .catch(() => undefined)
+    .catch(() => undefined) // unreadable: the 400 below
   const file = form?.get('file')
   if (!file || typeof file === 'string' || file.size === 0) {
     throw new VcError('VC_ERR_BAD_REQUEST', 'file: an audio file (wav, mp3 or ogg) is required')

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { isVcError } from '../core/errors'
 import { keys } from '../core/kv/keys'
-import { createMemoryKv } from '../kv/memory'
+import { createMemoryKv } from '../backends/memory/kv'
 import { createVoiceTickets, TICKET_TTL_MS } from './tickets'
 import type { SessionUser } from '../core/session-user'
 import { hashToken } from '../core/token'

@@ -43,7 +43,7 @@ const brotliAsync = promisify(brotliCompress)
 
 /** A compressed copy the build wrote, if it is at least as new as the file it was made from. */
 async function built(path: string, sourceMtimeMs: number): Promise<Buffer | undefined> {
-  const st = await stat(path).catch(() => undefined)
+  const st = await stat(path).catch(() => undefined) // none: compressed here instead
   return st?.isFile() && st.mtimeMs >= sourceMtimeMs ? readFile(path) : undefined
 }
 
@@ -61,7 +61,7 @@ export async function widgetRoutes(app: FastifyInstance, o: { dir: string }) {
   const pending = new Map<string, Promise<Entry>>()
 
   async function load(file: string): Promise<Entry | undefined> {
-    const st = await stat(file).catch(() => undefined)
+    const st = await stat(file).catch(() => undefined) // none: a 404
     if (!st?.isFile()) return undefined
     const hit = cache.get(file)
     if (hit && hit.mtimeMs === st.mtimeMs) return hit

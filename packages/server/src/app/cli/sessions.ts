@@ -1,5 +1,5 @@
 /** Live sessions for operator commands: the same Kv the service uses, so erasure revokes at once. */
-import { openBackend } from '../backends'
+import { openBackend } from '../../backends'
 import { openRevocations } from '../../identity/revocations'
 import { createSessions } from '../../identity/sessions'
 import type { openCliContext } from './context'
@@ -18,6 +18,7 @@ export async function openSessionsForCli(ctx: Awaited<ReturnType<typeof openCliC
     cozeUserIdMode: config.coze.userIdMode,
     defaultTtlSeconds: config.sessionTtlSeconds,
     revocations,
+    log: ctx.log,
   })
   const close = async () => {
     await revocations.close()

@@ -1,5 +1,5 @@
 /**
- * The `Bus` contract: `app/backends/memory/bus.test.ts` and `app/backends/redis/bus.int.test.ts` (one server and
+ * The `Bus` contract: `memory/bus.test.ts` and `redis/bus.int.test.ts` (one server and
  * a Redis Cluster) call `runBusContract`; vitest never runs this file alone. `open` gives a bus of one
  * more instance of the same deployment each time (the memory one: the same process, so the same bus).
  * Nothing is awaited by time: a message that must not arrive is checked after one that must. Order is
@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it, vi } from 'vitest'
-import type { Bus } from '../core/kv/bus'
+import type { Bus } from '../../core/kv/bus'
 
 const TRICKY = '火山引擎 𠮷 👩🏽‍💻 "q",\n\u2028'
 

@@ -1,11 +1,11 @@
 /**
- * The `Kv` contract (STYLE §2): `memory.test.ts`, `redis.test.ts`, `redis-cluster.int.test.ts` and
- * `redis-sentinel.int.test.ts` call `runKvContract`; vitest never runs this file alone. `open` must give a
- * new, empty instance (own prefix) each time it is called.
+ * The `Kv` contract (STYLE §2): `memory/kv.test.ts`, `redis/kv.int.test.ts`, `redis/kv-cluster.int.test.ts`
+ * and `redis/kv-sentinel.int.test.ts` call `runKvContract`; vitest never runs this file alone. `open` must
+ * give a new, empty instance (own prefix) each time it is called.
  * Expiry is checked by polling with a generous deadline, never by timing a single step.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import type { Kv } from '../core/kv/types'
+import type { Kv } from '../../core/kv/types'
 
 const LONG = 60_000
 const SHORT = 50

@@ -1,12 +1,12 @@
 /**
- * The `Locks` contract: `memory.test.ts`, `redis.int.test.ts` and `redis-cluster.int.test.ts` call
+ * The `Locks` contract: `memory/kv.test.ts`, `redis/kv.int.test.ts` and `redis/kv-cluster.int.test.ts` call
  * `runLocksContract` with a `Kv` of their adapter; vitest never runs this file alone. Expiry is polled
  * with a generous deadline, never timed.
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { createKvLocks, type Locks } from '../core/kv/locks'
-import type { Kv } from '../core/kv/types'
+import { createKvLocks, type Locks } from '../../core/kv/locks'
+import type { Kv } from '../../core/kv/types'
 
 const LONG = 60_000
 
@@ -61,9 +61,23 @@ export function runLocksContract(name: string, open: () => Promise<Kv>): void {
       expect(await sut.release(key, 'crashed')).toBe(false)
     })
 
+    it("should push a held lock's expiry out on renew, and write it again once it was lost", async () => {
+      const key = lock()
+      await sut.acquire(key, 'a', 1_000)
+      await sut.renew(key, 'a', LONG)
+      expect(await kv.pttl(key)).toBeGreaterThan(LONG / 2)
+      expect(await sut.holder(key)).toBe('a')
+      await kv.del(key) // the store lost it (an empty restart)
+      await sut.renew(key, 'a', LONG)
+      expect(await sut.holder(key)).toBe('a')
+      expect(await sut.acquire(key, 'b', LONG)).toBe(false)
+      expect(await sut.release(key, 'a')).toBe(true)
+    })
+
     it('should refuse a TTL that is not a positive whole number of ms', async () => {
       await expect(sut.acquire(lock(), 'a', 0)).rejects.toThrow(RangeError)
       await expect(sut.acquire(lock(), 'a', 1.5)).rejects.toThrow(RangeError)
+      await expect(sut.renew(lock(), 'a', 0)).rejects.toThrow(RangeError)
     })
   })
 }

@@ -1,12 +1,12 @@
 /**
- * The `StreamSlots` contract (issue 6): `stream-slots.test.ts` (in process), `stream-slots.int.test.ts`
- * (Redis, alone and behind the in-process fallback) and `redis-cluster.int.test.ts` (a Redis Cluster)
+ * The `StreamSlots` contract (issue 6): `memory/slots.test.ts` (in process), `redis/slots.int.test.ts`
+ * (Redis, alone and behind the in-process fallback) and `redis/limits-cluster.int.test.ts` (a Redis Cluster)
  * call `runStreamSlotsContract`; vitest never runs this file alone. Each test uses users of its own,
  * so `make` may hand back slots on the same store every time.
  */
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import type { StreamSlots } from './stream-slots'
+import type { StreamSlots } from '../../limits/types'
 
 /** `slots` with every user id made unique to one test. */
 function ownUsers(slots: StreamSlots): StreamSlots {

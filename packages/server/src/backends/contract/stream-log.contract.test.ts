@@ -1,6 +1,6 @@
 /** One behaviour for both stream logs (issue 5): ordered replay, live follow, resume after a seq, retention. */
 import { describe, expect, it } from 'vitest'
-import type { LoggedEvent, StreamLog, StreamLogOptions } from '../core/streams/types'
+import type { LoggedEvent, StreamLog, StreamLogOptions } from '../../core/streams/types'
 
 export type OpenLog = (o?: Partial<StreamLogOptions>) => Promise<StreamLog>
 

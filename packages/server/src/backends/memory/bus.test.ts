@@ -1,5 +1,5 @@
 import { afterAll } from 'vitest'
-import { runBusContract } from '../../../kv/bus.contract.test'
+import { runBusContract } from '../contract/bus.contract.test'
 import { createMemoryBus } from './bus'
 
 // One process: every "instance" of the embedded default is this one bus.

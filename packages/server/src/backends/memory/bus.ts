@@ -1,5 +1,5 @@
 /** The `Bus` in process (the embedded default is one instance): delivered on a later microtask, like Redis. */
-import type { Bus } from '../../../core/kv/bus'
+import type { Bus } from '../../core/kv/bus'
 
 export function createMemoryBus(): Bus {
   const subscribed = new Map<string, Set<(message: string) => void>>()

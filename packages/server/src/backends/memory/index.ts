@@ -1,6 +1,6 @@
 /** The in-process backend (SPEC §4 zero-setup default): one instance, nothing shared, nothing to connect. */
-import { createKvLocks } from '../../../core/kv/locks'
-import { createMemoryKv } from '../../../kv/memory'
+import { createKvLocks } from '../../core/kv/locks'
+import { createMemoryKv } from './kv'
 import type { Backend, BackendOptions } from '../types'
 import { createMemoryBus } from './bus'
 import { createMemoryRateStore } from './rate-store'

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { runKvContract } from './kv.contract.test'
-import { runLocksContract } from './locks.contract.test'
-import { createMemoryKv } from './memory'
+import { runKvContract } from '../contract/kv.contract.test'
+import { runLocksContract } from '../contract/locks.contract.test'
+import { createMemoryKv } from './kv'
 
 runKvContract('memory', async () => createMemoryKv({ prefix: 'test' }))
 runLocksContract('memory', async () => createMemoryKv({ prefix: 'test' }))

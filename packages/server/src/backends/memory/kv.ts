@@ -1,6 +1,6 @@
 /** In-process adapter of `Kv` (SPEC §4 zero-setup default): one instance only, nothing shared. */
-import { checkTtl } from './ttl'
-import type { Kv } from '../core/kv/types'
+import { checkTtl } from '../ttl'
+import type { Kv } from '../../core/kv/types'
 
 interface Entry {
   /** A string, a set, or a sorted set (member → score). */

@@ -1,6 +1,6 @@
 /** Rate-limit counters in process: the embedded default, one instance counting alone. */
 import { RateLimiterMemory } from 'rate-limiter-flexible'
-import type { RateStore } from '../../../limits/rate-store'
+import type { RateStore } from '../../limits/types'
 
 export function createMemoryRateStore(): RateStore {
   return {

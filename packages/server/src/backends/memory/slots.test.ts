@@ -1,7 +1,7 @@
 /** The in-process stream slots: the contract, and a crashed holder's slots expiring on the injected clock. */
 import { describe, expect, it } from 'vitest'
-import { createMemoryStreamSlots } from '../app/backends/memory/slots'
-import { runStreamSlotsContract } from './stream-slots.contract.test'
+import { createMemoryStreamSlots } from './slots'
+import { runStreamSlotsContract } from '../contract/slots.contract.test'
 
 runStreamSlotsContract('memory', () => createMemoryStreamSlots())
 

@@ -1,6 +1,7 @@
-/** Stream slots (limits/stream-slots.ts) in process: the embedded default, and Redis' fallback. */
+/** Stream slots (the port in limits/types.ts) in process: the embedded default, and Redis' fallback. */
 import { randomUUID } from 'node:crypto'
-import { SLOT_TTL_MS, type StreamSlots } from '../../../limits/stream-slots'
+import { SLOT_TTL_MS } from '../../core/kv/slots'
+import type { StreamSlots } from '../../limits/types'
 
 export function createMemoryStreamSlots(ttlMs = SLOT_TTL_MS, now = Date.now): StreamSlots {
   const users = new Map<string, Map<string, number>>()

@@ -1,5 +1,5 @@
-import { createMemoryStreamLog } from '../app/backends/memory/streams'
-import { runStreamLogContract } from './stream-log.contract.test'
+import { createMemoryStreamLog } from './streams'
+import { runStreamLogContract } from '../contract/stream-log.contract.test'
 
 // The in-process log is one process: "another instance" is the same log, as it is in the embedded default.
 const shared = new Map<string, ReturnType<typeof createMemoryStreamLog>>()

@@ -1,13 +1,13 @@
 /** In-process stream log for the embedded default: one process, so no batching is needed. */
 import { EventEmitter } from 'node:events'
-import { createEventQueue } from '../../../streams/event-queue'
+import { createEventQueue } from '../event-queue'
 import {
   defaultStreamLogOptions,
   isTerminalEvent,
   type LoggedEvent,
   type StreamLog,
   type StreamLogOptions,
-} from '../../../core/streams/types'
+} from '../../core/streams/types'
 
 interface Entry {
   events: LoggedEvent[]

@@ -4,11 +4,11 @@
  */
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it, vi } from 'vitest'
-import { createTestRedisPrefix, testRedisCluster, testRedisUrl } from '../../../../../../test/services'
-import { runBusContract } from '../../../kv/bus.contract.test'
-import type { Bus } from '../../../core/kv/bus'
-import type { RedisConnection } from '../../../core/kv/connection'
-import { openRedisKv, type RedisKv } from '../../../kv/redis'
+import { createTestRedisPrefix, testRedisCluster, testRedisUrl } from '../../../../../test/services'
+import { runBusContract } from '../contract/bus.contract.test'
+import type { Bus } from '../../core/kv/bus'
+import type { RedisConnection } from '../../core/kv/connection'
+import { openRedisKv, type RedisKv } from './kv'
 import { openRedisBus } from './bus'
 
 const opened: (RedisKv | Bus)[] = []

@@ -4,8 +4,8 @@
  * main connection; a plain PUBLISH reaches the subscribers on every cluster node (sharded SPUBLISH
  * would keep it on one shard, but needs a subscriber per shard: not worth it at two channels).
  */
-import type { Bus } from '../../../core/kv/bus'
-import type { RedisKv } from '../../../kv/redis'
+import type { Bus } from '../../core/kv/bus'
+import type { RedisKv } from './kv'
 
 interface Channel {
   /** Settles once Redis confirmed the SUBSCRIBE. */
@@ -14,7 +14,14 @@ interface Channel {
   caughtUp: Set<() => void>
 }
 
-export async function openRedisBus(kv: RedisKv): Promise<Bus> {
+/** How long a SUBSCRIBE refused on a live connection waits before it is sent again. */
+const RESUBSCRIBE_RETRY_MS = 1_000
+
+/** `onError`: a resubscribe after a reconnect failed (retried; until then this instance misses messages). */
+export async function openRedisBus(
+  kv: RedisKv,
+  onError: (err: Error) => void = () => undefined,
+): Promise<Bus> {
   const sub = await kv.openSubscriber(kv.key('bus'))
   sub.on('error', () => undefined) // the main connection logs the same outage
   const subscribed = new Map<string, Channel>() // full channel name → its subscribers
@@ -24,17 +31,22 @@ export async function openRedisBus(kv: RedisKv): Promise<Bus> {
   // After each reconnect: subscribe again (ioredis' own resubscribe is off on one server: its promise
   // is left unhandled; a cluster's subscriber resubscribes itself, so this is a harmless repeat there),
   // then let each subscriber catch up on what it missed meanwhile.
-  sub.on('ready', () => {
-    const names = [...subscribed.keys()]
-    if (!names.length) return
-    void sub
-      .subscribe(...names)
-      .then(() => {
-        for (const name of names) for (const catchUp of subscribed.get(name)?.caughtUp ?? []) catchUp()
-      })
-      .catch(() => undefined) // lost again meanwhile: the next 'ready' tries again
-  })
   let closed = false
+  const resubscribe = () => {
+    const names = [...subscribed.keys()]
+    if (closed || !names.length) return
+    sub.subscribe(...names).then(
+      () => {
+        for (const name of names) for (const catchUp of subscribed.get(name)?.caughtUp ?? []) catchUp()
+      },
+      (err: Error) => {
+        onError(err)
+        // Lost again meanwhile: the next 'ready' tries again. Refused on a live connection: so do we.
+        if (!closed && sub.status === 'ready') setTimeout(resubscribe, RESUBSCRIBE_RETRY_MS).unref()
+      },
+    )
+  }
+  sub.on('ready', resubscribe)
 
   return {
     async publish(channel, message) {

@@ -4,13 +4,13 @@
  * the same clients work again and a stream follower is woken again (its subscription was renewed).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { startRedisCluster, type RedisTopology } from '../../../../test/redis-cluster'
-import { createTestRedisPrefix } from '../../../../test/services'
-import { openRedisBus } from '../app/backends/redis/bus'
-import { openRedisStreamLog } from '../app/backends/redis/streams'
-import type { LoggedEvent } from '../core/streams/types'
-import { parseHostPorts, type RedisConnection } from '../core/kv/connection'
-import { openRedisKv, type RedisKv } from './redis'
+import { startRedisCluster, type RedisTopology } from '../../../../../test/redis-cluster'
+import { createTestRedisPrefix } from '../../../../../test/services'
+import { openRedisBus } from './bus'
+import { openRedisStreamLog } from './streams'
+import type { LoggedEvent } from '../../core/streams/types'
+import { parseHostPorts, type RedisConnection } from '../../core/kv/connection'
+import { openRedisKv, type RedisKv } from './kv'
 
 let topology: RedisTopology
 const opened: RedisKv[] = []

@@ -1,8 +1,8 @@
 /** The Redis backend: one `Kv` connection, one subscriber connection (the bus), everything else on them. */
-import type { RedisConnection } from '../../../core/kv/connection'
-import { createKvLocks } from '../../../core/kv/locks'
-import { openRedisKv } from '../../../kv/redis'
-import { withInProcessFallback } from '../../../limits/stream-slots'
+import type { RedisConnection } from '../../core/kv/connection'
+import { createKvLocks } from '../../core/kv/locks'
+import { openRedisKv } from './kv'
+import { withInProcessFallback } from '../slots-fallback'
 import { createMemoryStreamSlots } from '../memory/slots'
 import type { Backend, BackendOptions } from '../types'
 import { openRedisBus } from './bus'
@@ -15,7 +15,7 @@ export async function openRedisBackend(
   o: BackendOptions & { connection: RedisConnection },
 ): Promise<Backend> {
   const kv = await openRedisKv({ connection: o.connection, prefix: o.prefix, onError: o.onError })
-  const bus = await openRedisBus(kv).catch(async (err: unknown) => {
+  const bus = await openRedisBus(kv, (err) => o.onError?.(err)).catch(async (err: unknown) => {
     await kv.close()
     throw err
   })

@@ -5,11 +5,11 @@
 import calculateSlot from 'cluster-key-slot'
 import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestRedisPrefix, testRedisCluster } from '../../../../test/services'
-import { keys } from '../core/kv/keys'
-import { runKvContract } from './kv.contract.test'
-import { runLocksContract } from './locks.contract.test'
-import { openRedisKv, type RedisKv } from './redis'
+import { createTestRedisPrefix, testRedisCluster } from '../../../../../test/services'
+import { keys } from '../../core/kv/keys'
+import { runKvContract } from '../contract/kv.contract.test'
+import { runLocksContract } from '../contract/locks.contract.test'
+import { openRedisKv, type RedisKv } from './kv'
 
 runKvContract('redis cluster', () =>
   openRedisKv({ connection: testRedisCluster(), prefix: createTestRedisPrefix() }),

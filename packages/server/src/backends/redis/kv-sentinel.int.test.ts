@@ -4,13 +4,13 @@
  */
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRedisSentinel } from '../../../../test/redis-cluster'
-import { createTestRedisPrefix } from '../../../../test/services'
-import { startStack } from '../../test/harness'
-import { parseHostPorts, type RedisConnection } from '../core/kv/connection'
-import { keys } from '../core/kv/keys'
-import { runKvContract } from './kv.contract.test'
-import { openRedisKv } from './redis'
+import { startRedisSentinel } from '../../../../../test/redis-cluster'
+import { createTestRedisPrefix } from '../../../../../test/services'
+import { startStack } from '../../../test/harness'
+import { parseHostPorts, type RedisConnection } from '../../core/kv/connection'
+import { keys } from '../../core/kv/keys'
+import { runKvContract } from '../contract/kv.contract.test'
+import { openRedisKv } from './kv'
 
 const NAME = 'vc-test-master'
 let sentinel: Awaited<ReturnType<typeof startRedisSentinel>>

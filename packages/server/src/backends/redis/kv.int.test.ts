@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestRedisPrefix, testRedisUrl } from '../../../../test/services'
-import { runKvContract } from './kv.contract.test'
-import { runLocksContract } from './locks.contract.test'
-import { openRedisKv, type RedisKv } from './redis'
+import { createTestRedisPrefix, testRedisUrl } from '../../../../../test/services'
+import { runKvContract } from '../contract/kv.contract.test'
+import { runLocksContract } from '../contract/locks.contract.test'
+import { openRedisKv, type RedisKv } from './kv'
 
 runKvContract('redis', () => openRedisKv({ url: testRedisUrl(), prefix: createTestRedisPrefix() }))
 runLocksContract('redis', () => openRedisKv({ url: testRedisUrl(), prefix: createTestRedisPrefix() }))

@@ -1,9 +1,9 @@
 /** Redis adapter of `Kv` (shared by all instances, SPEC §6) on ioredis: one server, Cluster or Sentinel. */
 import calculateSlot from 'cluster-key-slot'
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
-import { describeConnection, type RedisConnection } from '../core/kv/connection'
-import { checkTtl } from './ttl'
-import type { Kv } from '../core/kv/types'
+import { describeConnection, type RedisConnection } from '../../core/kv/connection'
+import { checkTtl } from '../ttl'
+import type { Kv } from '../../core/kv/types'
 
 /** A single server (also behind Sentinel) or a Redis Cluster: the same commands, routed by key on a cluster. */
 export type RedisClient = Redis | Cluster

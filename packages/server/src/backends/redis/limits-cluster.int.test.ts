@@ -3,15 +3,15 @@
  * slots spans many cluster slots, and rate-limiter-flexible runs on the ioredis Cluster client.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestRedisPrefix, testRedisCluster } from '../../../../test/services'
-import { createMemoryStreamSlots } from '../app/backends/memory/slots'
-import { createRedisRateStore } from '../app/backends/redis/rate-store'
-import { createRedisStreamSlots } from '../app/backends/redis/slots'
-import { keys } from '../core/kv/keys'
-import { openRedisKv, type RedisKv } from '../kv/redis'
-import { createLimiter } from './limiter'
-import { runStreamSlotsContract } from './stream-slots.contract.test'
-import { withInProcessFallback } from './stream-slots'
+import { createTestRedisPrefix, testRedisCluster } from '../../../../../test/services'
+import { createMemoryStreamSlots } from '../memory/slots'
+import { createRedisRateStore } from './rate-store'
+import { createRedisStreamSlots } from './slots'
+import { keys } from '../../core/kv/keys'
+import { openRedisKv, type RedisKv } from './kv'
+import { createLimiter } from '../../limits/limiter'
+import { runStreamSlotsContract } from '../contract/slots.contract.test'
+import { withInProcessFallback } from '../slots-fallback'
 
 const opened: RedisKv[] = []
 const storeErrors: unknown[] = []

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestRedisPrefix, testRedisUrl } from '../../../../test/services'
-import { createMemoryStreamSlots } from '../app/backends/memory/slots'
-import { createRedisStreamSlots } from '../app/backends/redis/slots'
-import { keys } from '../core/kv/keys'
-import { openRedisKv, type RedisKv } from '../kv/redis'
-import { runStreamSlotsContract } from './stream-slots.contract.test'
-import { withInProcessFallback } from './stream-slots'
+import { createTestRedisPrefix, testRedisUrl } from '../../../../../test/services'
+import { createMemoryStreamSlots } from '../memory/slots'
+import { createRedisStreamSlots } from './slots'
+import { keys } from '../../core/kv/keys'
+import { openRedisKv, type RedisKv } from './kv'
+import { runStreamSlotsContract } from '../contract/slots.contract.test'
+import { withInProcessFallback } from '../slots-fallback'
 
 let kv: RedisKv
 beforeAll(async () => {

@@ -1,8 +1,9 @@
-/** Stream slots (limits/stream-slots.ts) on Redis: one sorted set per user, scored by expiry. */
+/** Stream slots (the port in limits/types.ts) on Redis: one sorted set per user, scored by expiry. */
 import { randomUUID } from 'node:crypto'
-import { keys } from '../../../core/kv/keys'
-import { SLOT_TTL_MS, type StreamSlots } from '../../../limits/stream-slots'
-import type { RedisKv } from '../../../kv/redis'
+import { keys } from '../../core/kv/keys'
+import { SLOT_TTL_MS } from '../../core/kv/slots'
+import type { StreamSlots } from '../../limits/types'
+import type { RedisKv } from './kv'
 
 // Redis' own clock scores the slots, so instances with skewed clocks agree on what expired.
 const ACQUIRE = `

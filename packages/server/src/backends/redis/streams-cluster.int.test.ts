@@ -1,11 +1,11 @@
 /** The Redis stream log on a real 3-master Redis Cluster (SPEC §6): the same contract as on one server. */
 import { afterAll } from 'vitest'
-import { openRedisBus } from '../app/backends/redis/bus'
-import { openRedisStreamLog } from '../app/backends/redis/streams'
-import type { Bus } from '../core/kv/bus'
-import { openRedisKv, type RedisKv } from '../kv/redis'
-import { createTestRedisPrefix, testRedisCluster } from '../../../../test/services'
-import { runStreamLogContract } from './stream-log.contract.test'
+import { openRedisBus } from './bus'
+import { openRedisStreamLog } from './streams'
+import type { Bus } from '../../core/kv/bus'
+import { openRedisKv, type RedisKv } from './kv'
+import { createTestRedisPrefix, testRedisCluster } from '../../../../../test/services'
+import { runStreamLogContract } from '../contract/stream-log.contract.test'
 
 const prefix = createTestRedisPrefix()
 const opened: (RedisKv | Bus)[] = []

@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { openRedisBus } from '../app/backends/redis/bus'
-import { openRedisStreamLog } from '../app/backends/redis/streams'
-import { openRedisKv, type RedisKv } from '../kv/redis'
-import type { Bus } from '../core/kv/bus'
-import { createTestRedisPrefix, testRedisUrl } from '../../../../test/services'
-import { runStreamLogContract } from './stream-log.contract.test'
+import { openRedisBus } from './bus'
+import { openRedisStreamLog } from './streams'
+import { openRedisKv, type RedisKv } from './kv'
+import type { Bus } from '../../core/kv/bus'
+import { createTestRedisPrefix, testRedisUrl } from '../../../../../test/services'
+import { runStreamLogContract } from '../contract/stream-log.contract.test'
 
 const prefix = createTestRedisPrefix()
 const opened: (RedisKv | Bus)[] = []

@@ -7,17 +7,17 @@
  * On a Redis Cluster a window's messages are grouped by slot (`stream:{m:<id>}`), one script call per
  * group; a plain PUBLISH reaches the subscribers on every node.
  */
-import type { Bus } from '../../../core/kv/bus'
-import { channels, keys } from '../../../core/kv/keys'
-import type { RedisKv } from '../../../kv/redis'
-import { createEventQueue } from '../../../streams/event-queue'
+import type { Bus } from '../../core/kv/bus'
+import { channels, keys } from '../../core/kv/keys'
+import type { RedisKv } from './kv'
+import { createEventQueue } from '../event-queue'
 import {
   defaultStreamLogOptions,
   isTerminalEvent,
   type LoggedEvent,
   type StreamLog,
   type StreamLogOptions,
-} from '../../../core/streams/types'
+} from '../../core/streams/types'
 
 type Follower = (messageId: string) => void
 /** One message's queued appends, as the script takes them: [ended (0/1), seq, event, data JSON, …]. */
@@ -58,7 +58,7 @@ export async function openRedisStreamLog(
   const channel = kv.key(channels.streamAppended)
   const streamKey = (messageId: string) => kv.key(keys.stream(messageId))
   const pending = new Map<string, Queued>()
-  // Variable key count: kv/redis.ts keeps it out of a cluster's auto-pipelining (VARIADIC_SCRIPTS).
+  // Variable key count: ./kv.ts keeps it out of a cluster's auto-pipelining (VARIADIC_SCRIPTS).
   if (!('vcStreamAppend' in redis)) redis.defineCommand('vcStreamAppend', { lua: APPEND })
   const script = redis as unknown as AppendScript
   const followers = new Map<string, Set<Follower>>()

@@ -11,7 +11,7 @@ import { bodyLimitFor, declaredLengthCheck, installUploadBody, uploadedFile } fr
 export interface FilesRoutesOptions {
   files: Files
   maxBytes: number
-  /** The per-user upload limit (`limit.ts`). */
+  /** The per-user upload limit (`limits.ts` `consumeUpload`). */
   limit: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
 }
 

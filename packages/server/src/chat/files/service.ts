@@ -8,13 +8,13 @@ import { randomUUID } from 'node:crypto'
 import type { CozeClient } from '../../core/coze/client'
 import { VcError } from '../../core/errors'
 import { failureOf, httpError } from '../outcome'
-import type { Attachment, FileRow, Store } from '../../store/types'
+import type { Attachment, FileRepository, FileRow } from '../../store/types'
 import type { SendAttachment } from '../../core/wire'
 import { extensionOf, sniff } from './sniff'
 import type { SessionUser } from '../../core/session-user'
 
 export interface FilesDeps {
-  store: Pick<Store, 'insertFile' | 'getFiles' | 'getFileContent'>
+  store: FileRepository
   coze: Pick<CozeClient, 'uploadFile'>
   now?: () => number
 }

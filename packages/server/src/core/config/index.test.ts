@@ -185,6 +185,7 @@ describe('loadConfig', () => {
       s2sKeyPerMinute: 600,
       userStreams: 3,
       s2sIpPerMinute: 1200,
+      userFilesPerMinute: 10,
     })
     expect(c.retentionDays).toBe(0)
     // Ops endpoints: loopback only by default (issue 20, finding 9).

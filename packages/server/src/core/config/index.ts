@@ -315,6 +315,7 @@ function finish(e: z.infer<typeof envSchema>, problems: string[]) {
       s2sKeyPerMinute: e.RATE_LIMIT_S2S_KEY_PER_MINUTE,
       userStreams: e.RATE_LIMIT_USER_STREAMS,
       s2sIpPerMinute: e.RATE_LIMIT_S2S_IP_PER_MINUTE,
+      userFilesPerMinute: e.RATE_LIMIT_FILES_PER_MINUTE,
     },
     /** Node's HTTP server limits (issue 20, finding 3); `requestTimeout` covers receiving the request only. */
     http: {
@@ -323,10 +324,9 @@ function finish(e: z.infer<typeof envSchema>, problems: string[]) {
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       maxHeaderBytes: e.HTTP_MAX_HEADER_BYTES,
     },
-    /** Attachments (`POST /api/chat/files`): the size cap and the per-user uploads per minute (0 = off). */
+    /** Attachments (`POST /api/chat/files`): the size cap (their per-user limit is in `limits`). */
     files: {
       maxBytes: e.FILES_MAX_BYTES,
-      userPerMinute: e.RATE_LIMIT_FILES_PER_MINUTE,
     },
     retentionDays: e.RETENTION_DAYS,
     /** Who sees `/metrics`, `/docs`, `/openapi.json` and the checks of `/readyz`. */

@@ -9,6 +9,7 @@ import { importPKCS8, SignJWT, type CryptoKey } from 'jose'
 import type { Dispatcher } from 'undici'
 import { request } from 'undici'
 import type { Logger } from 'pino'
+import { createKvLocks, type Locks } from '../kv/locks'
 import type { Kv } from '../kv/types'
 import { VcError } from '../errors'
 import { createTokenCache, type CachedToken } from './token-cache'
@@ -44,6 +45,8 @@ export interface CozeAuthOptions {
   botId: string
   pat?: string
   kv: Kv
+  /** The refresh lock across instances (the backend's); by default one over `kv`. */
+  locks?: Locks
   log: Logger
   dispatcher?: Dispatcher
   now?: () => number
@@ -62,6 +65,7 @@ export function createCozeAuth(o: CozeAuthOptions) {
   const now = o.now ?? Date.now
   const margin = o.refreshMarginMs ?? 60_000
   const cache = o.oauth ? createTokenCache(o.kv, o.oauth.privateKeyPem) : undefined
+  const locks = o.locks ?? createKvLocks(o.kv)
   let local: CachedToken | undefined
   let inflight: Promise<CachedToken> | undefined
   let signingKey: Promise<CryptoKey> | undefined
@@ -101,6 +105,7 @@ export function createCozeAuth(o: CozeAuthOptions) {
       headersTimeout: 10_000,
       bodyTimeout: 10_000,
     })
+    // Not JSON: the failure below names the HTTP status instead.
     const body = (await res.body.json().catch(() => undefined)) as Record<string, unknown> | undefined
     // The token response is not wrapped in {code,msg,data}; errors come in either style (protocol §4.2).
     if (
@@ -119,7 +124,7 @@ export function createCozeAuth(o: CozeAuthOptions) {
     const shared = await cache!.get()
     if (fresh(shared)) return shared
     const owner = randomBytes(8).toString('hex')
-    if (await cache!.lock.acquire(owner, LOCK_TTL_MS)) {
+    if (await locks.acquire(cache!.lockKey, owner, LOCK_TTL_MS)) {
       try {
         const again = await cache!.get()
         if (fresh(again)) return again
@@ -131,7 +136,7 @@ export function createCozeAuth(o: CozeAuthOptions) {
         o.onExchange?.('error')
         throw err
       } finally {
-        await cache!.lock.release(owner)
+        await locks.release(cache!.lockKey, owner)
       }
     }
     const deadline = now() + WAIT_FOR_PEER_MS

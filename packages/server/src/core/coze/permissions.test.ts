@@ -7,7 +7,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import pino from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startCozeSim, type CozeSim, type CozeSimOptions } from '@volcano-chat/coze-sim'
-import { createMemoryKv } from '../../kv/memory'
+import { createMemoryKv } from '../../backends/memory/kv'
 import { createCozeAuth, type CozeApiName } from './auth'
 import { CozeApiError, createCozeClient } from './client'
 

@@ -50,9 +50,7 @@ export function createTokenCache(kv: Kv, sealingSecret: string) {
       const current = await this.get()
       if (current?.accessToken === accessToken) await kv.del(KEY)
     },
-    lock: {
-      acquire: (owner: string, ttlMs: number) => kv.set(keys.cozeTokenLock(), owner, { nx: true, ttlMs }),
-      release: (owner: string) => kv.delIfEquals(keys.cozeTokenLock(), owner),
-    },
+    /** The refresh lock's key: one exchange at a time across instances (auth.ts). */
+    lockKey: keys.cozeTokenLock(),
   }
 }

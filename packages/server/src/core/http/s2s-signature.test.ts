@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import vectors from '../../../../client/test/signature-v1.json'
-import { createMemoryKv } from '../../kv/memory'
+import { createMemoryKv } from '../../backends/memory/kv'
 import type { Kv } from '../kv/types'
 import { canonical, checkSignature, spendNonce, type SignedRequest } from './s2s-signature'
 

@@ -1,6 +1,6 @@
 /**
  * Pub/sub between the instances of one deployment (SPEC §6): the stream log's "this message grew" and
- * the revocations. One connection per instance carries every channel (`app/backends/redis/bus.ts`); the
+ * the revocations. One connection per instance carries every channel (`backends/redis/bus.ts`); the
  * memory backend delivers in process. Channel names are given without the prefix (`channels` in
  * `keys.ts`); the bus prepends `${prefix}:` like the `Kv` does with keys.
  *

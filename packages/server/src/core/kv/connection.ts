@@ -1,6 +1,7 @@
 /**
  * Where Redis is (SPEC §5, §6): one server by URL, a Redis Cluster by some of its nodes, or a master
- * found through Sentinel. `core/config/index.ts` builds it from the environment; `redis.ts` opens it.
+ * found through Sentinel. `core/config/index.ts` builds it from the environment;
+ * `backends/redis/kv.ts` opens it.
  */
 
 export interface HostPort {

@@ -44,17 +44,17 @@ export const keys = {
   cozeTokenLock: () => `coze:${tag('g', 'coze-token')}:access-token:lock`,
   /** One retention run at a time (audit/retention.ts). */
   retentionLock: () => `lock:${tag('g', 'retention')}`,
-  /** A user's open stream slots: a sorted set scored by expiry (app/backends/redis/slots.ts). */
+  /** A user's open stream slots: a sorted set scored by expiry (backends/redis/slots.ts). */
   streamSlots: (userId: string) => `streams:${tag('u', userId)}`,
   /** The bot's welcome (prologue, suggested questions) read from Coze (chat/welcome.ts). */
   welcome: (botId: string) => `welcome:${tag('b', botId)}`,
-  /** A message's event log, a Redis Stream (app/backends/redis/streams.ts). */
+  /** A message's event log, a Redis Stream (backends/redis/streams.ts). */
   stream: (messageId: string) => `stream:${tag('m', messageId)}`,
 } as const
 
 /** Pub/sub channels: not keys (no slot), so no tag. Plain PUBLISH reaches every node's subscribers. */
 export const channels = {
-  /** Names the messages whose stream grew (app/backends/redis/streams.ts). */
+  /** Names the messages whose stream grew (backends/redis/streams.ts). */
   streamAppended: 'stream-appended',
   /** Names a user and the token hashes of sessions just revoked (identity/revocations.ts). */
   sessionsRevoked: 'sessions-revoked',

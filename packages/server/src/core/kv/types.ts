@@ -1,8 +1,8 @@
 /**
- * The small key-value surface the service needs from Redis. Two adapters: `redis.ts` (ioredis, shared by
- * all instances) and `memory.ts` (in-process, for the embedded default). Keys are given without the
- * prefix (build them with `keys.ts`); each adapter prepends `${prefix}:` itself. Both must pass
- * `kv.contract.test.ts`, the Redis one on a single server and on a Redis Cluster.
+ * The small key-value surface the service needs from Redis. Two adapters: `backends/redis/kv.ts`
+ * (ioredis, shared by all instances) and `backends/memory/kv.ts` (in-process, for the embedded default).
+ * Keys are given without the prefix (build them with `keys.ts`); each adapter prepends `${prefix}:`.
+ * Both must pass `backends/contract/kv.contract.test.ts`, the Redis one on one server and on a Cluster.
  */
 export interface Kv {
   readonly kind: 'redis' | 'memory'

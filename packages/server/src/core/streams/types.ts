@@ -1,7 +1,7 @@
 /**
  * The stream log (issue 5): every event sent to a widget, per message, so a widget that lost its
- * connection can resume on any instance. Two adapters pass one contract suite: Redis Streams (shared)
- * and in-process (the embedded default).
+ * connection can resume on any instance. Two adapters pass one contract suite (backends/): Redis
+ * Streams (shared) and in-process (the embedded default).
  */
 import type { StreamEvent } from '../wire'
 

@@ -84,6 +84,10 @@ select * from "chat_conversation" where "user_id" = ? order by "updated_at" desc
 -- Store.touchConversation
 update "chat_conversation" set "updated_at" = ? where ("user_id" = ? and "id" = ?) and "updated_at" < ?;
 
+-- Store.markNewTopic
+select "id" from "chat_message" where "user_id" = ? and "conversation_id" = ? order by "asked_at" desc, "id" desc limit ?;
+update "chat_message" set "new_topic_at" = ? where "id" = ?;
+
 -- Store.insertQuestion
 insert into "chat_message" ("id", "user_id", "conversation_id", "session_id", "client_message_id", "coze_chat_id", "question", "answer", "reasoning", "status", "error_code", "error_message", "input_tokens", "output_tokens", "client_ip", "user_agent", "asked_at", "first_token_at", "finished_at", "updated_at", "coze_code", "coze_logid", "parts", "parent_message_id", "suggestions", "feedback", "feedback_comment", "coze_message_id", "attachments") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
