@@ -3,24 +3,24 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { nextTick } from 'vue'
 import { register, type VolcanoChatElement } from './element'
+import { $, createElement, frames, unmountAll } from './element.fixtures'
 import { controlledStream } from './state/actions.fixtures'
 
 let n = 0
-const $ = (el: Element, sel: string) => el.shadowRoot!.querySelector(sel) as HTMLElement | null
 const $$ = (el: Element, sel: string) => [...el.shadowRoot!.querySelectorAll<HTMLElement>(sel)]
-const frame = (id: string, seq: number, event: string, data: object) =>
-  `id: ${id}:${seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`
 const answer = (id: string) =>
-  frame(id, 0, 'meta', { messageId: id, conversationId: 'c1' }) +
-  frame(id, 1, 'delta', { text: `答案 ${id}` }) +
-  frame(id, 2, 'done', { status: 'completed' })
+  frames(id, [
+    ['meta', { messageId: id, conversationId: 'c1' }],
+    ['delta', { text: `答案 ${id}` }],
+    ['done', { status: 'completed' }],
+  ])
 const HISTORY = {
   items: [
     { messageId: 'h1', conversationId: 'c1', question: '旧问题', answer: '旧答案', status: 'completed' },
   ],
 }
 
-/** The element with a scripted service: one earlier conversation; each send's stream is the test's. */
+/** The element, closed, with a scripted service: one earlier conversation; each send's stream is the test's. */
 function setup() {
   const sends: { message: string }[] = []
   const streams: ReturnType<typeof controlledStream>[] = []
@@ -40,24 +40,19 @@ function setup() {
     return stream.response()
   })
   vi.stubGlobal('fetch', fetch)
-  const tag = `vc-host-${++n}`
-  register(tag)
-  const el = document.createElement(tag) as VolcanoChatElement
-  el.setAttribute('token', 't')
-  el.setAttribute('api-base', 'https://chat.example')
+  const el = createElement({ open: null })
   const events: [string, unknown][] = []
   for (const type of ['vc-open', 'vc-close', 'vc-unread'])
     el.addEventListener(type, (e) => events.push([type, (e as CustomEvent<unknown[]>).detail[0]]))
-  return { el, tag, sends, streams, order, events }
+  return { el, tag: el.localName, sends, streams, order, events }
 }
 
 const panelShown = (el: Element) => $(el, '.vc-panel')!.style.display !== 'none'
 const launcher = (el: Element) => $(el, '.vc-launcher')!
 
 afterEach(() => {
-  document.body.replaceChildren()
+  unmountAll()
   sessionStorage.clear()
-  vi.unstubAllGlobals()
 })
 
 describe('open() and close()', () => {

@@ -1,66 +1,38 @@
 // In the DOM (jsdom): what waits while asking would only be refused (this tab's own new topic, a 429's
-// countdown), what a 409 naming no answer says, and a dropped answer picked up again when the tab is back.
+// countdown: Send, Retry, Regenerate), what a 409 says (naming no answer, naming one that is over), and a
+// dropped answer picked up again when the tab is back.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { nextTick } from 'vue'
-import { register } from './element'
+import { $, frames, mountElement, sse, unmountAll } from './element.fixtures'
+import { controlledStream } from './state/actions.fixtures'
 
-let n = 0
-const $ = (el: Element, sel: string) => el.shadowRoot!.querySelector(sel) as HTMLElement | null
-const frames = (id: string, events: [number, string, object][]) =>
-  events.map(([seq, event, data]) => `id: ${id}:${seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
-const sse = (body: string | ReadableStream<Uint8Array>) =>
-  new Response(body, { headers: { 'Content-Type': 'text/event-stream' } })
-const ANSWER = sse(
-  frames('m1', [
-    [0, 'meta', { messageId: 'm1', conversationId: 'c1' }],
-    [1, 'delta', { text: '第一个回答' }],
-    [2, 'done', { status: 'completed' }],
-  ]).join(''),
-)
+const ANSWER = sse('m1', [
+  ['meta', { messageId: 'm1', conversationId: 'c1' }],
+  ['delta', { text: '第一个回答' }],
+  ['done', { status: 'completed' }],
+])
 const refusal = (status: number, code: string, headers: Record<string, string> = {}) =>
   Response.json({ error: { code, message: code, requestId: 'r' } }, { status, headers })
 
 type Route = (u: URL, init: RequestInit) => Response | Promise<Response>
 
+/** The fixture's element, with the service's calls past the first ones kept by path. */
 async function mount(route: Route, locale = 'zh-CN') {
   const calls: { path: string; init: RequestInit }[] = []
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (url: string, init: RequestInit = {}) => {
+  const m = await mountElement(
+    (url, init = {}) => {
       const u = new URL(url)
       calls.push({ path: u.pathname, init })
-      if (u.pathname.endsWith('/conversations')) return Response.json({ items: [] })
-      if (u.pathname.endsWith('/welcome')) return Response.json({ prologue: '', questions: [] })
       return route(u, init)
-    }),
+    },
+    { locale },
   )
-  const tag = `vc-recovery-${++n}`
-  register(tag)
-  const el = document.createElement(tag)
-  for (const [k, v] of Object.entries({ open: '', token: 't', locale, 'api-base': 'https://chat.example' }))
-    el.setAttribute(k, v)
-  document.body.append(el)
-  await nextTick()
-  await vi.waitFor(() => expect($(el, '.vc-empty')).not.toBeNull())
-  const type = (text: string) => {
-    const input = $(el, 'textarea') as HTMLTextAreaElement
-    input.value = text
-    input.dispatchEvent(new Event('input'))
-  }
-  const ask = (text: string) => {
-    type(text)
-    $(el, 'textarea')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter' }))
-  }
-  const problem = () => $(el, '.vc-msg:last-of-type .vc-problem')?.firstChild?.textContent?.trim()
-  const disabled = (sel: string) => ($(el, sel) as HTMLButtonElement).disabled
-  return { el, calls, ask, type, problem, disabled }
+  const problem = () => $(m.el, '.vc-msg:last-of-type .vc-problem')?.firstChild?.textContent?.trim()
+  const disabled = (sel: string) => ($(m.el, sel) as HTMLButtonElement).disabled
+  return { ...m, calls, problem, disabled }
 }
 
-afterEach(() => {
-  document.body.innerHTML = ''
-  vi.unstubAllGlobals()
-  vi.useRealTimers()
-})
+afterEach(unmountAll)
 
 describe('a new topic under way', () => {
   it('should hold Send while its own clear is at the service', async () => {
@@ -129,6 +101,96 @@ it("should hold the answer's Retry during a 429 countdown, like Send", async () 
   await vi.waitFor(() => expect(calls.filter((c) => c.path.endsWith('/send'))).toHaveLength(2))
 })
 
+describe('Regenerate held like Send and Retry', () => {
+  /** One answer on screen; the service refuses 👍 with a 429 and holds the clear until `cleared()`. */
+  async function answered() {
+    let cleared!: () => void
+    const t = await mount((u) => {
+      if (u.pathname.endsWith('/feedback')) return refusal(429, 'RATE_LIMITED', { 'Retry-After': '2' })
+      if (u.pathname.endsWith('/clear'))
+        return new Promise((r) => (cleared = () => r(Response.json({ conversationId: 'c1' }))))
+      return ANSWER.clone()
+    })
+    t.ask('第一个问题')
+    await vi.waitFor(() => expect($(t.el, '.vc-act-regenerate')).not.toBeNull())
+    const sends = () => t.calls.filter((c) => c.path.endsWith('/send')).length
+    return { ...t, sends, cleared: () => cleared() }
+  }
+
+  it("should hold Regenerate during a 429's countdown", async () => {
+    const { el, disabled, sends } = await answered()
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] })
+    $(el, '.vc-act-like')!.click()
+    await vi.waitFor(() => expect(disabled('.vc-act-regenerate')).toBe(true))
+    expect(disabled('.vc-send')).toBe(true)
+    $(el, '.vc-act-regenerate')!.click()
+    await nextTick()
+    expect(sends()).toBe(1)
+    await vi.advanceTimersByTimeAsync(2_000)
+    await nextTick()
+    expect(disabled('.vc-act-regenerate')).toBe(false)
+    $(el, '.vc-act-regenerate')!.click()
+    await vi.waitFor(() => expect(sends()).toBe(2))
+  })
+
+  it('should hold Regenerate while its own clear is at the service', async () => {
+    const { el, disabled, sends, calls, cleared } = await answered()
+    $(el, '.vc-more-btn')!.click()
+    await nextTick()
+    $(el, '.vc-menu-item')!.click()
+    await vi.waitFor(() => expect(calls.some((c) => c.path.endsWith('/clear'))).toBe(true))
+    await nextTick()
+    expect(disabled('.vc-act-regenerate')).toBe(true)
+    $(el, '.vc-act-regenerate')!.click()
+    await nextTick()
+    expect(sends()).toBe(1)
+    cleared()
+    await vi.waitFor(() => expect(disabled('.vc-act-regenerate')).toBe(false))
+    $(el, '.vc-act-regenerate')!.click()
+    await vi.waitFor(() => expect(sends()).toBe(2))
+  })
+})
+
+describe('a 409 naming an answer that is over', () => {
+  const busy = () =>
+    Response.json(
+      { error: { code: 'CONVERSATION_BUSY', message: 'busy', requestId: 'r', messageId: 'm9' } },
+      { status: 409 },
+    )
+  const m9 = { messageId: 'm9', conversationId: 'c1', question: '另一个标签页的问题', answer: '' }
+
+  it.each([
+    ['zh-CN', 'ended at once', '上一个回答已结束，请重新发送。'],
+    ['en', 'ended at once', 'The previous answer has finished. Send your question again.'],
+    ['zh-CN', 'gone', '上一个回答已结束，请重新发送。'],
+  ])(
+    'should say in %s that the previous answer is over (%s) and send it again',
+    async (locale, how, text) => {
+      let sends = 0
+      const { el, ask, problem, disabled, calls } = await mount((u) => {
+        if (u.pathname.endsWith('/history'))
+          return Response.json({ items: [{ ...m9, status: 'in_progress' }] })
+        if (u.pathname.endsWith('/stream/m9'))
+          return how === 'gone'
+            ? refusal(404, 'MESSAGE_NOT_FOUND')
+            : sse('m9', [
+                ['meta', { messageId: 'm9', conversationId: 'c1' }],
+                ['done', { status: 'completed' }],
+              ])
+        return ++sends === 2 ? busy() : ANSWER.clone()
+      }, locale)
+      ask('第一个问题')
+      await vi.waitFor(() => expect($(el, '.vc-answer .vc-md')).not.toBeNull())
+      ask('第二个问题')
+      await vi.waitFor(() => expect(problem()).toBe(text))
+      expect(disabled('.vc-msg:last-of-type .vc-retry')).toBe(false)
+      $(el, '.vc-msg:last-of-type .vc-retry')!.click()
+      await vi.waitFor(() => expect(problem()).toBeUndefined())
+      expect(calls.filter((c) => c.path.endsWith('/send'))).toHaveLength(3)
+    },
+  )
+})
+
 describe('an answer dropped while offline', () => {
   it.each([
     ['online', () => window.dispatchEvent(new Event('online'))],
@@ -137,29 +199,28 @@ describe('an answer dropped while offline', () => {
     let offline = true
     let drop!: () => void
     const lastIds: string[] = []
-    const enc = new TextEncoder()
     const { el, ask, problem, calls } = await mount((u, init) => {
-      if (u.pathname.endsWith('/send'))
-        return sse(
-          new ReadableStream({
-            start(c) {
-              const [meta, delta] = frames('m1', [
-                [0, 'meta', { messageId: 'm1', conversationId: 'c1' }],
-                [1, 'delta', { text: '你好' }],
-              ])
-              c.enqueue(enc.encode(meta! + delta!))
-              drop = () => c.error(new TypeError('network reset'))
-            },
-          }),
+      if (u.pathname.endsWith('/send')) {
+        const first = controlledStream()
+        first.write(
+          frames('m1', [
+            ['meta', { messageId: 'm1', conversationId: 'c1' }],
+            ['delta', { text: '你好' }],
+          ]),
         )
+        drop = first.fail
+        return first.response()
+      }
       if (offline) return Promise.reject(new TypeError('Failed to fetch'))
       lastIds.push((init.headers as Record<string, string>)['Last-Event-ID']!)
       return sse(
-        frames('m1', [
-          [1, 'delta', { text: '你好' }], // replayed: dropped by its seq
-          [2, 'delta', { text: '，世界' }],
-          [3, 'done', { status: 'completed' }],
-        ]).join(''),
+        'm1',
+        [
+          ['delta', { text: '你好' }], // replayed: dropped by its seq
+          ['delta', { text: '，世界' }],
+          ['done', { status: 'completed' }],
+        ],
+        1,
       )
     })
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })

@@ -5,35 +5,36 @@
  */
 import { expect, vi } from 'vitest'
 import { nextTick } from 'vue'
-import { register } from './element'
+import { register, type VolcanoChatElement } from './element'
 
 export type Route = (url: string, init?: RequestInit) => Response | Promise<Response>
 
 export const $ = (el: Element, sel: string) => el.shadowRoot!.querySelector(sel) as HTMLElement | null
 
-/** An answer stream as the service sends it: `id: <message>:<seq>`, one event each. */
-export const sse = (id: string, events: [string, object][]) =>
-  new Response(
-    events
-      .map(([event, data], seq) => `id: ${id}:${seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
-      .join(''),
-    { headers: { 'Content-Type': 'text/event-stream' } },
-  )
+/** SSE text as the service sends it: `id: <message>:<seq>`, one event each, numbered from `from`. */
+export const frames = (id: string, events: [string, object][], from = 0) =>
+  events
+    .map(([event, data], i) => `id: ${id}:${from + i}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+    .join('')
+
+/** An answer stream of `frames(id, events, from)`. */
+export const sse = (id: string, events: [string, object][], from = 0) =>
+  new Response(frames(id, events, from), { headers: { 'Content-Type': 'text/event-stream' } })
 
 let n = 0
 
-/** `<vc-test-N open token="t" api-base=…>` plus `attrs`, registered, not yet in the document. */
-export function createElement(attrs: Record<string, string> = {}) {
+/** `<vc-test-N open token="t" api-base=…>` plus `attrs` (null leaves one out), registered, not yet in the document. */
+export function createElement(attrs: Record<string, string | null> = {}) {
   const tag = `vc-test-${++n}`
   register(tag)
-  const el = document.createElement(tag)
+  const el = document.createElement(tag) as VolcanoChatElement
   for (const [k, v] of Object.entries({ open: '', token: 't', 'api-base': 'https://chat.example', ...attrs }))
-    el.setAttribute(k, v)
+    if (v !== null) el.setAttribute(k, v)
   return el
 }
 
 /** `createElement(attrs)` mounted with `route` behind the fetch; resolves once its empty panel shows. */
-export async function mountElement(route: Route, attrs: Record<string, string> = {}) {
+export async function mountElement(route: Route, attrs: Record<string, string | null> = {}) {
   const fetch = vi.fn(async (url: string, init?: RequestInit) =>
     url.endsWith('/conversations')
       ? Response.json({ items: [] })

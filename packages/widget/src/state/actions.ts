@@ -22,7 +22,15 @@ import {
 } from './chat'
 import { createAnswerActions, type AnswerActionDeps } from './answer-actions'
 import { toSummaries, type ConversationSummary } from './conversations'
-import { answerCode, noticeFor, STREAM_DROPPED, toChatError, type ChatError, type Notice } from './errors'
+import {
+  answerCode,
+  noticeFor,
+  PREVIOUS_ENDED,
+  STREAM_DROPPED,
+  toChatError,
+  type ChatError,
+  type Notice,
+} from './errors'
 import { toWelcome, type Welcome } from './welcome'
 import type { Attachment } from '../attachments/attachment'
 
@@ -124,8 +132,14 @@ export function createChat(deps: ChatDeps) {
       }, until - Date.now())
   }
 
-  /** Reads one answer into message `localId`, resuming by itself when the stream drops (SPEC §2.3). */
-  async function follow(localId: string, open: (token: string, signal: AbortSignal) => Promise<Response>) {
+  /**
+   * Reads one answer into message `localId`, resuming by itself when the stream drops (SPEC §2.3).
+   * True when the answer is over: its end arrived, or the service no longer has it (404/410).
+   */
+  async function follow(
+    localId: string,
+    open: (token: string, signal: AbortSignal) => Promise<Response>,
+  ): Promise<boolean> {
     current?.abort()
     const ac = (current = new AbortController())
     const opts = { fetch: deps.fetch, signal: ac.signal }
@@ -152,13 +166,15 @@ export function createChat(deps: ChatDeps) {
       }
       const m = find(localId)
       if (m) deps.onMessage?.({ ...pick(m), conversationId: state.value.conversationId })
+      return true
     } catch (err) {
-      if (ac.signal.aborted) return // replaced by a new conversation, or the element went away
+      if (ac.signal.aborted) return false // replaced by a new conversation, or the element went away
       // Given up: the answer says so; the notice says only what still stands in the way.
       if (notice.value?.kind === 'reconnecting') show(offline ? { kind: 'offline' } : null)
       const e = report(err, true)
       const code = answerCode(err, e)
       dispatch({ type: 'failed', localId, code, message: e.message, retryAfter: e.retryAfter })
+      return e.status === 404 || e.status === 410
     } finally {
       if (current === ac) current = null
       if (stopWhenNamed === localId) stopWhenNamed = null
@@ -196,7 +212,7 @@ export function createChat(deps: ChatDeps) {
       } catch (err) {
         // Another answer is still running in this conversation (another tab, a reload): show that one.
         if (err instanceof VcApiError && err.code === 'CONVERSATION_BUSY' && body.conversationId) {
-          void reattach(body.conversationId)
+          void reattach(body.conversationId, localId)
         }
         throw err
       }
@@ -211,28 +227,41 @@ export function createChat(deps: ChatDeps) {
     return (conversations.value = toSummaries(body))
   }
 
-  /** Reloads the newest page and follows its last answer if it is still being generated. */
-  async function reattach(conversationId: string) {
+  /**
+   * Reloads the newest page and follows its last answer if it is still being generated. `refused`: the
+   * question the service refused for that answer (409), which says so until the answer is over.
+   */
+  async function reattach(conversationId: string, refused: string) {
     try {
       await loadPage(conversationId)
-      attachRunning()
+      if (await attachRunning()) freed(refused)
     } catch (err) {
       report(err)
     }
   }
 
-  /** Follows the answer history says is still being generated, unless one is followed already. */
-  function attachRunning() {
-    if (isBusy()) return
+  /**
+   * Follows the answer history says is still being generated, unless one is followed already. True
+   * once none runs: history had none left, or the one followed is over.
+   */
+  async function attachRunning(): Promise<boolean> {
+    if (isBusy()) return false
     const running = state.value.messages.findLast(
       (m) => m.status === 'pending' && m.localId === historyId(m.messageId ?? ''),
     )
-    if (!running?.messageId) return
+    if (!running?.messageId) return true
     dispatch({ type: 'attached', localId: running.localId })
     const id = running.messageId
-    void follow(running.localId, (token, signal) =>
+    return follow(running.localId, (token, signal) =>
       request(endpoints.resume(deps.apiBase(), id), { fetch: deps.fetch, signal, token }),
     )
+  }
+
+  /** The answer a 409 named is over: its refused question no longer says "still being written". */
+  function freed(localId: string) {
+    const m = find(localId)
+    if (m?.status === 'failed' && m.error?.code === 'CONVERSATION_BUSY')
+      dispatch({ type: 'failed', localId, code: PREVIOUS_ENDED, message: m.error.message })
   }
 
   async function loadPage(conversationId: string, before?: string) {
@@ -263,8 +292,7 @@ export function createChat(deps: ChatDeps) {
    */
   function retry(localId: string): void {
     const m = find(localId)
-    // During a named wait, or while our own clear holds the conversation, it would only be refused.
-    if (!m || isBusy() || clearing.value || waiting()) return
+    if (!m || held()) return
     const reuse = m.status === 'failed' && !m.error?.fromStream && m.clientMessageId
     dispatch({ type: 'resent', localId, clientMessageId: reuse ? m.clientMessageId! : uuid() })
     void post(localId)
@@ -273,6 +301,15 @@ export function createChat(deps: ChatDeps) {
   /** The service asked to wait (429/503 with `Retry-After`) and the wait is not over. */
   function waiting(): boolean {
     return waitUntil.value > Date.now()
+  }
+
+  /**
+   * Asking now would only be refused: an answer runs, the service's wait counts down, or our own new
+   * topic holds the conversation. The one rule for Send, Retry and Regenerate (reactive: a computed
+   * over it follows the wait's end).
+   */
+  function held(): boolean {
+    return isBusy() || clearing.value || waiting()
   }
 
   /**
@@ -307,8 +344,8 @@ export function createChat(deps: ChatDeps) {
     authed,
     state,
     dispatch,
-    isBusy,
-    ask: (question, attachments) => !isBusy() && ask(question, undefined, attachments),
+    held,
+    ask: (question, attachments) => ask(question, undefined, attachments),
     report,
     onError: deps.onError,
     onFeedback: deps.onFeedback,
@@ -325,14 +362,14 @@ export function createChat(deps: ChatDeps) {
 
     /**
      * Sends `text` as a new question, or as the answer to the bot's pending question; false when there
-     * is nothing to send or an answer is running. `attachments` (uploaded) go with a new question only:
+     * is nothing to send or asking is `held`. `attachments` (uploaded) go with a new question only:
      * an answer to the bot's question is text.
      */
     send(text: string, attachments: Attachment[] = []): boolean {
       const question = text.trim()
       const replyTo = pendingReply(state.value)
       const files = replyTo ? [] : attachments
-      if ((!question && !files.length) || isBusy() || clearing.value) return false
+      if ((!question && !files.length) || held()) return false
       return ask(question, replyTo, files)
     },
 
@@ -361,7 +398,7 @@ export function createChat(deps: ChatDeps) {
         if (latest) await loadPage(latest.conversationId)
         historyLoaded = true
         // A reload mid-answer picks the answer up again (unless a send meanwhile follows its own).
-        attachRunning()
+        void attachRunning()
       } catch (err) {
         report(err)
       } finally {
@@ -424,7 +461,7 @@ export function createChat(deps: ChatDeps) {
       dispatch({ type: 'selected', conversationId })
       try {
         await loadPage(conversationId)
-        attachRunning()
+        void attachRunning()
       } catch (err) {
         report(err)
       }
@@ -473,6 +510,7 @@ export function createChat(deps: ChatDeps) {
     resumeDropped,
 
     waiting,
+    held,
 
     dispose(): void {
       current?.abort()

@@ -6,7 +6,7 @@ import { apiError, controlledStream, DONE, META, setup, sse, streamOf } from './
 
 /** One answered question, then whatever `next` answers. */
 async function answered(
-  next: (url: URL, init: RequestInit) => Response = () => streamOf(sse(META, DONE(2))),
+  next: (url: URL, init: RequestInit) => Response | Promise<Response> = () => streamOf(sse(META, DONE(2))),
   over: Partial<ChatDeps> = {},
 ) {
   let first = true
@@ -70,6 +70,38 @@ describe('regenerate', () => {
     expect(t.actions.regenerate(old.localId)).toBe(false)
     expect(t.actions.canRegenerate(t.message())).toBe(false) // running
     expect(t.sendBodies()).toHaveLength(2)
+  })
+
+  it("should wait like Send and Retry: through a named wait's countdown and our own new topic", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    try {
+      let cleared!: () => void
+      const t = await answered((url) =>
+        url.pathname === '/api/chat/feedback'
+          ? apiError(429, 'RATE_LIMITED', { 'Retry-After': '3' })
+          : url.pathname === '/api/chat/clear'
+            ? new Promise<Response>((r) => (cleared = () => r(Response.json({ conversationId: 'c1' }))))
+            : streamOf(sse(META, DONE(2))),
+      )
+      expect(await t.actions.rate(t.localId, 'like')).toBe(false)
+      expect(t.chat.held()).toBe(true)
+      expect(t.actions.canRegenerate(t.message())).toBe(true) // offered, not taken
+      expect(t.actions.regenerate(t.localId)).toBe(false)
+      vi.advanceTimersByTime(3_000)
+      expect(t.chat.held()).toBe(false)
+
+      const topic = t.chat.newTopic()
+      expect(t.chat.held()).toBe(true)
+      expect(t.actions.regenerate(t.localId)).toBe(false)
+      cleared()
+      expect(await topic).toBe(true)
+      expect(t.sendBodies()).toHaveLength(1)
+      expect(t.actions.regenerate(t.localId)).toBe(true)
+      await t.settled()
+      expect(t.sendBodies()).toHaveLength(2)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
 

@@ -19,9 +19,9 @@ export interface AnswerActionDeps {
   authed: <T>(call: (token: string) => Promise<T>) => Promise<T>
   state: ShallowRef<ChatState>
   dispatch: (ev: ChatEvent) => void
-  isBusy: () => boolean
-  /** Sends `question` as a new message (a new `clientMessageId`). */
-  /** A new question; a regenerated one goes with its attachments again. */
+  /** Asking now would only be refused (`held` of actions.ts): Regenerate waits like Send and Retry. */
+  held: () => boolean
+  /** A new question (a new `clientMessageId`); a regenerated one goes with its attachments again. */
   ask: (question: string, attachments?: Attachment[]) => boolean
   /** Turns a failure into what the user and the host see. */
   report: (err: unknown) => ChatError
@@ -42,10 +42,10 @@ export function createAnswerActions(d: AnswerActionDeps) {
         ? globalThis.navigator.clipboard.writeText(text)
         : Promise.reject(new Error('no clipboard')))
 
-  /** Regenerate: the newest answer only, a plain question (not a reply to the bot), nothing running. */
+  /** Regenerate is offered: the newest answer only, a plain question (not a reply to the bot). */
   function canRegenerate(m: ChatMessage): boolean {
     const last = d.state.value.messages.at(-1)
-    return last === m && !d.isBusy() && !m.replyTo && m.status !== 'requires_action' && ENDED.has(m.status)
+    return last === m && !m.replyTo && m.status !== 'requires_action' && ENDED.has(m.status)
   }
 
   return {
@@ -70,7 +70,7 @@ export function createAnswerActions(d: AnswerActionDeps) {
     /** Asks the same question again as a new message; the old answer stays (here and in history). */
     regenerate(localId: string): boolean {
       const m = find(localId)
-      return !!m && canRegenerate(m) && d.ask(m.question, m.attachments)
+      return !!m && canRegenerate(m) && !d.held() && d.ask(m.question, m.attachments)
     },
 
     /**

@@ -16,6 +16,12 @@ export const STREAM_DROPPED = 'STREAM_DROPPED'
  * started (another tab's clear); the host still hears `CONVERSATION_BUSY`.
  */
 export const CONVERSATION_UPDATING = 'CONVERSATION_UPDATING'
+/**
+ * Widget-only, on the answer: a question refused with `409 CONVERSATION_BUSY` whose running answer is
+ * over since (followed to its end, or the service no longer has it): asking again can work now. The
+ * host heard `CONVERSATION_BUSY` once, when it was refused.
+ */
+export const PREVIOUS_ENDED = 'PREVIOUS_ANSWER_ENDED'
 
 export interface ChatError {
   code: string
@@ -108,6 +114,7 @@ const CODE_TEXT: Record<string, MessageKey | [withWait: MessageKey, withoutWait:
   CANCELLED: 'cancelled',
   CONVERSATION_BUSY: 'conversationBusy',
   [CONVERSATION_UPDATING]: 'conversationUpdating',
+  [PREVIOUS_ENDED]: 'previousEnded',
   // A send naming an upload the service no longer has: asking again cannot help, adding it again can.
   FILE_NOT_FOUND: 'attachGone',
   HTTP_502: ['busyWait', 'busy'],
