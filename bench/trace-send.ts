@@ -23,11 +23,11 @@ import {
   cozeEnv,
   createDatabase,
   keyPair,
-  OAUTH_APP,
   PAT,
   redisPrefix,
   runSuffix,
   S2S_KEY,
+  simTrusting,
 } from './lib/infra'
 import { summarise } from './lib/stats'
 
@@ -81,8 +81,7 @@ const sends = Number(process.argv[2] ?? 100)
 const suffix = runSuffix()
 const keys = keyPair()
 const sim = await startCozeSim({
-  oauthApps: [{ ...OAUTH_APP, publicKeyPem: keys.publicKeyPem }],
-  pats: [PAT],
+  ...simTrusting(keys.publicKeyPem),
   firstTokenDelayMs: 0,
   tokensPerSecond: 0,
 })

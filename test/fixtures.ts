@@ -10,6 +10,12 @@ export const S2S_KEY = { id: 'site-a', secret: 'site-a-secret-0123456789abcdef' 
 export const OAUTH_APP = { appId: '1170000000001', keyId: 'kid-test-1' }
 export const PAT = 'pat_volcano_test_0123456789'
 
+/** coze-sim's half of `cozeEnv`: OAUTH_APP signed with `publicKeyPem`'s private half, and PAT. */
+export const simTrusting = (publicKeyPem: string) => ({
+  oauthApps: [{ ...OAUTH_APP, publicKeyPem }],
+  pats: [PAT],
+})
+
 /** The service's environment for a sim at `simUrl` that trusts `privateKeyPem`'s public half (OAuth JWT). */
 export const cozeEnv = (simUrl: string, privateKeyPem: string): Record<string, string> => ({
   COZE_API_BASE: simUrl,

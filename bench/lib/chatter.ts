@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks'
 import { signRequest } from '@volcano-chat/client'
 import type { Endpoints, Way } from './protocol'
-import { jsonRequest, sseRequest } from './sse-client'
+import { jsonRequest, sseRequest, type SseResult } from './sse-client'
 
 export interface SendHooks {
   /** Each answer token (Coze `conversation.message.delta`; the service's `delta`/`reasoning`). */
@@ -47,6 +47,37 @@ export const question = (markers: Record<string, number | boolean>) =>
     .join(',')}]]`
 
 const BUSY_RETRIES = 200
+
+/** What a send's event handler counted: tokens, events, the first token, an error event, its own end. */
+interface Counted {
+  tokens: number
+  events: number
+  tFirst: number | null
+  error?: string
+  /** The protocol's end arrived (Coze: `conversation.chat.completed` and `done`; the service: `done`). */
+  ended: boolean
+  messageId?: string
+}
+
+/** One send's outcome, either way: an HTTP error wins, then an error event, then a stream cut short. */
+function outcome(res: SseResult, n: Counted, busyRetries: number): SendOutcome {
+  let error = n.error
+  if (res.errorBody !== undefined) error = `HTTP ${res.status}: ${res.errorBody.slice(0, 200)}`
+  else if (!error && !res.stopped && !n.ended) error = 'stream ended without done'
+  return {
+    ok: !error,
+    error,
+    status: res.status,
+    tokens: n.tokens,
+    t0: res.startedAt,
+    tFirst: n.tFirst,
+    tEnd: res.endedAt,
+    events: n.events,
+    messageId: n.messageId,
+    busyRetries,
+    stopped: res.stopped,
+  }
+}
 
 export class Chatter {
   token?: string
@@ -120,20 +151,7 @@ export class Chatter {
       },
       onComment: hooks.onComment,
     })
-    if (res.errorBody !== undefined) error = `HTTP ${res.status}: ${res.errorBody.slice(0, 200)}`
-    else if (!error && !res.stopped && !(completed && finished)) error = 'stream ended without done'
-    return {
-      ok: !error,
-      error,
-      status: res.status,
-      tokens,
-      t0: res.startedAt,
-      tFirst,
-      tEnd: res.endedAt,
-      events,
-      busyRetries: 0,
-      stopped: res.stopped,
-    }
+    return outcome(res, { tokens, events, tFirst, error, ended: completed && finished }, 0)
   }
 
   private async sendToService(text: string, hooks: SendHooks): Promise<SendOutcome> {
@@ -175,21 +193,7 @@ export class Chatter {
         await new Promise((r) => setTimeout(r, 2))
         continue
       }
-      if (res.errorBody !== undefined) error = `HTTP ${res.status}: ${res.errorBody.slice(0, 200)}`
-      else if (!error && !res.stopped && !done) error = 'stream ended without done'
-      return {
-        ok: !error,
-        error,
-        status: res.status,
-        tokens,
-        t0: res.startedAt,
-        tFirst,
-        tEnd: res.endedAt,
-        events,
-        messageId,
-        busyRetries,
-        stopped: res.stopped,
-      }
+      return outcome(res, { tokens, events, tFirst, error, ended: done, messageId }, busyRetries)
     }
   }
 

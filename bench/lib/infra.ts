@@ -12,7 +12,7 @@ export const redisUrl = () =>
   process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
 /** The tests' fixtures (test/fixtures.ts), so a reader recognises them. */
-export { BOT_ID, cozeEnv, OAUTH_APP, PAT, S2S_KEY } from '../../test/fixtures'
+export { BOT_ID, cozeEnv, PAT, S2S_KEY, simTrusting } from '../../test/fixtures'
 
 /** Only loopback: the bench never sends load anywhere else. */
 function assertLoopback(url: string) {

@@ -1,7 +1,7 @@
 /** The processes of a bench run: coze-sim, way (b)'s node relay, the load generator, the service's readiness. */
 import type { ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
-import { OAUTH_APP, PAT } from './infra'
+import { simTrusting } from './infra'
 import { sleep } from './log'
 import type { Proxy } from './nginx'
 import { launch } from './procs'
@@ -23,12 +23,7 @@ export const GENEROUS_LIMITS = {
 }
 
 export async function startSim(publicKeyPem: string, nofile: number) {
-  const options = {
-    oauthApps: [{ ...OAUTH_APP, publicKeyPem }],
-    pats: [PAT],
-    firstTokenDelayMs: 0,
-    tokensPerSecond: 0,
-  }
+  const options = { ...simTrusting(publicKeyPem), firstTokenDelayMs: 0, tokensPerSecond: 0 }
   const proc = launchTsx('bench/sim.ts', [JSON.stringify(options)], 1, nofile)
   const { url } = (await readyOverIpc(proc, 'coze-sim')) as { url: string }
   return { proc, url, reset: () => proc.send({ kind: 'reset' }) }

@@ -1,6 +1,7 @@
 /** The soak's options (command line) and its seeded randomness: one `--seed` replays the same drops. */
 import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
+import { prng } from '@volcano-chat/coze-sim'
 
 const { values: args } = parseArgs({
   options: {
@@ -38,16 +39,8 @@ export const MAX_SEND_ATTEMPTS = 4
 export const MAX_RESUMES = 10
 export const WATCHDOG_MS = 10 * 60_000 + CHATS * 2_000
 
-/** mulberry32: reproducible drops and answer lengths for one --seed. */
-export const random = (() => {
-  let a = SEED
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-})()
+/** Reproducible drops and answer lengths for one --seed (coze-sim's mulberry32). */
+export const random = prng(SEED)
 export const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1))
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 

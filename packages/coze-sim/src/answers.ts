@@ -17,8 +17,8 @@ export function hashText(text: string): number {
   return h >>> 0
 }
 
-/** mulberry32: a tiny seeded PRNG. */
-function prng(seed: number): () => number {
+/** mulberry32: a tiny seeded PRNG (the bench's soak draws its drops from it too). */
+export function prng(seed: number): () => number {
   let a = seed
   return () => {
     a = (a + 0x6d2b79f5) | 0

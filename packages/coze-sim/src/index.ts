@@ -1,6 +1,6 @@
 /** @module coze-sim — a Coze OpenAPI simulator that the official `@coze/api` SDK talks to unchanged. */
 export { startCozeSim } from './server'
-export { answerFor } from './answers'
+export { answerFor, prng } from './answers'
 export { audioOf, connectAudio, UpgradeRefused, type AudioClient, type AudioFrame } from './audio-client'
 export { longWav, sampleSpeechWav, toneWav, type SpeechWav } from './audio-fixture'
 export { buildWav, bytesPerSecond, parseWav, type PcmFormat, type WavInfo } from './audio-wav'

@@ -15,7 +15,7 @@ import { loadConfig } from '../src/core/config'
 import { loggerOptions } from '../src/core/logger'
 import { openServices } from '../src/app/services'
 import type { Store } from '../src/store/types'
-import { BOT_ID, OAUTH_APP, PAT, S2S_KEY } from '../../../test/fixtures'
+import { BOT_ID, OAUTH_APP, PAT, S2S_KEY, simTrusting } from '../../../test/fixtures'
 import { createTestDatabase, createTestRedisPrefix, testRedisUrl } from '../../../test/services'
 import { readStream } from './sse-client'
 
@@ -65,8 +65,7 @@ const GENEROUS_LIMITS = {
 export async function startStack(o: StackOptions) {
   const keys = testKeyPair()
   const sim = await startCozeSim({
-    oauthApps: [{ ...OAUTH_APP, publicKeyPem: keys.publicKeyPem }],
-    pats: [PAT],
+    ...simTrusting(keys.publicKeyPem),
     firstTokenDelayMs: 5,
     tokensPerSecond: 0,
     ...o.sim,

@@ -8,8 +8,8 @@ import { startCozeSim, type CozeSim, type CozeSimOptions } from '@volcano-chat/c
 import { createChatServiceClient } from '@volcano-chat/client'
 import { spawnListening } from '../../../test/listening'
 import { createTestDatabase, createTestRedisPrefix, testRedisUrl } from '../../../test/services'
-import { cozeEnv } from '../../../test/fixtures'
-import { OAUTH_APP, PAT, S2S_KEY, SECRETS, testKeyPair } from './harness'
+import { cozeEnv, simTrusting } from '../../../test/fixtures'
+import { S2S_KEY, SECRETS, testKeyPair } from './harness'
 
 export interface Instance {
   name: string
@@ -22,8 +22,7 @@ export interface Instance {
 export async function startCluster(opts: { sim?: CozeSimOptions; env?: Record<string, string> } = {}) {
   const keys = testKeyPair()
   const sim: CozeSim = await startCozeSim({
-    oauthApps: [{ ...OAUTH_APP, publicKeyPem: keys.publicKeyPem }],
-    pats: [PAT],
+    ...simTrusting(keys.publicKeyPem),
     firstTokenDelayMs: 5,
     tokensPerSecond: 0,
     ...opts.sim,
