@@ -56,7 +56,7 @@ async function outcomeOf(env: RelayEnv, run: Run): Promise<Outcome> {
 }
 
 /** The canceller already asked Coze when it knew the chat id; then Coze says 4104 (not running). */
-async function cancelAtCoze(env: RelayEnv, run: Run, chatId: string) {
+export async function cancelAtCoze(env: RelayEnv, run: Run, chatId: string) {
   await env.d.coze.cancelChat(run.ids.conversationId, chatId).catch((err: unknown) => {
     if (!(err instanceof CozeApiError && err.code === 4104)) {
       env.d.log.warn({ err, messageId: run.ids.messageId }, 'Coze cancel failed')
@@ -70,9 +70,18 @@ async function cancelAtCoze(env: RelayEnv, run: Run, chatId: string) {
  * holds it (issue 19); the stream closes after T3.
  */
 export async function finish(env: RelayEnv, run: Run, terminal: StreamEvent | undefined) {
+  run.ended = true
+  try {
+    await env.bounded(run.unlock(), 'conversation unlock')
+    if (terminal) emit(env, run, terminal)
+  } finally {
+    await settle(env, run) // even when the end's delivery threw (relay-crash.ts): archived, counted out
+  }
+}
+
+/** The end's flush, T3 and count, once the widget has its end. */
+async function settle(env: RelayEnv, run: Run) {
   const { d, bounded, observe } = env
-  await bounded(run.unlock(), 'conversation unlock')
-  if (terminal) emit(env, run, terminal)
   await bounded(d.streams.flush(), 'stream log flush')
   const onFailure = () => observe.archiveFailed('t3')
   const extra = { cozeMessageId: run.cozeMessageId }

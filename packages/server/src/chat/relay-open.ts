@@ -143,10 +143,10 @@ export async function opened(env: RelayEnv, run: Run): Promise<ChatStream | unde
 }
 
 function started(env: RelayEnv, run: Run, stream: ChatStream): ChatStream {
+  openSink(env, run) // first: should it throw, the stream is not the run's yet, and `reap` stops it
   run.stream = stream
   if (run.aborted) stream.abort()
   void run.t1.then((ok) => ok || run.stream?.abort()) // cannot reject: T1 failing is `false`
-  openSink(env, run)
   return stream
 }
 
@@ -161,14 +161,15 @@ async function refused(env: RelayEnv, run: Run, err: unknown): Promise<undefined
 
 /**
  * The answer ended before Coze opened its stream. When it opens after all, it is stopped; a cancelled
- * chat is also cancelled at Coze once its id is known (Coze would otherwise finish it, and refuse the
- * conversation's next chat with 4016 meanwhile).
+ * (or crashed, relay-crash.ts) chat is also cancelled at Coze once its id is known (Coze would otherwise
+ * finish it, and refuse the conversation's next chat with 4016 meanwhile).
  */
-function reap(env: RelayEnv, run: Run) {
+export function reap(env: RelayEnv, run: Run, cancel = run.aborted === 'cancel') {
+  if (reaped.has(run)) return // once: the stream is read by one reader only
+  reaped.add(run)
   const { messageId, conversationId } = run.ids
   const late = async (stream: ChatStream) => {
-    const chatId =
-      run.aborted === 'cancel' ? (run.body.replyTo?.cozeChatId ?? (await chatIdOf(stream))) : undefined
+    const chatId = cancel ? (run.body.replyTo?.cozeChatId ?? (await chatIdOf(stream))) : undefined
     stream.abort()
     if (!chatId) return
     await env.d.coze.cancelChat(conversationId, chatId).catch((err: unknown) => {
@@ -182,6 +183,8 @@ function reap(env: RelayEnv, run: Run) {
       env.d.log.warn({ err, messageId }, 'could not cancel at Coze a chat that opened late')
     })
 }
+
+const reaped = new WeakSet<Run>()
 
 /** Reads a stream up to Coze's first chat event (`conversation.chat.created`): its chat id. */
 async function chatIdOf(stream: ChatStream): Promise<string | undefined> {

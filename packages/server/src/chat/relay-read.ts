@@ -30,12 +30,21 @@ export async function readAll(env: RelayEnv, run: Run, first: ChatStream) {
   }
 }
 
-/** One stream to its end; what broke it, if anything. */
+/** One stream to its end; what broke it, if anything. A throw of ours is no break: it is rethrown. */
 async function readOnce(env: RelayEnv, run: Run, stream: ChatStream): Promise<unknown> {
+  const ours = { threw: false }
   try {
-    await stream.read((e) => onEvent(env, run, e))
+    await stream.read((e) => {
+      try {
+        return onEvent(env, run, e)
+      } catch (err) {
+        ours.threw = true
+        throw err
+      }
+    })
     return undefined
   } catch (err) {
+    if (ours.threw) throw err // normalise or the stream log failed: the answer ends INTERNAL (relay-crash.ts)
     return err
   } finally {
     stream.abort() // Coze keeps streaming after the terminal event otherwise

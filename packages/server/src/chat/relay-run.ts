@@ -154,6 +154,8 @@ export interface Run {
   chatIdSaved: Promise<unknown>
   /** Coze's id of the last answer message, archived for feedback (SPEC §2.4). */
   cozeMessageId: string | null
+  /** `finish` ran: the answer's one end (relay-crash.ts never ends it twice). */
+  ended?: boolean
 }
 
 /** The per-token path: the data is serialised once, for the widget and the stream log alike. */
@@ -163,8 +165,11 @@ export function emit(env: RelayEnv, run: Run, e: StreamEvent) {
   const s = (run.at += w)
   const json = JSON.stringify(e.data)
   env.observe.eventRelayed(e.event)
-  env.d.streams.append(run.ids.messageId, { seq: s, event: e.event, data: e.data } as LoggedEvent, json)
-  run.sink.event(`${run.ids.messageId}:${s}`, e, json)
+  try {
+    env.d.streams.append(run.ids.messageId, { seq: s, event: e.event, data: e.data } as LoggedEvent, json)
+  } finally {
+    run.sink.event(`${run.ids.messageId}:${s}`, e, json) // even when the log throws: the end still gets out
+  }
 }
 
 /** Commits the widget's stream: `meta` (position 0) names the answer, so a Stop has its id. */

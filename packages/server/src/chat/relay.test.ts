@@ -402,3 +402,122 @@ describe('relay', () => {
     await peer.stop()
   })
 })
+
+describe('relay, when something throws that never should', () => {
+  const activeStreams = async (m: Metrics) =>
+    (await m.registry.getSingleMetric('vc_chat_active_streams')!.get()).values[0]?.value
+  /** What every ended answer leaves: its conversation free, its lease gone, the gauge back at 0. */
+  async function expectReleased(m: Metrics, messageId: string) {
+    expect(await busyHolder()).toBeNull()
+    expect(await backend.kv.get(keys.lease(messageId))).toBeNull()
+    expect(await activeStreams(m)).toBe(0)
+  }
+  const toolCall = (chatId: string): CozeEvent =>
+    ({
+      kind: 'chat',
+      name: 'conversation.chat.requires_action',
+      chat: {
+        id: chatId,
+        conversation_id: CONV,
+        status: 'requires_action',
+        required_action: {
+          type: 'submit_tool_outputs',
+          submit_tool_outputs: {
+            tool_calls: [{ id: 'call-1', type: 'function', function: { name: 'lookup', arguments: '{}' } }],
+          },
+        },
+      },
+    }) as CozeEvent
+
+  it('should end INTERNAL, archived failed and cancelled at Coze, when the tool runner rejects', async () => {
+    const events = [chat('chat-1', 'created'), toolCall('chat-1'), { kind: 'done' } as CozeEvent]
+    scripted.opens.push(async () => new ScriptedStream(events))
+    const m = createMetrics()
+    const tools = { call: () => Promise.reject(new Error('tool runner broke')) }
+    const w = recordingSink()
+    const asked = { message: 'q', conversationId: CONV, clientMessageId: 'cm-1' }
+    await relayWith({ tools, observer: m.observer }).send(user, asked, ctx, w.sink)
+    expect(w.names()).toEqual(['meta', 'action', 'error'])
+    expect(w.events.at(-1)!.e.data).toMatchObject({ code: 'INTERNAL' })
+    expect(w.sink.closed).toBe(true) // the response ends: its stream slot is freed
+    const messageId = messageIdOf(w.events)
+    expect(await store.getMessage(user.userId, messageId)).toMatchObject({
+      status: 'failed',
+      errorCode: 'INTERNAL',
+    })
+    expect((await backend.streams.read(messageId)).at(-1)).toMatchObject({ event: 'error' })
+    expect(scripted.calls.cancelled).toEqual(['chat-1'])
+    // As with any answer that ended: the clientMessageId names it, and a retry attaches to its end.
+    expect(await backend.kv.get(keys.clientMessage(user.userId, 'cm-1'))).toBe(messageId)
+    await expectReleased(m, messageId)
+  })
+
+  it('should end INTERNAL when a malformed Coze event throws, without taking it for a broken stream', async () => {
+    const malformed = { kind: 'message', name: 'conversation.message.delta' } as CozeEvent // no message
+    const stream = new ScriptedStream([chat('chat-1', 'created'), delta('chat-1', '半'), malformed], 'hold')
+    scripted.opens.push(async () => stream)
+    const m = createMetrics()
+    const w = recordingSink()
+    await relayWith({ observer: m.observer }).send(user, { message: 'q', conversationId: CONV }, ctx, w.sink)
+    expect(w.names()).toEqual(['meta', 'delta', 'error'])
+    expect(w.events.at(-1)!.e.data).toMatchObject({ code: 'INTERNAL' })
+    expect(w.sink.closed).toBe(true)
+    expect(stream.aborted).toBe(true)
+    expect(scripted.calls.cancelled).toEqual(['chat-1'])
+    const messageId = messageIdOf(w.events)
+    expect(await store.getMessage(user.userId, messageId)).toMatchObject({ status: 'failed', answer: '半' })
+    await expectReleased(m, messageId)
+  })
+
+  it('should deliver the one end, archive and count it out when the stream log throws on it', async () => {
+    const streams = Object.assign(Object.create(backend.streams) as typeof backend.streams, {
+      append: (id: string, e: { event: string }, json?: string) => {
+        if (e.event === 'done') throw new Error('stream log broke')
+        backend.streams.append(id, e as never, json)
+      },
+    })
+    const m = createMetrics()
+    const w = recordingSink()
+    const relay = relayWith({ streams, observer: m.observer })
+    await relay.send(user, { message: 'q', conversationId: CONV }, ctx, w.sink)
+    expect(w.names()).toEqual(['meta', 'delta', 'done'])
+    expect(w.sink.closed).toBe(true)
+    const messageId = messageIdOf(w.events)
+    expect(await store.getMessage(user.userId, messageId)).toMatchObject({ status: 'completed' })
+    await expectReleased(m, messageId)
+  })
+
+  it('should answer as usual when an observer throws', async () => {
+    const m = createMetrics()
+    const observer = {
+      ...m.observer,
+      firstToken: () => {
+        throw new Error('observer broke')
+      },
+    }
+    const w = recordingSink()
+    await relayWith({ observer }).send(user, { message: 'q', conversationId: CONV }, ctx, w.sink)
+    expect(w.names()).toEqual(['meta', 'delta', 'done'])
+    const messageId = messageIdOf(w.events)
+    expect(await store.getMessage(user.userId, messageId)).toMatchObject({ status: 'completed' })
+    await expectReleased(m, messageId)
+  })
+
+  it('should answer the HTTP error INTERNAL, free the clientMessageId and cancel at Coze when the stream cannot open', async () => {
+    scripted.opens.push(async () => new ScriptedStream(answer('chat-1'), 'hold'))
+    const m = createMetrics()
+    const w = recordingSink()
+    w.sink.open = () => {
+      throw new Error('the response is gone')
+    }
+    const asked = { message: 'q', conversationId: CONV, clientMessageId: 'cm-1' }
+    const sent = relayWith({ observer: m.observer }).send(user, asked, ctx, w.sink)
+    await expect(sent).rejects.toMatchObject({ code: 'INTERNAL', status: 500 })
+    expect(w.events).toEqual([])
+    const [row] = await store.listMessages(user.userId, CONV, { limit: 1 })
+    expect(row).toMatchObject({ status: 'failed', errorCode: 'INTERNAL', clientMessageId: null })
+    expect(await backend.kv.get(keys.clientMessage(user.userId, 'cm-1'))).toBeNull()
+    await expect.poll(() => scripted.calls.cancelled).toEqual(['chat-1'])
+    await expectReleased(m, row!.id)
+  })
+})

@@ -4,6 +4,7 @@
  * Every event also goes to the stream log so any instance can resume it (issue 5). The steps of one
  * answer are in relay-open.ts (ask Coze, T1, `meta`), relay-read.ts (relay, tool rounds, a broken
  * stream) and relay-end.ts (outcome, unlock, terminal event, T3); how it ends is decided by outcome.ts.
+ * An answer that throws unexpectedly still ends there (relay-crash.ts).
  */
 import { randomUUID } from 'node:crypto'
 import { VcError } from '../core/errors'
@@ -13,6 +14,7 @@ import { attachToMessage } from './attach'
 import { failureOf, httpError } from './outcome'
 import { createOwnerCache, type OwnerCache } from './owners'
 import { AWAITING_REPLY_TTL_MS, end, handedOver } from './relay-end'
+import { crashed } from './relay-crash'
 import { busyError, createKeyLocks, type KeyLocks } from './relay-lock'
 import { begin, opened } from './relay-open'
 import { readAll } from './relay-read'
@@ -231,10 +233,14 @@ async function answer(
   unlock: () => Promise<unknown>,
 ): Promise<boolean> {
   const run = await begin(env, s, ids, unlock)
-  const stream = await opened(env, run)
-  if (stream) await readAll(env, run, stream)
-  if (await handedOver(env, run)) return true
-  await end(env, run)
+  try {
+    const stream = await opened(env, run)
+    if (stream) await readAll(env, run, stream)
+    if (await handedOver(env, run)) return true
+    await end(env, run)
+  } catch (err) {
+    await crashed(env, run, err) // every answer ends: a bug ends it INTERNAL
+  }
   return false
 }
 

@@ -73,6 +73,7 @@ const storeCalls: [string, (s: Store) => Promise<unknown>][] = [
   ['markNewTopic', (s) => s.markNewTopic('usr', 'cnv', T)],
   ['insertQuestion', (s) => s.insertQuestion(sample.question)],
   ['setCozeChatId', (s) => s.setCozeChatId('msg', 'chat')],
+  ['releaseClientMessageId', (s) => s.releaseClientMessageId('msg')],
   ['finishMessage', (s) => s.finishMessage('msg', sample.finish)],
   ['getMessage', (s) => s.getMessage('usr', 'msg')],
   [
@@ -81,6 +82,7 @@ const storeCalls: [string, (s: Store) => Promise<unknown>][] = [
   ],
   ['listMessages', (s) => s.listMessages('usr', 'cnv', { limit: 20 })],
   ['listMessages({ beforeId })', (s) => s.listMessages('usr', 'cnv', { beforeId: 'msg', limit: 20 })],
+  ['listInProgress', (s) => s.listInProgress(T, 100)],
   ['insertFile', (s) => s.insertFile(sample.file)],
   ['getFiles', (s) => s.getFiles('usr', ['fil', 'fil2'])],
   ['getFileContent', (s) => s.getFileContent('usr', 'fil')],

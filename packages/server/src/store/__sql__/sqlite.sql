@@ -94,6 +94,9 @@ insert into "chat_message" ("id", "user_id", "conversation_id", "session_id", "c
 -- Store.setCozeChatId
 update "chat_message" set "coze_chat_id" = case id when ? then ? end where "id" in (?);
 
+-- Store.releaseClientMessageId
+update "chat_message" set "client_message_id" = ? where "id" = ?;
+
 -- Store.finishMessage
 update "chat_message" set "status" = ?, "answer" = ?, "reasoning" = ?, "error_code" = ?, "error_message" = ?, "input_tokens" = ?, "output_tokens" = ?, "first_token_at" = ?, "finished_at" = ?, "updated_at" = ?, "coze_code" = ?, "coze_logid" = ?, "parts" = ?, "suggestions" = ? where "id" = ? and "status" = ?;
 
@@ -109,6 +112,9 @@ select * from "chat_message" where "user_id" = ? and "conversation_id" = ? order
 -- Store.listMessages({ beforeId })
 select "asked_at", "id" from "chat_message" where "user_id" = ? and "conversation_id" = ? and "id" = ?;
 select * from "chat_message" where "user_id" = ? and "conversation_id" = ? and ("asked_at" < ? or ("asked_at" = ? and "id" < ?)) order by "asked_at" desc, "id" desc limit ?;
+
+-- Store.listInProgress
+select * from "chat_message" where "status" = ? and "asked_at" < ? order by "asked_at" asc limit ?;
 
 -- Store.insertFile
 insert into "chat_file" ("id", "user_id", "coze_file_id", "name", "mime", "kind", "bytes", "content", "created_at") values (?, ?, ?, ?, ?, ?, ?, ?, ?);
