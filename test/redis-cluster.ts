@@ -1,12 +1,13 @@
 /**
  * Real Redis topologies on loopback for the tests of SPEC §6: a 3-master Redis Cluster (started once per
- * run by global-setup.ts; the outage test starts its own) and one master watched by a Sentinel. Each server runs from `redis-server` in
+ * run by global-setup.ts; the outage test starts its own), one master watched by a Sentinel, and a
+ * master with a replica that the Sentinel fails over. Each server runs from `redis-server` in
  * its own temporary folder, with nothing persisted; `stop()` kills them and removes the folder.
  * Neither a cluster node nor a sentinel can listen on port 0 (they announce their port), so ports are
  * picked free and the start is retried with new ones when a port was taken in between.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -193,8 +194,28 @@ async function clusterReady(servers: Server[]) {
   }
 }
 
+/** A sentinel (quorum 1) watching `name` at `master`, with a config file of its own. */
+async function startSentinel(
+  dir: string,
+  port: number,
+  name: string,
+  master: number,
+  o: { downAfterMs: number; failoverTimeoutMs?: number },
+) {
+  // Sentinel rewrites its config file: it must be its own, writable one.
+  const conf = join(dir, 'sentinel.conf')
+  const lines = [
+    `dir ${dir}`,
+    `sentinel monitor ${name} 127.0.0.1 ${master} 1`,
+    `sentinel down-after-milliseconds ${name} ${o.downAfterMs}`,
+    ...(o.failoverTimeoutMs ? [`sentinel failover-timeout ${name} ${o.failoverTimeoutMs}`] : []),
+  ]
+  await writeFile(conf, [...lines, ''].join('\n'))
+  return startServer(dir, 'sentinel', port, [conf, '--sentinel'])
+}
+
 /**
- * One master and one Sentinel watching it as `name` (quorum 1). `nodes` lists the sentinel.
+ * One master and one Sentinel (its failover: `startRedisSentinelFailover`) watching it as `name` (quorum 1). `nodes` lists the sentinel.
  *
  * @example
  * const s = await startRedisSentinel('vc-master') // REDIS_SENTINELS=s.nodes, REDIS_SENTINEL_NAME=vc-master
@@ -207,21 +228,104 @@ export function startRedisSentinel(name = 'vc-master'): Promise<RedisTopology & 
     servers.push(
       await startServer(dir, 'master', master!, ['--save', '', '--appendonly', 'no', '--dir', dir]),
     )
-    // Sentinel rewrites its config file: it must be its own, writable one.
-    const conf = join(dir, 'sentinel.conf')
-    await writeFile(
-      conf,
-      [
-        `dir ${dir}`,
-        `sentinel monitor ${name} 127.0.0.1 ${master} 1`,
-        `sentinel down-after-milliseconds ${name} 5000`,
-        '',
-      ].join('\n'),
-    )
-    servers.push(await startServer(dir, 'sentinel', sentinel!, [conf, '--sentinel']))
+    servers.push(await startSentinel(dir, sentinel!, name, master!, { downAfterMs: 5000 }))
     await until('sentinel knowing its master', async () =>
       (await cli(sentinel!, 'sentinel', 'get-master-addr-by-name', name)).includes(String(master)),
     )
     return `127.0.0.1:${sentinel}`
   }).then((t) => ({ ...t, masterPort }))
 }
+
+export interface SentinelFailover extends RedisTopology {
+  sentinelPort: number
+  /** The master and its replica as started (after a failover the replica is the master). */
+  masterPort: number
+  replicaPort: number
+  /** The port Sentinel names as `name`'s master now. */
+  currentMaster(): Promise<number>
+  /** `SENTINEL FAILOVER <name>`, asked again until Sentinel accepts it (not while it still sizes up the replica). */
+  failover(): Promise<void>
+  /** Resolves with the new master's port once Sentinel names one other than `oldPort` and it is writable. */
+  waitForNewMaster(oldPort: number, timeoutMs?: number): Promise<number>
+  /** SIGKILLs the server on `port` (the master: the hard case, no demotion). */
+  kill(port: number): Promise<void>
+}
+
+/**
+ * A master, one replica (`replicaof`) and one Sentinel (quorum 1), timed for tests: the master is down
+ * after 1 s of silence and a failover may take 5 s, so a failover ends in seconds. Force one with
+ * `failover()` (the master is demoted) or `kill(masterPort)`, then `waitForNewMaster`.
+ *
+ * @example
+ * const s = await startRedisSentinelFailover('vc-master')
+ * await s.failover() // or: await s.kill(s.masterPort)
+ * const port = await s.waitForNewMaster(s.masterPort) // s.replicaPort
+ */
+export function startRedisSentinelFailover(name = 'vc-master'): Promise<SentinelFailover> {
+  let ports: number[] = []
+  let started: Server[] = []
+  return withRetries('redis-sentinel-failover', async (dir, servers) => {
+    started = servers
+    ports = await freePorts(3)
+    const [master, replica, sentinel] = ports as [number, number, number]
+    // Each server its own folder: a replica's full sync writes its dump there.
+    const data = async (sub: string) => {
+      const d = join(dir, sub)
+      await mkdir(d)
+      return ['--save', '', '--appendonly', 'no', '--dir', d]
+    }
+    servers.push(await startServer(dir, 'master', master, await data('master')))
+    servers.push(
+      await startServer(dir, 'replica', replica, [
+        ...(await data('replica')),
+        '--replicaof',
+        '127.0.0.1',
+        String(master),
+      ]),
+    )
+    await until('replica in sync', async () =>
+      (await cli(replica, 'info', 'replication')).includes('master_link_status:up'),
+    )
+    servers.push(
+      await startSentinel(dir, sentinel, name, master, { downAfterMs: 1000, failoverTimeoutMs: 5000 }),
+    )
+    // A failover needs a replica Sentinel knows (from the master's INFO) and sees up.
+    await until('sentinel knowing the replica', async () => {
+      const replicas = await cli(sentinel, 'sentinel', 'replicas', name)
+      return (
+        replicas.includes(String(replica)) &&
+        /master-link-status\s+ok/.test(replicas) &&
+        !/disconnected|s_down/.test(replicas)
+      )
+    })
+    return `127.0.0.1:${sentinel}`
+  }).then((t) => {
+    const [masterPort, replicaPort, sentinelPort] = ports as [number, number, number]
+    const currentMaster = async () =>
+      Number((await cli(sentinelPort, 'sentinel', 'get-master-addr-by-name', name)).trim().split('\n')[1])
+    return {
+      ...t,
+      masterPort,
+      replicaPort,
+      sentinelPort,
+      currentMaster,
+      failover: () =>
+        until(`Sentinel accepting a failover of ${name}`, async () =>
+          /^OK/.test(await cli(sentinelPort, 'sentinel', 'failover', name)),
+        ).then(() => undefined),
+      waitForNewMaster: (oldPort, timeoutMs = 30_000) =>
+        waitFor(
+          async () => {
+            const port = await currentMaster()
+            if (port === oldPort) return undefined
+            return (await cli(port, 'role')).startsWith('master') ? port : undefined
+          },
+          { what: `redis fixture: Sentinel naming a new master for ${name}`, timeoutMs, intervalMs: 50 },
+        ),
+      kill: (port) => killAll(started.filter((s) => s.port === port)),
+    }
+  })
+}
+
+/** `redis-cli -p port args…` on loopback, its output (for tests that talk to a fixture's servers). */
+export const redisCli = cli

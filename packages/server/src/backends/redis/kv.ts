@@ -103,6 +103,7 @@ export async function openRedisKv(opts: {
   const cluster = redis instanceof Cluster
   const slotOf = (fullKey: string) => (cluster ? calculateSlot(fullKey) : 0)
   let closed = false
+  if (connection.mode === 'sentinel') reconnectAfterFailedReconnect(redis as Redis, () => closed)
 
   return {
     kind: 'redis',
@@ -123,6 +124,7 @@ export async function openRedisKv(opts: {
             })
           : redis.duplicate({ enableAutoPipelining: false, autoResubscribe: false, connectionName })
       await connectOrExplain(sub, `${describeConnection(connection)} (subscriber)`)
+      if (connection.mode === 'sentinel') reconnectAfterFailedReconnect(sub as Redis, () => closed)
       return sub
     },
 
@@ -230,7 +232,7 @@ function createClient(c: RedisConnection, commandTimeout: number): RedisClient {
       // A failover must not lose the connection for good: follow Sentinel to the new master.
       failoverDetector: true,
       // Each (re)connect asks the sentinels a few rounds, then gives up: at start-up that is the error
-      // naming Sentinel (instead of waiting forever); later, ioredis' own reconnect starts a new round.
+      // naming Sentinel (instead of waiting forever); later, reconnectAfterFailedReconnect starts again.
       sentinelRetryStrategy: (times) => (times > 3 ? null : times * 200),
     })
   }
@@ -248,6 +250,30 @@ function createClient(c: RedisConnection, commandTimeout: number): RedisClient {
     ...(c.tls ? { dnsLookup: (address, done) => done(null, address) } : {}),
   }
   return new Cluster(c.nodes, options)
+}
+
+/** How long a Sentinel client that ioredis gave up on waits before it connects again. */
+const RECONNECT_AGAIN_MS = 1_000
+
+/**
+ * ioredis ends a Sentinel client for good (every command then fails "Connection is closed.") when one of
+ * its reconnects fails outright: the sentinels stay unreachable past `sentinelRetryStrategy`, or the
+ * failover detector's +switch-master arrives while it reconnects to a killed master. Such a client (an
+ * end that follows a connect attempt, not a close) connects again, until `closing()`. Shown by
+ * kv-sentinel-failover.int.test.ts.
+ */
+function reconnectAfterFailedReconnect(client: Redis, closing: () => boolean) {
+  let connecting = false
+  client.on('connecting', () => (connecting = true))
+  client.on('connect', () => (connecting = false))
+  client.on('close', () => (connecting = false))
+  client.on('end', () => {
+    if (!connecting || closing()) return
+    connecting = false
+    setTimeout(() => {
+      if (!closing() && client.status === 'end') client.connect().catch(() => undefined)
+    }, RECONNECT_AGAIN_MS).unref()
+  })
 }
 
 /** Connects; on failure stops the client's own retries and names the dependency in the error. */
