@@ -12,7 +12,6 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { startFaultProxy } from '../packages/server/test/fault-proxy'
 import {
   answerText,
   ask,
@@ -28,6 +27,7 @@ import {
   useDemo,
   waitForAnswer,
   WAIT,
+  sendThroughHop,
 } from './support/browser'
 import { rowsAsking, type Demo } from './support/demo'
 
@@ -101,13 +101,7 @@ describe.skipIf(!hasChromium)(suiteTitle('connection state on demo website A'), 
     const { page, context, pageErrors } = await login(browser, demo)
     const { stack } = demo
     await openWidget(page)
-    // The send goes through the cuttable hop; everything else (the resume too) straight to the service.
-    const target = new URL(stack.url)
-    const hop = await startFaultProxy({ host: target.hostname, port: Number(target.port) })
-    const hopUrl = `http://${hop.address}`
-    await page.route('**/api/chat/send', (route) =>
-      route.continue({ url: route.request().url().replace(stack.url, hopUrl) }),
-    )
+    const hop = await sendThroughHop(page, stack.url)
     const resumes: string[] = []
     page.on('request', (r) => r.url().startsWith(`${stack.url}/api/chat/stream/`) && resumes.push(r.url()))
 
@@ -149,12 +143,7 @@ describe.skipIf(!hasChromium)(suiteTitle('connection state on demo website A'), 
     const { page, context, pageErrors } = await login(browser, demo)
     const { stack } = demo
     await openWidget(page)
-    const target = new URL(stack.url)
-    const hop = await startFaultProxy({ host: target.hostname, port: Number(target.port) })
-    const hopUrl = `http://${hop.address}`
-    await page.route('**/api/chat/send', (route) =>
-      route.continue({ url: route.request().url().replace(stack.url, hopUrl) }),
-    )
+    const hop = await sendThroughHop(page, stack.url)
     const resumed: number[] = []
     page.on(
       'response',

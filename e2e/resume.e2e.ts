@@ -15,7 +15,6 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { startFaultProxy } from '../packages/server/test/fault-proxy'
 import {
   answerText,
   ask,
@@ -30,6 +29,7 @@ import {
   waitForAnswer,
   WAIT,
   useDemo,
+  sendThroughHop,
 } from './support/browser'
 import { rowsAsking, type Demo } from './support/demo'
 
@@ -73,15 +73,7 @@ describe.skipIf(!hasChromium)(suiteTitle('resuming answers on demo website A'), 
     expect(user).toBeDefined()
     await openWidget(page)
 
-    // The send goes through the cuttable hop; everything else (the resume too) straight to the service.
-    // A TCP hop in front of the service whose connections the test resets, as a network that goes
-    // away under an open response would. Nothing in it knows HTTP: bytes are copied both ways.
-    const target = new URL(stack.url)
-    const hop = await startFaultProxy({ host: target.hostname, port: Number(target.port) })
-    const hopUrl = `http://${hop.address}`
-    await page.route('**/api/chat/send', (route) =>
-      route.continue({ url: route.request().url().replace(stack.url, hopUrl) }),
-    )
+    const hop = await sendThroughHop(page, stack.url)
     const failed: string[] = []
     page.on('requestfailed', (r) => failed.push(`${r.method()} ${r.url()} ${r.failure()?.errorText}`))
     const resumes: { url: string; lastEventId?: string }[] = []
@@ -103,7 +95,7 @@ describe.skipIf(!hasChromium)(suiteTitle('resuming answers on demo website A'), 
       hop.reset()
       await expect
         .poll(() => failed, WAIT)
-        .toEqual([`POST ${hopUrl}/api/chat/send net::ERR_CONNECTION_RESET`])
+        .toEqual([`POST http://${hop.address}/api/chat/send net::ERR_CONNECTION_RESET`])
 
       // The widget resumes on its own and the answer ends, once, completed.
       const message = await waitForAnswer(page, 1)

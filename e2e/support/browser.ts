@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect } from 'vitest'
 import MarkdownIt from 'markdown-it'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { CHROMIUM, hasChromium, launchChromium } from '../../packages/widget/e2e/chromium'
+import { startFaultProxy, type FaultProxy } from '../../packages/server/test/fault-proxy'
 import { startDemo, type Demo, type DemoOptions } from './demo'
 import type { AudioProbe, PageScripts, Recorded, VcMessage } from './page-api'
 
@@ -124,6 +125,21 @@ const md = new MarkdownIt({ html: false, linkify: true, breaks: true })
 export async function renderedText(page: Page, markdown: string): Promise<string> {
   const html = md.render(markdown)
   return squash(await page.evaluate(inPage.htmlText, html))
+}
+
+/**
+ * Sends `POST /api/chat/send` through a TCP hop of the test's own, which the test resets to cut the
+ * answer as a network going away under an open response would (nothing in it knows HTTP); everything
+ * else, the resume too, goes straight to the service.
+ */
+export async function sendThroughHop(page: Page, serviceUrl: string): Promise<FaultProxy> {
+  const target = new URL(serviceUrl)
+  const hop = await startFaultProxy({ host: target.hostname, port: Number(target.port) })
+  const hopUrl = `http://${hop.address}`
+  await page.route('**/api/chat/send', (route) =>
+    route.continue({ url: route.request().url().replace(serviceUrl, hopUrl) }),
+  )
+  return hop
 }
 
 export const noticeText = (page: Page) => page.locator('volcano-chat .vc-notice').innerText()
