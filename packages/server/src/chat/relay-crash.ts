@@ -23,10 +23,18 @@ export async function crashed(env: RelayEnv, run: Run, err: unknown): Promise<vo
     const outcome = (run.state.outcome = vcFailure('VC_ERR_INTERNAL'))
     const ended = finish(env, run, run.sink.opened ? terminalEvent(outcome) : undefined)
     await ended.catch((e: unknown) => log.error({ err: e, messageId }, 'ending a failed answer threw'))
-    if (!run.sink.opened) throw httpError(outcome)
+    if (!run.sink.opened) throw stopped(httpError(outcome))
   }
   run.sink.close()
 }
+
+/** The HTTP errors of answers whose chat was stopped at Coze: a reply's question no longer waits. */
+const stoppedErrors = new WeakSet<object>()
+function stopped(err: Error) {
+  stoppedErrors.add(err)
+  return err
+}
+export const stoppedAtCoze = (err: unknown) => err instanceof Error && stoppedErrors.has(err)
 
 /** Its stream stopped, and its chat cancelled at Coze unless Coze ended it (4104 is fine too). */
 async function stopAtCoze(env: RelayEnv, run: Run) {

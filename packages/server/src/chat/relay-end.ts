@@ -112,7 +112,12 @@ export async function handedOver(env: RelayEnv, run: Run): Promise<boolean> {
   await bounded(run.chatIdSaved, 'Coze chat id')
   await bounded(d.streams.flush(), 'stream log flush')
   await bounded(d.running.letGo(run.ids.messageId), 'lease release')
-  run.sink.close() // before the release: a drain ends only once every widget stream has ended
+  // Let go: the peer recovers it now, so nothing here may end it too (a throw closing the stream included).
+  try {
+    run.sink.close() // before the release: a drain ends only once every widget stream has ended
+  } catch (err) {
+    d.log.warn({ err, messageId: run.ids.messageId }, 'closing a handed-over stream threw')
+  }
   env.observe.chatHandedOver(run.chat) // its one end on this instance: `finish` never runs for it
   d.log.info({ messageId: run.ids.messageId }, 'answer handed over to a peer')
   return true

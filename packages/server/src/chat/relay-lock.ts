@@ -63,8 +63,19 @@ export function createKeyLocks(d: LockDeps) {
 
 export type KeyLocks = ReturnType<typeof createKeyLocks>
 
-/** `f` run at most once; later calls get the first call's promise. */
+/**
+ * `f` run at most once; later calls get the first call's promise. A synchronous throw is that promise's
+ * rejection: an unlock fails like any cleanup step (bounded, logged), never in its caller's face.
+ */
 export function once<T>(f: () => Promise<T>): () => Promise<T> {
   let p: Promise<T> | undefined
-  return () => (p ??= f())
+  return () => (p ??= attempt(f))
+}
+
+function attempt<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return f()
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)))
+  }
 }

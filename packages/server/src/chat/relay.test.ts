@@ -520,4 +520,130 @@ describe('relay, when something throws that never should', () => {
     await expect.poll(() => scripted.calls.cancelled).toEqual(['chat-1'])
     await expectReleased(m, row!.id)
   })
+
+  it('should deliver the end when the conversation unlock throws synchronously, and free the rest', async () => {
+    const locks = {
+      ...backend.locks,
+      release: (key: string, owner: string) => {
+        if (key === keys.conversationBusy(CONV)) throw new Error('Redis client broke')
+        return backend.locks.release(key, owner)
+      },
+    }
+    const m = createMetrics()
+    const w = recordingSink()
+    const relay = relayWith({ locks, observer: m.observer })
+    const sent = relay.send(user, { message: 'q', conversationId: CONV }, ctx, w.sink)
+    await sent.catch(() => undefined)
+    expect(w.names()).toEqual(['meta', 'delta', 'done'])
+    await expect(sent).resolves.toBeUndefined() // nor does the send's release throw (the unlock is memoised)
+    expect(w.sink.closed).toBe(true)
+    const messageId = messageIdOf(w.events)
+    expect(await store.getMessage(user.userId, messageId)).toMatchObject({ status: 'completed' })
+    expect(await backend.kv.get(keys.lease(messageId))).toBeNull()
+    expect(await activeStreams(m)).toBe(0)
+    // The lost unlock is taken over (its answer is archived final): the next question is answered.
+    const next = recordingSink()
+    await relayWith().send(user, { message: 'next', conversationId: CONV }, ctx, next.sink)
+    expect(next.names().at(-1)).toBe('done')
+  })
+
+  it('should still hand an answer over when closing its stream throws after the lease was let go', async () => {
+    const peer = createRunning({
+      kv: backend.kv,
+      locks: backend.locks,
+      log,
+      heartbeatMs: 60_000,
+      maxAnswerMs: 60_000,
+    })
+    await peer.start()
+    scripted.opens.push(
+      async () => new ScriptedStream([chat('chat-1', 'created'), delta('chat-1', '半')], 'hold'),
+    )
+    const m = createMetrics()
+    const w = recordingSink()
+    w.sink.close = () => {
+      throw new Error('the response is gone')
+    }
+    const sent = relayWith({ observer: m.observer }).send(
+      user,
+      { message: 'q', conversationId: CONV },
+      ctx,
+      w.sink,
+    )
+    await expect.poll(() => w.names()).toEqual(['meta', 'delta'])
+    await running.drain({ graceMs: 0, handoverMs: 0 })
+    await sent
+    expect(w.names()).toEqual(['meta', 'delta']) // no end here: the peer ends it
+    expect(scripted.calls.cancelled).toEqual([]) // still running at Coze, for the peer
+    const messageId = messageIdOf(w.events)
+    expect(await store.getMessage(user.userId, messageId)).toMatchObject({ status: 'in_progress' })
+    expect(await busyHolder()).toBe(messageId) // the peer finishing it frees the conversation
+    expect(await backend.kv.get(keys.lease(messageId))).toBeNull()
+    expect(await activeStreams(m)).toBe(0)
+    await peer.stop()
+  })
+
+  it('should answer the refusal and free the clientMessageId when MySQL fails to free it, so a retry works', async () => {
+    let down = true
+    const gone = () => Promise.reject(new Error('MySQL is gone'))
+    const flaky = Object.assign(Object.create(store) as Store, {
+      insertQuestion: (row: Parameters<Store['insertQuestion']>[0]) =>
+        down ? gone() : store.insertQuestion(row),
+      releaseClientMessageId: (id: string) => (down ? gone() : store.releaseClientMessageId(id)),
+    })
+    scripted.opens.push(() => Promise.reject(new CozeApiError(200, 4009, 'busy')))
+    const relay = relayWith({ store: flaky })
+    const asked = { message: 'q', conversationId: CONV, clientMessageId: 'cm-1' }
+    const sent = relay.send(user, asked, ctx, recordingSink().sink)
+    await expect(sent).rejects.toMatchObject({ code: 'UPSTREAM_BUSY' }) // the refusal, not MySQL's failure
+    expect(await backend.kv.get(keys.clientMessage(user.userId, 'cm-1'))).toBeNull()
+    expect(await busyHolder()).toBeNull()
+    down = false
+    const w = recordingSink()
+    await relay.send(user, asked, ctx, w.sink)
+    expect(w.names()).toEqual(['meta', 'delta', 'done'])
+  })
+
+  it('should not leave a question awaiting a reply whose chat a crash stopped at Coze', async () => {
+    const question = {
+      kind: 'chat',
+      name: 'conversation.chat.requires_action',
+      chat: {
+        id: 'chat-1',
+        conversation_id: CONV,
+        status: 'requires_action',
+        required_action: {
+          type: 'submit_tool_outputs',
+          submit_tool_outputs: { tool_calls: [{ id: 'ask-1', type: 'reply_message' }] },
+        },
+      },
+    } as CozeEvent
+    scripted.opens.push(
+      async () => new ScriptedStream([chat('chat-1', 'created'), question, { kind: 'done' }]),
+    )
+    const relay = relayWith()
+    const first = recordingSink()
+    await relay.send(user, { message: 'q', conversationId: CONV }, ctx, first.sink)
+    const parentId = messageIdOf(first.events)
+    expect(await backend.kv.get(keys.awaitingReply(parentId))).toBe('ask-1')
+    const submitted: string[] = []
+    Object.assign(scripted.coze, {
+      submitToolOutputs: async ({ chatId }: { chatId: string }) => {
+        submitted.push(chatId)
+        return new ScriptedStream([chat(chatId, 'in_progress')], 'hold')
+      },
+    })
+    const w = recordingSink()
+    w.sink.open = () => {
+      throw new Error('the response is gone')
+    }
+    const body = { messageId: parentId, toolCallId: 'ask-1', text: 'yes' }
+    await expect(relay.reply(user, body, ctx, w.sink)).rejects.toMatchObject({ code: 'INTERNAL' })
+    await expect.poll(() => scripted.calls.cancelled).toEqual(['chat-1'])
+    // Coze's chat is cancelled: a second reply is refused here, not sent to a chat that no longer waits.
+    expect(await backend.kv.get(keys.awaitingReply(parentId))).toBeNull()
+    const again = relay.reply(user, body, ctx, recordingSink().sink)
+    await expect(again).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    expect(submitted).toEqual(['chat-1'])
+  })
 })

@@ -14,7 +14,7 @@ import { attachToMessage } from './attach'
 import { failureOf, httpError } from './outcome'
 import { createOwnerCache, type OwnerCache } from './owners'
 import { AWAITING_REPLY_TTL_MS, end, handedOver } from './relay-end'
-import { crashed } from './relay-crash'
+import { crashed, stoppedAtCoze } from './relay-crash'
 import { busyError, createKeyLocks, type KeyLocks } from './relay-lock'
 import { begin, opened } from './relay-open'
 import { readAll } from './relay-read'
@@ -98,8 +98,9 @@ async function reply(
   try {
     await ask(r, { user, body: asked, ctx, sink })
   } catch (err) {
-    // Refused before Coze took it: the question still waits for its reply.
-    if (!retry && !sink.opened) await d.kv.set(key, body.toolCallId, { ttlMs: AWAITING_REPLY_TTL_MS })
+    // Refused before Coze took it: the question still waits for its reply (not when a crash stopped it).
+    const waits = !retry && !sink.opened && !stoppedAtCoze(err)
+    if (waits) await d.kv.set(key, body.toolCallId, { ttlMs: AWAITING_REPLY_TTL_MS })
     throw err
   }
 }
@@ -132,7 +133,7 @@ async function ask(r: Relayer, s: Sending): Promise<void> {
     held.answering = true
     held.handedOver = await answer(r.env, s, { messageId, conversationId }, held.unlock)
   } catch (err) {
-    if (!sink.opened) await refusedBeforeStream(d, held)
+    if (!sink.opened) await refusedBeforeStream(r, held)
     throw err
   } finally {
     await release(r, held)
@@ -187,12 +188,15 @@ async function lockConversation(
   return held.unlock
 }
 
-/** Refused before any answer existed: the same clientMessageId may try again. */
-async function refusedBeforeStream(d: RelayDeps, held: Held) {
+/**
+ * Refused before any answer existed: the same clientMessageId may try again. Never throws (the refusal
+ * is the answer): the reservation goes even when the row's id could not, or it would hold 24 h.
+ */
+async function refusedBeforeStream({ d, env }: Relayer, held: Held) {
   if (!held.reservation) return
   // Only an answer that was started can have a row (T1) holding the id; the row keeps its status.
-  if (held.answering) await d.store.releaseClientMessageId(held.messageId)
-  await d.locks.release(held.reservation, held.messageId)
+  if (held.answering) await env.bounded(d.store.releaseClientMessageId(held.messageId), 'row clientMessageId')
+  await env.bounded(d.locks.release(held.reservation, held.messageId), 'clientMessageId release')
 }
 
 /**
