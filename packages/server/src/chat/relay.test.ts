@@ -137,18 +137,24 @@ let store: Store
 let running: Running
 let scripted: ReturnType<typeof scriptedCoze>
 
-beforeEach(async () => {
-  backend = createMemoryBackend({ prefix: 'relay-test' })
-  store = await openSqliteStore(':memory:')
-  await store.migrate()
-  running = createRunning({
+/** An instance's running answers on the test's backend (a second one is a live peer). */
+async function startedRunning() {
+  const r = createRunning({
     kv: backend.kv,
     locks: backend.locks,
     log,
     heartbeatMs: 60_000,
     maxAnswerMs: 60_000,
   })
-  await running.start()
+  await r.start()
+  return r
+}
+
+beforeEach(async () => {
+  backend = createMemoryBackend({ prefix: 'relay-test' })
+  store = await openSqliteStore(':memory:')
+  await store.migrate()
+  running = await startedRunning()
   scripted = scriptedCoze()
   await store.insertConversation({ id: CONV, userId: user.userId, title: 't', createdAt: 1, updatedAt: 1 })
 })
@@ -333,14 +339,7 @@ describe('relay', () => {
     const activeStreams = async (m: Metrics) =>
       (await m.registry.getSingleMetric('vc_chat_active_streams')!.get()).values[0]?.value
     // A live peer: the drain hands the answer over instead of cutting it.
-    const peer = createRunning({
-      kv: backend.kv,
-      locks: backend.locks,
-      log,
-      heartbeatMs: 60_000,
-      maxAnswerMs: 60_000,
-    })
-    await peer.start()
+    const peer = await startedRunning()
     const here = createMetrics()
     scripted.opens.push(
       async () => new ScriptedStream([chat('chat-1', 'created'), delta('chat-1', '半')], 'hold'),
@@ -548,14 +547,7 @@ describe('relay, when something throws that never should', () => {
   })
 
   it('should still hand an answer over when closing its stream throws after the lease was let go', async () => {
-    const peer = createRunning({
-      kv: backend.kv,
-      locks: backend.locks,
-      log,
-      heartbeatMs: 60_000,
-      maxAnswerMs: 60_000,
-    })
-    await peer.start()
+    const peer = await startedRunning()
     scripted.opens.push(
       async () => new ScriptedStream([chat('chat-1', 'created'), delta('chat-1', '半')], 'hold'),
     )
