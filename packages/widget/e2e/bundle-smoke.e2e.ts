@@ -95,6 +95,8 @@ describe.skipIf(!hasChromium)('script-tag bundle in Chromium', { timeout: 120_00
         page.evaluate(() => document.querySelector('volcano-chat')!.shadowRoot!.activeElement?.tagName),
       )
       .toBe('TEXTAREA')
+    // Send waits for the (empty) history: an Enter before it is ignored, and a loaded machine is slow.
+    await page.locator('volcano-chat .vc-empty').waitFor()
 
     await page.keyboard.type('你好')
     await page.keyboard.press('Enter')
