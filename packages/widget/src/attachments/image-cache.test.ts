@@ -1,19 +1,7 @@
 // @vitest-environment node
 import { describe, expect, it, vi } from 'vitest'
+import { deferred, type Deferred } from '../deferred.fixtures'
 import { createImageCache } from './image-cache'
-
-interface Deferred<T> {
-  promise: Promise<T>
-  resolve: (v: T) => void
-  reject: (e: unknown) => void
-}
-
-/** `Promise.withResolvers` (Node 22+). */
-function deferred<T>(): Deferred<T> {
-  const d = {} as Deferred<T>
-  d.promise = new Promise<T>((resolve, reject) => Object.assign(d, { resolve, reject }))
-  return d
-}
 
 function setup() {
   const loads: ({ id: string; signal: AbortSignal } & Deferred<Blob>)[] = []

@@ -1,21 +1,9 @@
 // @vitest-environment node
 import { describe, expect, it, vi } from 'vitest'
+import { deferred, type Deferred } from '../deferred.fixtures'
 import type { Attachment } from './attachment'
 import { precheck } from './rules'
 import { createTray, TOO_MANY, type TrayDeps } from './tray'
-
-interface Deferred<T> {
-  promise: Promise<T>
-  resolve: (v: T) => void
-  reject: (e: unknown) => void
-}
-
-/** `Promise.withResolvers` (Node 22+). */
-function deferred<T>(): Deferred<T> {
-  const d = {} as Deferred<T>
-  d.promise = new Promise<T>((resolve, reject) => Object.assign(d, { resolve, reject }))
-  return d
-}
 
 type Upload = { file: File; progress: (p: number) => void; signal: AbortSignal } & Deferred<Attachment>
 
